@@ -1,0 +1,73 @@
+"""The typed records that flow through nutgraf: plain, frozen, comparable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+BlockKind = Literal["paragraph", "subheading"]
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One block of an article body, in reading order."""
+
+    kind: BlockKind
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A clean article: its body as blocks, and the page's machinery kept as data.
+
+    ``related``, ``previous`` and ``next`` are headlines the page linked to; they are never
+    part of the body. ``published`` is an ISO 8601 date or date-time as the page gave it.
+    """
+
+    title: str | None = None
+    blocks: tuple[Block, ...] = ()
+    source: str | None = None
+    byline: str | None = None
+    published: str | None = None
+    language: str | None = None
+    related: tuple[str, ...] = ()
+    previous: str | None = None
+    next: str | None = None
+    url: str | None = None
+
+    @property
+    def paragraphs(self) -> tuple[str, ...]:
+        return tuple(b.text for b in self.blocks if b.kind == "paragraph")
+
+    @property
+    def subheadings(self) -> tuple[str, ...]:
+        return tuple(b.text for b in self.blocks if b.kind == "subheading")
+
+    @property
+    def text(self) -> str:
+        """The body paragraphs joined by blank lines; summary offsets point into this."""
+        return PARAGRAPH_SEPARATOR.join(self.paragraphs)
+
+
+PARAGRAPH_SEPARATOR = "\n\n"
+
+
+@dataclass(frozen=True, slots=True)
+class SummarySentence:
+    """A sentence taken verbatim from the article.
+
+    ``paragraph`` indexes ``Article.paragraphs``; ``start`` and ``end`` are character offsets
+    into ``Article.text``, so ``article.text[start:end] == text``.
+    """
+
+    text: str
+    paragraph: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    sentences: tuple[SummarySentence, ...]
+    language: str
+    reading_minutes: int
