@@ -34,6 +34,7 @@ _BULLET = re.compile(r"[ \t]*(?:[-–—•*·▪►]|\d{1,2}[.)])[ \t]+(?=\S)")
 # "(CNN)", "(CNN) --", "WASHINGTON (CNN) --", "LONDON, England -", "MOSCOW, March 3 (Reuters) -"
 _DATELINE = re.compile(
     r"""[ \t]*(?:
+        (?:[A-ZА-ЯЁ][\w.'’-]*(?:[ \t,]+[A-ZА-ЯЁ][\w.'’-]*){0,4}[ \t,]*)?
         \((?:CNN|AP|AFP|Reuters|UPI|dpa|PAP|ТАСС|TASS|РИА\ Новости|Interfax)[^)\n]{0,25}\)
         [ \t]*(?:[-–—]{1,2}[ \t]*)?
       |
@@ -195,7 +196,8 @@ def _period_ends_sentence(token: str, following: str) -> bool:
         return False  # an initial: "George W. Bush", "J. K. Rowling"
     if lowered in _TITLES:
         return False
-    next_word = following.strip(_OPENERS).split(maxsplit=1)[0] if following.strip() else ""
+    parts = following.lstrip(_OPENERS).split(maxsplit=1)
+    next_word = parts[0] if parts else ""
     next_lower = next_word.lower().rstrip(",.;:")
     if lowered in _NUMBERED and next_word[:1].isdigit():
         return False

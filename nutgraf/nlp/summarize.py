@@ -1,0 +1,219 @@
+"""The extractive summarizer: whole sentences from the text, each traceable to where it stands.
+
+A small learned model (``model.json``, trained by ``scripts/train_model.py`` on CNN stories
+and their highlights) scores every sentence from the features in ``features.py``; the
+summary takes the best sentences, skipping chrome, near-repeats and sentences whose opening
+pronoun would point to nobody, and returns them in document order.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+from nutgraf.nlp.features import (
+    ANAPHORA,
+    FEATURE_NAMES,
+    SentenceText,
+    content_stems,
+    sentence_features,
+)
+from nutgraf.nlp.language import detect_language
+from nutgraf.nlp.sentences import split_sentences
+from nutgraf.records import PARAGRAPH_SEPARATOR, Article, Summary, SummarySentence
+
+WORDS_PER_MINUTE = 230
+_MIN_WORDS = 4
+_REDUNDANT_OVERLAP = 0.6
+_ANAPHORA_TOLERANCE = 0.85  # swap an opening pronoun for a sentence scoring at least this share
+
+# Lines that belong to the page, not to the story: captions, credits, calls to action.
+_CHROME = re.compile(
+    r"""^\W*(?:
+        (?:photo|image|picture|video|graphic|illustration|caption|credit|source|getty)s?\b\W
+      | read\ (?:more|also)\b | see\ also\b | related\b | more\ from\b | click\ here\b
+      | watch\b.{0,40}$ | follow\ (?:us|@|\w+\ on\ twitter) | sign\ up\b | subscribe\b
+      | share\ this\b | advertisement\b | (?:updated|published|posted)\W
+      | by\ [A-Z][\w.'-]+(?:\ [A-Z][\w.'-]+){0,3}\W*$ | ©|copyright\b
+      | czytaj\ (?:też|także|również) | zobacz\ (?:też|także) | lesen\ sie\ auch
+      | mehr\ zum\ thema | читайте\ также | смотрите\ также | фото\W | источник\W
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_CONTRIBUTED = re.compile(
+    r"contributed to this (?:report|story)|e-?mail to a friend|all rights reserved", re.I
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Model:
+    names: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    layers: tuple[tuple[np.ndarray, np.ndarray], ...]
+
+    def score(self, rows: list[list[float]]) -> np.ndarray:
+        values = (np.asarray(rows, dtype=np.float64) - self.mean) / self.scale
+        for i, (weights, bias) in enumerate(self.layers):
+            values = values @ weights + bias
+            if i < len(self.layers) - 1:
+                np.maximum(values, 0.0, out=values)
+        return values.ravel()
+
+
+@lru_cache(maxsize=1)
+def load_model() -> _Model:
+    """The shipped model; it must have been trained on the features this code computes."""
+    raw = json.loads(resources.files("nutgraf.nlp").joinpath("model.json").read_text("utf-8"))
+    names = tuple(raw["features"])
+    if names != FEATURE_NAMES:
+        raise RuntimeError("nutgraf/nlp/model.json does not match the features: retrain it")
+    layers = tuple(
+        (np.asarray(layer["weights"], dtype=np.float64), np.asarray(layer["bias"]))
+        for layer in raw["layers"]
+    )
+    return _Model(names, np.asarray(raw["mean"]), np.asarray(raw["scale"]), layers)
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    index: int
+    sentence: SummarySentence
+    words: int
+    stems: frozenset[str]
+    score: float
+    anaphoric: bool
+
+
+def summarize(
+    source: Article | str,
+    *,
+    sentences: int | None = 3,
+    words: int | None = None,
+    title: str | None = None,
+    language: str | None = None,
+) -> Summary:
+    """Summarize an article (or a plain text) with whole sentences taken from it.
+
+    At most ``sentences`` sentences and, when ``words`` is given, at most that many words
+    (a sentence is never cut: when no sentence fits the word budget, the best one is given).
+    """
+    article = source if isinstance(source, Article) else _plain_article(source)
+    title = title if title is not None else article.title
+    text = article.text
+    language = language or article.language or detect_language(text)
+    units = _sentences(article)
+    total_words = len(text.split())
+    reading_minutes = max(1, math.ceil(total_words / WORDS_PER_MINUTE))
+    if not units:
+        return Summary((), language, reading_minutes)
+    rows = sentence_features([u for u, _ in units], language, title)
+    scores = load_model().score(rows)
+    anaphora = frozenset(ANAPHORA.get(language, ()))
+    candidates = [
+        _Candidate(
+            index=i,
+            sentence=sentence,
+            words=len(sentence.text.split()),
+            stems=frozenset(content_stems(sentence.text, language)),
+            score=float(scores[i]),
+            anaphoric=_first_word(sentence.text) in anaphora,
+        )
+        for i, (unit, sentence) in enumerate(units)
+        if _is_eligible(unit.text)
+    ]
+    chosen = _select(candidates, sentences, words)
+    chosen.sort(key=lambda c: c.index)
+    return Summary(tuple(c.sentence for c in chosen), language, reading_minutes)
+
+
+def _plain_article(text: str) -> Article:
+    from nutgraf.ingest.text import parse_text
+
+    return parse_text(text)
+
+
+def _sentences(article: Article) -> list[tuple[SentenceText, SummarySentence]]:
+    units = []
+    offset = 0
+    for p, paragraph in enumerate(article.paragraphs):
+        for k, (start, end) in enumerate(split_sentences(paragraph)):
+            text = paragraph[start:end]
+            units.append(
+                (
+                    SentenceText(text, p, k == 0),
+                    SummarySentence(text, p, offset + start, offset + end),
+                )
+            )
+        offset += len(paragraph) + len(PARAGRAPH_SEPARATOR)
+    return units
+
+
+def _is_eligible(text: str) -> bool:
+    if len(text.split()) < _MIN_WORDS:
+        return False
+    return not (_CHROME.match(text) or _CONTRIBUTED.search(text))
+
+
+def _select(
+    candidates: list[_Candidate], max_sentences: int | None, max_words: int | None
+) -> list[_Candidate]:
+    ranked = sorted(candidates, key=lambda c: (-c.score, c.index))
+    chosen: list[_Candidate] = []
+    used_words = 0
+    for candidate in ranked:
+        if max_sentences is not None and len(chosen) >= max_sentences:
+            break
+        if max_words is not None and used_words + candidate.words > max_words:
+            continue
+        if any(_redundant(candidate, c) for c in chosen):
+            continue
+        chosen.append(candidate)
+        used_words += candidate.words
+    if not chosen and ranked:
+        chosen.append(ranked[0])
+    return _fix_opening(chosen, ranked, max_words)
+
+
+def _redundant(a: _Candidate, b: _Candidate) -> bool:
+    if not a.stems or not b.stems:
+        return a.sentence.text == b.sentence.text
+    return len(a.stems & b.stems) / min(len(a.stems), len(b.stems)) > _REDUNDANT_OVERLAP
+
+
+def _fix_opening(
+    chosen: list[_Candidate], ranked: list[_Candidate], max_words: int | None
+) -> list[_Candidate]:
+    """Do not open the summary with "He said..." when a nearly as good sentence could open it."""
+    if not chosen:
+        return chosen
+    opening = min(chosen, key=lambda c: c.index)
+    if not opening.anaphoric or opening.index == 0:
+        return chosen
+    budget = None if max_words is None else max_words - sum(c.words for c in chosen)
+    for candidate in ranked:
+        if candidate in chosen or candidate.anaphoric:
+            continue
+        if candidate.score < opening.score * _ANAPHORA_TOLERANCE if opening.score > 0 else (
+            candidate.score < opening.score - 0.1
+        ):
+            break
+        if budget is not None and candidate.words > budget + opening.words:
+            continue
+        rest = [c for c in chosen if c is not opening]
+        if any(_redundant(candidate, c) for c in rest):
+            continue
+        if candidate.index < min((c.index for c in rest), default=candidate.index + 1) or not rest:
+            return [*rest, candidate]
+    return chosen
+
+
+def _first_word(text: str) -> str:
+    head = text.split(maxsplit=1)
+    return head[0].lower().strip("\"“«„'‘(,") if head else ""
