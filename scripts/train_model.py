@@ -39,7 +39,7 @@ DEFAULT_DATA = ROOT.parent / "shared" / "data" / "summaries" / "train.jsonl.gz"
 MODEL_PATH = ROOT / "nutgraf" / "nlp" / "model.json"
 MODEL_VERSION = 1
 SEED = 20261123
-HIDDEN = 16
+HIDDEN = 48
 
 
 class Labeller:

@@ -13,10 +13,14 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
 
 from nutgraf.nlp.language import stemmer, stopwords
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+_DIGIT = re.compile(r"\d")
 _POSITIONS = 8
 _LENGTH_BUCKETS = (6, 10, 14, 18, 22, 26, 32, 40, 55)
 
@@ -79,107 +83,126 @@ class SentenceText:
 
 def content_stems(text: str, language: str) -> list[str]:
     """The stemmed, lower-cased content words of ``text`` (stopwords and numbers dropped)."""
-    stop = stopwords(language)
-    stem = stemmer(language)
-    return [
-        stem(word)
-        for word in _WORD.findall(text.lower())
-        if word not in stop and len(word) > 1 and not word.isdigit()
-    ]
+    lexicon = _lexicon(language)
+    words = _WORD.findall(text.lower())
+    stems = list(map(lexicon.get, words))
+    if None in stems:
+        for i, word in enumerate(words):
+            if stems[i] is None:
+                stems[i] = stem = _content_stem(word, language)
+                if len(lexicon) < _LEXICON_LIMIT:
+                    lexicon[word] = stem
+    return [stem for stem in stems if stem]
+
+
+_LEXICON_LIMIT = 500_000
+
+
+@lru_cache(maxsize=16)
+def _lexicon(language: str) -> dict[str, str]:
+    """Per-language memo: word -> its stem, or "" for a word that carries no content."""
+    return {}
+
+
+def _content_stem(word: str, language: str) -> str:
+    if word in stopwords(language) or len(word) < 2 or word.isdigit():
+        return ""
+    return stemmer(language)(word)
 
 
 def sentence_features(
-    sentences: list[SentenceText], language: str, title: str | None = None
-) -> list[list[float]]:
-    """One feature row per sentence, columns as in ``FEATURE_NAMES``."""
+    sentences: list[SentenceText],
+    language: str,
+    title: str | None = None,
+    bags: list[list[str]] | None = None,
+) -> np.ndarray:
+    """A matrix with one row per sentence and the columns of ``FEATURE_NAMES``.
+
+    ``bags`` are the sentences' ``content_stems`` when the caller has them already. Columns
+    that depend on position and length are built for all sentences at once; the rest need
+    the words of each sentence.
+    """
     count = len(sentences)
+    matrix = np.zeros((count, len(FEATURE_NAMES)))
     if count == 0:
-        return []
-    bags = [content_stems(s.text, language) for s in sentences]
+        return matrix
+    if bags is None:
+        bags = [content_stems(s.text, language) for s in sentences]
+    index = np.arange(count)
+    head = min(count, _POSITIONS)
+    matrix[np.arange(head), np.arange(head)] = 1.0
+    matrix[:, _COLUMN["position_later"]] = index >= _POSITIONS
+    matrix[:, _COLUMN["relative_position"]] = index / count
+    matrix[:, _COLUMN["log_position"]] = np.log1p(index)
+    matrix[:, _COLUMN["first_in_paragraph"]] = [s.first_in_paragraph for s in sentences]
+    n_words = np.array([len(s.text.split()) for s in sentences])
+    buckets = np.searchsorted(_LENGTH_BUCKETS, n_words, side="right")
+    matrix[index, _COLUMN["length_under_6"] + buckets] = 1.0
+    matrix[:, _COLUMN["log_words"]] = np.log1p(n_words)
+    matrix[:, _COLUMN["content_ratio"]] = [len(b) for b in bags] / np.maximum(n_words, 1)
+    matrix[:, _COLUMN["has_title"]] = bool(title)
+    matrix[:, _COLUMN["log_sentences"]] = math.log(count + 1)
+    _add_content_columns(matrix, bags, set(content_stems(title, language)) if title else set())
+    _add_surface_columns(matrix, sentences, language)
+    return matrix
+
+
+def _add_content_columns(matrix: np.ndarray, bags: list[list[str]], title: set[str]) -> None:
+    """Centrality: how much of what a sentence says the rest of the text says too."""
     document = Counter(stem for bag in bags for stem in set(bag))
     top = max(document.values(), default=1)
     norm = math.sqrt(sum(v * v for v in document.values())) or 1.0
     lead = set().union(*bags[:3])
-    title_stems = set(content_stems(title, language)) if title else set()
+    columns = np.zeros((len(bags), 5))
+    for i, bag in enumerate(bags):
+        unique = set(bag)
+        if not unique:
+            continue
+        counts = [document[s] for s in unique]
+        size = len(unique)
+        columns[i] = (
+            (sum(counts) - size) / size / top,
+            (max(counts) - 1) / top,
+            sum(counts) / (math.sqrt(size) * norm),
+            len(unique & lead) / size,
+            len(unique & title) / size if title else 0.0,
+        )
+    start = _COLUMN["tf_mean"]
+    matrix[:, start : start + 5] = columns
+
+
+def _add_surface_columns(matrix: np.ndarray, sentences: list[SentenceText], language: str) -> None:
+    """What a reader sees at a glance: names, numbers, quotes, an opening pronoun."""
     anaphora = frozenset(ANAPHORA.get(language, ()))
     connectives = frozenset(_CONNECTIVES.get(language, ()))
-    log_sentences = math.log(count + 1)
-    rows = []
-    for index, (sentence, bag) in enumerate(zip(sentences, bags, strict=True)):
-        rows.append(
-            _row(
-                index, count, sentence, bag, document, top, norm, lead, title_stems,
-                anaphora, connectives, log_sentences,
-            )
+    columns = np.zeros((len(sentences), 10))
+    for i, sentence in enumerate(sentences):
+        text = sentence.text
+        words = text.split()
+        quoted = _quoted_length(text)
+        first = words[0].lower().strip(_OPENING_PUNCTUATION) if words else ""
+        tail = text.rstrip(_CLOSING_PUNCTUATION)
+        columns[i] = (
+            sum(map(str.isupper, [w[0] for w in words[1:]])) / max(1, len(words) - 1),
+            _DIGIT.search(text) is not None,
+            text[:1] in _QUOTE_OPENERS,
+            quoted / len(text),
+            quoted > 0 and text.rstrip(".").endswith(_ATTRIBUTION),
+            first in anaphora,
+            first in connectives,
+            tail.endswith("?"),
+            tail[-1:] not in ".!?…",
+            "(" in text,
         )
-    return rows
+    start = _COLUMN["proper_noun_ratio"]
+    matrix[:, start : start + 10] = columns
 
 
-def _row(
-    index: int,
-    count: int,
-    sentence: SentenceText,
-    bag: list[str],
-    document: Counter[str],
-    top: int,
-    norm: float,
-    lead: set[str],
-    title_stems: set[str],
-    anaphora: frozenset[str],
-    connectives: frozenset[str],
-    log_sentences: float,
-) -> list[float]:
-    text = sentence.text
-    words = text.split()
-    n_words = len(words)
-    unique = set(bag)
-    row = [0.0] * _POSITIONS
-    if index < _POSITIONS:
-        row[index] = 1.0
-    row.append(float(index >= _POSITIONS))
-    row.append(index / count)
-    row.append(math.log(index + 1))
-    row.append(float(sentence.first_in_paragraph))
-    buckets = [0.0] * (len(_LENGTH_BUCKETS) + 1)
-    buckets[_bucket(n_words)] = 1.0
-    row.extend(buckets)
-    row.append(math.log(n_words + 1))
-    row.append(len(bag) / n_words if n_words else 0.0)
-    if unique:
-        weights = [document[s] - 1 for s in unique]  # how often the rest of the text says it
-        row.append(sum(weights) / len(unique) / top)
-        row.append(max(weights) / top)
-        dot = sum(document[s] for s in unique)
-        row.append(dot / (math.sqrt(len(unique)) * norm))
-        row.append(len(unique & lead) / len(unique))
-        row.append(len(unique & title_stems) / len(unique) if title_stems else 0.0)
-    else:
-        row.extend((0.0, 0.0, 0.0, 0.0, 0.0))
-    row.append(float(bool(title_stems)))
-    capitals = sum(1 for w in words[1:] if w[:1].isupper())
-    row.append(capitals / max(1, n_words - 1))
-    row.append(float(any(c.isdigit() for c in text)))
-    row.append(float(text[:1] in "\"“«„'‘"))
-    quoted = _quoted_length(text)
-    row.append(quoted / len(text))
-    row.append(float(quoted > 0 and text.rstrip(".").endswith(("said", "says", "added", "told"))))
-    first = words[0].lower().strip("\"“«„'‘(,") if words else ""
-    row.append(float(first in anaphora))
-    row.append(float(first.rstrip(",") in connectives))
-    row.append(float(text.rstrip("\"”»’' ").endswith("?")))
-    row.append(float(text.rstrip("\"”»’')] ")[-1:] not in ".!?…"))
-    row.append(float("(" in text))
-    row.append(log_sentences)
-    return row
-
-
-def _bucket(n_words: int) -> int:
-    for i, bound in enumerate(_LENGTH_BUCKETS):
-        if n_words < bound:
-            return i
-    return len(_LENGTH_BUCKETS)
-
-
+_COLUMN = {name: i for i, name in enumerate(FEATURE_NAMES)}
+_QUOTE_OPENERS = "\"“«„'‘"
+_OPENING_PUNCTUATION = "\"“«„'‘(,"
+_CLOSING_PUNCTUATION = "\"”»’')] "
+_ATTRIBUTION = ("said", "says", "added", "told")
 _QUOTED = re.compile(r"[\"“«„][^\"”»“]*[\"”»“]?")
 
 

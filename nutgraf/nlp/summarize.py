@@ -58,8 +58,8 @@ class _Model:
     scale: np.ndarray
     layers: tuple[tuple[np.ndarray, np.ndarray], ...]
 
-    def score(self, rows: list[list[float]]) -> np.ndarray:
-        values = (np.asarray(rows, dtype=np.float64) - self.mean) / self.scale
+    def score(self, rows: np.ndarray) -> np.ndarray:
+        values = (rows - self.mean) / self.scale
         for i, (weights, bias) in enumerate(self.layers):
             values = values @ weights + bias
             if i < len(self.layers) - 1:
@@ -113,7 +113,8 @@ def summarize(
     reading_minutes = max(1, math.ceil(total_words / WORDS_PER_MINUTE))
     if not units:
         return Summary((), language, reading_minutes)
-    rows = sentence_features([u for u, _ in units], language, title)
+    bags = [content_stems(unit.text, language) for unit, _ in units]
+    rows = sentence_features([u for u, _ in units], language, title, bags)
     scores = load_model().score(rows)
     anaphora = frozenset(ANAPHORA.get(language, ()))
     candidates = [
@@ -121,7 +122,7 @@ def summarize(
             index=i,
             sentence=sentence,
             words=len(sentence.text.split()),
-            stems=frozenset(content_stems(sentence.text, language)),
+            stems=frozenset(bags[i]),
             score=float(scores[i]),
             anaphoric=_first_word(sentence.text) in anaphora,
         )
