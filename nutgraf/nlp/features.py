@@ -1,7 +1,7 @@
 """What the summarizer knows about each sentence: a fixed-length vector of numbers.
 
 Features are language-agnostic (position, length, centrality in the document, overlap with
-the title and the lead, proper nouns, quotes, numbers) plus a few per-language word lists
+the lead, proper nouns, quotes, numbers) plus a few per-language word lists
 (pronouns that point back, attribution verbs). ``FEATURE_NAMES`` documents every column;
 the trained model in ``model.json`` records the names it was trained with, so the two cannot
 drift apart silently.
@@ -56,8 +56,6 @@ FEATURE_NAMES: tuple[str, ...] = (
     "tf_max_share",
     "centroid_cosine",
     "lead_overlap",
-    "title_overlap",
-    "has_title",
     "proper_noun_ratio",
     "has_number",
     "starts_with_quote",
@@ -113,7 +111,6 @@ def _content_stem(word: str, language: str) -> str:
 def sentence_features(
     sentences: list[SentenceText],
     language: str,
-    title: str | None = None,
     bags: list[list[str]] | None = None,
 ) -> np.ndarray:
     """A matrix with one row per sentence and the columns of ``FEATURE_NAMES``.
@@ -140,20 +137,19 @@ def sentence_features(
     matrix[index, _COLUMN["length_under_6"] + buckets] = 1.0
     matrix[:, _COLUMN["log_words"]] = np.log1p(n_words)
     matrix[:, _COLUMN["content_ratio"]] = [len(b) for b in bags] / np.maximum(n_words, 1)
-    matrix[:, _COLUMN["has_title"]] = bool(title)
     matrix[:, _COLUMN["log_sentences"]] = math.log(count + 1)
-    _add_content_columns(matrix, bags, set(content_stems(title, language)) if title else set())
+    _add_content_columns(matrix, bags)
     _add_surface_columns(matrix, sentences, language)
     return matrix
 
 
-def _add_content_columns(matrix: np.ndarray, bags: list[list[str]], title: set[str]) -> None:
+def _add_content_columns(matrix: np.ndarray, bags: list[list[str]]) -> None:
     """Centrality: how much of what a sentence says the rest of the text says too."""
     document = Counter(stem for bag in bags for stem in set(bag))
     top = max(document.values(), default=1)
     norm = math.sqrt(sum(v * v for v in document.values())) or 1.0
     lead = set().union(*bags[:3])
-    columns = np.zeros((len(bags), 5))
+    columns = np.zeros((len(bags), 4))
     for i, bag in enumerate(bags):
         unique = set(bag)
         if not unique:
@@ -165,10 +161,9 @@ def _add_content_columns(matrix: np.ndarray, bags: list[list[str]], title: set[s
             (max(counts) - 1) / top,
             sum(counts) / (math.sqrt(size) * norm),
             len(unique & lead) / size,
-            len(unique & title) / size if title else 0.0,
         )
     start = _COLUMN["tf_mean"]
-    matrix[:, start : start + 5] = columns
+    matrix[:, start : start + 4] = columns
 
 
 def _add_surface_columns(matrix: np.ndarray, sentences: list[SentenceText], language: str) -> None:

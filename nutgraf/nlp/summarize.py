@@ -96,7 +96,6 @@ def summarize(
     *,
     sentences: int | None = 3,
     words: int | None = None,
-    title: str | None = None,
     language: str | None = None,
 ) -> Summary:
     """Summarize an article (or a plain text) with whole sentences taken from it.
@@ -105,7 +104,6 @@ def summarize(
     (a sentence is never cut: when no sentence fits the word budget, the best one is given).
     """
     article = source if isinstance(source, Article) else _plain_article(source)
-    title = title if title is not None else article.title
     text = article.text
     language = language or article.language or detect_language(text)
     units = _sentences(article)
@@ -114,7 +112,7 @@ def summarize(
     if not units:
         return Summary((), language, reading_minutes)
     bags = [content_stems(unit.text, language) for unit, _ in units]
-    rows = sentence_features([u for u, _ in units], language, title, bags)
+    rows = sentence_features([u for u, _ in units], language, bags)
     scores = load_model().score(rows)
     anaphora = frozenset(ANAPHORA.get(language, ()))
     candidates = [
