@@ -26,10 +26,12 @@ _CLOSERS = "\"'”’»)]"
 _OPENERS = "\"'“‘«„([¿¡"
 
 # A run of sentence terminators, the closing quotes or brackets after it, then white space.
-_CANDIDATE = re.compile(r"(?:[.!?…]+|\.(?:\s?\.){2,})[\"'”’»)\]]*(?=\s)")
+# A spaced ellipsis (". . .") is tried first, so that its first period is not taken alone.
+_CANDIDATE = re.compile(r"(?:\.(?:\s?\.){2,}|[.!?…]+)[\"'”’»)\]]*(?=\s)")
 _QUOTES = re.compile(r"[\"“”«»„]")
 _MAX_QUOTED = 320  # characters: a quotation longer than this is split into its sentences
 _LINE = re.compile(r"[^\n]+")
+_ABBREVIATION = re.compile(r"(?:[^\W\d_]+\.)+[^\W\d_]+")  # "U.S", "e.g", "m.in", not "3.5"
 _BULLET = re.compile(r"[ \t]*(?:[-–—•*·▪►]|\d{1,2}[.)])[ \t]+(?=\S)")
 # "(CNN)", "(CNN) --", "WASHINGTON (CNN) --", "LONDON, England -", "MOSCOW, March 3 (Reuters) -"
 _DATELINE = re.compile(
@@ -46,33 +48,41 @@ _DATELINE = re.compile(
     re.VERBOSE,
 )
 
+
+def _words(words: str) -> frozenset[str]:
+    """The set of the words in ``words``, separated by white space (tables read best that way)."""
+    return frozenset(words.split())
+
+
 # Never end a sentence: titles and words that are always followed by more.
-_TITLES = frozenset(
+_TITLES = _words(
     """mr mrs ms mx dr prof gen col lt sgt capt cmdr adm maj brig cpl pvt gov sen rep rev
     fr st mt ft pres supt insp det hon amb messrs mme mlle sr jr esq vs v cf viz approx
     dept univ assn bros ave blvd rd sq ed eds tel ext est ca op al e.g i.e a.k.a
     hr dz ust pkt tzw np ok godz ul im pl al prof ks mgr inż
     bzw usw ca dr zb z.b d.h u.a s.o vgl evtl ggf inkl u.ä
-    г гг т т.е т.д т.п ул им др проф млн млрд тыс руб стр см рис""".split()
+    г гг т т.е т.д т.п ул им др проф млн млрд тыс руб стр см рис"""
 )
 # Never end a sentence when a number follows: "No. 1", "Art. 5", "pp. 12".
-_NUMBERED = frozenset("no nos nr art sec ch vol vols fig figs pp p par kap s стр ст п".split())
+_NUMBERED = _words("no nos nr art sec ch vol vols fig figs pp p par kap s стр ст п")
 # Can end a sentence too: split after them only when a typical sentence opener follows.
-_SOMETIMES_FINAL = frozenset(
+_SOMETIMES_FINAL = _words(
     """etc inc ltd co corp plc llc u.s u.k u.n u.s.a e.u a.m p.m jan feb mar apr jun jul aug
-    sep sept oct nov dec mon tue tues wed thu thurs fri sat sun""".split()
+    sep sept oct nov dec mon tue tues wed thu thurs fri sat sun"""
 )
-_MONTHS = frozenset(
+_MONTHS = _words(
     """january february march april may june july august september october november december
     januar februar märz april mai juni juli august september oktober november dezember
-    jänner""".split()
+    jänner"""
 )
+# German articles and contractions that put a number before a noun: "der 2. Weltkrieg".
+_ORDINAL_ARTICLES = _words("der die das den dem des im zum zur vom beim ins")
 # Words that open sentences; after "U.S." or "Inc." they mean a new sentence has begun.
-_OPENER_WORDS = frozenset(
+_OPENER_WORDS = _words(
     """the a an he she it they we i you his her its their our this that these those there
     but and or so yet if when while after before as in on at for from to with by of
     however meanwhile still also then now some many most all no not one two three
-    what who why how where which mr mrs ms dr""".split()
+    what who why how where which mr mrs ms dr"""
 )
 
 
@@ -98,6 +108,8 @@ def _blocks(text: str) -> list[tuple[int, int, bool]]:
         if not line.strip():
             previous_end = -1
             continue
+        if start > previous_end + 1:
+            previous_end = -1  # only newlines since the last line: an empty line, a new paragraph
         if blocks and previous_end >= 0 and _continues(text, blocks[-1], start, line):
             block_start, _, first = blocks[-1]
             blocks[-1] = (block_start, end, first)
@@ -184,11 +196,12 @@ def _is_boundary(text: str, term_start: int, term_end: int, limit: int) -> bool:
     if terminator != ".":
         return True
     closed = term_end - term_start > 1  # a quote or bracket closed after the period
-    return closed or _period_ends_sentence(_word_before(text, term_start), following)
+    return closed or _period_ends_sentence(text, term_start, following)
 
 
-def _period_ends_sentence(token: str, following: str) -> bool:
-    """A single period after ``token``, followed by ``following`` (capitalised or a digit)."""
+def _period_ends_sentence(text: str, term_start: int, following: str) -> bool:
+    """A single period at ``term_start``, followed by ``following`` (capitalised or a digit)."""
+    token = _word_before(text, term_start)
     lowered = token.lower()
     if not token:
         return True
@@ -203,7 +216,14 @@ def _period_ends_sentence(token: str, following: str) -> bool:
         return False
     if token.isdigit() and len(token) <= 2 and next_lower in _MONTHS:
         return False  # a German or Polish ordinal date: "am 3. Oktober"
-    if lowered in _SOMETIMES_FINAL or ("." in token and len(token) <= 6):
+    if (
+        token.isdigit()
+        and len(token) <= 3
+        and next_lower not in _OPENER_WORDS
+        and _word_before(text, term_start - len(token) - 1).lower() in _ORDINAL_ARTICLES
+    ):
+        return False  # a German ordinal after its article: "der 2. Weltkrieg", "zum 3. Mal"
+    if lowered in _SOMETIMES_FINAL or (len(token) <= 6 and _ABBREVIATION.fullmatch(token)):
         if next_word[:1].isdigit():
             return False
         return next_lower in _OPENER_WORDS

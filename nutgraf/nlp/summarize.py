@@ -17,6 +17,7 @@ from importlib import resources
 
 import numpy as np
 
+from nutgraf.nlp.centrality import textrank
 from nutgraf.nlp.features import (
     ANAPHORA,
     FEATURE_NAMES,
@@ -31,6 +32,8 @@ from nutgraf.records import PARAGRAPH_SEPARATOR, Article, Summary, SummarySenten
 WORDS_PER_MINUTE = 230
 _MIN_WORDS = 4
 _REDUNDANT_OVERLAP = 0.6
+HIGHLIGHT_SHARE = 0.25
+CONDENSED_SHARE = 0.4
 _ANAPHORA_TOLERANCE = 0.85  # swap an opening pronoun for a sentence scoring at least this share
 
 # Lines that belong to the page, not to the story: captions, credits, calls to action.
@@ -113,7 +116,7 @@ def summarize(
         return Summary((), language, reading_minutes)
     bags = [content_stems(unit.text, language) for unit, _ in units]
     rows = sentence_features([u for u, _ in units], language, bags)
-    scores = load_model().score(rows)
+    scores = _blend(load_model().score(rows), bags, _requested_share(units, sentences, words))
     anaphora = frozenset(ANAPHORA.get(language, ()))
     candidates = [
         _Candidate(
@@ -130,6 +133,38 @@ def summarize(
     chosen = _select(candidates, sentences, words)
     chosen.sort(key=lambda c: c.index)
     return Summary(tuple(c.sentence for c in chosen), language, reading_minutes)
+
+
+def _requested_share(
+    units: list[tuple[SentenceText, SummarySentence]], sentences: int | None, words: int | None
+) -> float:
+    """How much of the article the summary may take, as a share of its sentences or words."""
+    shares = []
+    if sentences is not None:
+        shares.append(sentences / len(units))
+    if words is not None:
+        shares.append(words / max(1, sum(len(s.text.split()) for _, s in units)))
+    return min(shares, default=1.0)
+
+
+def _blend(learned: np.ndarray, bags: list[list[str]], share: float) -> np.ndarray:
+    """Mix the model's scores with TextRank centrality as the summary grows.
+
+    The model learned to pick highlights: three or four sentences, a tenth of a story. A
+    summary that keeps a third of the article is a condensed article instead, and what it
+    needs is coverage of the whole, which centrality measures. Below ``HIGHLIGHT_SHARE`` the
+    model decides alone; from ``CONDENSED_SHARE`` on, centrality does; in between, a mix.
+    """
+    weight = min(1.0, max(0.0, (share - HIGHLIGHT_SHARE) / (CONDENSED_SHARE - HIGHLIGHT_SHARE)))
+    if weight == 0.0 or len(bags) < 2:
+        return learned
+    central = textrank(bags)
+    return (1 - weight) * _standardize(learned) + weight * _standardize(central)
+
+
+def _standardize(values: np.ndarray) -> np.ndarray:
+    spread = values.std()
+    return (values - values.mean()) / spread if spread > 0 else values - values.mean()
 
 
 def _plain_article(text: str) -> Article:

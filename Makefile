@@ -1,0 +1,45 @@
+# nutgraf: `make run` shows it working, `make test` checks everything. Both build .venv themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+EXAMPLE := nutgraf/data/seed-lublin.txt
+
+.PHONY: run test lint typecheck unit bench model clean
+
+$(BIN)/nutgraf: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.dev: $(BIN)/nutgraf
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(VENV)/.bench: $(BIN)/nutgraf
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	@touch $@
+
+run: $(BIN)/nutgraf  ## summarize the bundled example page
+	$(BIN)/nutgraf summarize $(EXAMPLE)
+
+test: lint typecheck unit  ## ruff, mypy and the whole test suite
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check nutgraf tests benchmarks scripts
+	$(BIN)/ruff format --check nutgraf tests benchmarks scripts
+
+typecheck: $(VENV)/.dev
+	$(BIN)/mypy
+
+unit: $(VENV)/.dev
+	$(BIN)/pytest
+
+bench: $(VENV)/.bench  ## measure against the peers; writes BENCHMARKS.md
+	$(BIN)/python -m benchmarks.summaries --output BENCHMARKS.md
+
+model: $(VENV)/.bench  ## retrain nutgraf/nlp/model.json from ../shared/data/summaries/train.jsonl.gz
+	$(BIN)/python scripts/train_model.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis *.egg-info
