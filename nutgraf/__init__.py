@@ -1,9 +1,9 @@
 """nutgraf: a self-hosted news desk. Extract clean articles and summarize them offline.
 
-    >>> from nutgraf import extract, summarize
-    >>> article = extract(open("page.txt").read())
-    >>> for sentence in summarize(article, sentences=3).sentences:
-    ...     print(sentence.text, sentence.start, sentence.end)
+>>> from nutgraf import extract, summarize
+>>> article = extract(open("page.txt").read())
+>>> for sentence in summarize(article, sentences=3).sentences:
+...     print(sentence.text, sentence.start, sentence.end)
 """
 
 from nutgraf.errors import InputError, NutgrafError

@@ -74,6 +74,7 @@ def extract_command(sources: tuple[str, ...], as_json: bool) -> None:
     is_flag=True,
     help="Give each article as many sentences as its reference has lines.",
 )
+@click.option("--lead", is_flag=True, help="Score the Lead-N baseline instead.")
 @_json
 @click.option(
     "--output",
@@ -81,14 +82,19 @@ def extract_command(sources: tuple[str, ...], as_json: bool) -> None:
     help="Write {id, summary} per row as JSON lines.",
 )
 def eval_command(
-    data: Path, sentences: int, reference_length: bool, as_json: bool, output: Path | None
+    data: Path,
+    sentences: int,
+    reference_length: bool,
+    lead: bool,
+    as_json: bool,
+    output: Path | None,
 ) -> None:
     """Score summaries of DATA.jsonl rows {id, text, reference} with ROUGE (rouge-score)."""
     from nutgraf.evaluate import evaluate, read_rows
 
     try:
         rows = read_rows(data)
-        report = evaluate(rows, sentences=sentences, reference_length=reference_length)
+        report = evaluate(rows, sentences=sentences, reference_length=reference_length, lead=lead)
         if output is not None:
             with output.open("w", encoding="utf-8") as handle:
                 for prediction in report.predictions:

@@ -104,7 +104,7 @@ def load_examples(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             features = sentence_features([u for u, _ in units], "en")
             highlights = [labeller.tokens(h) for h in story["reference"].split("\n") if h.strip()]
             for (unit, _), feature_row in zip(units, features, strict=True):
-                if not _is_eligible(unit.text):
+                if not _is_eligible(unit):
                     continue
                 rows.append(feature_row)
                 labels.append(labeller.label(unit.text, highlights))

@@ -16,8 +16,8 @@ from datetime import datetime
 import trafilatura
 
 # lxml ships no type hints (lxml-stubs is not a dependency): its objects are Any here.
-from lxml import etree  # type: ignore[import-untyped]
-from lxml.html import HtmlElement  # type: ignore[import-untyped]
+from lxml import etree
+from lxml.html import HtmlElement
 from trafilatura.settings import Document as TrafilaturaDocument
 
 from nutgraf.records import Article, Block

@@ -34,7 +34,9 @@ def textrank(bags: list[list[str]]) -> np.ndarray:
     weights = np.divide(shared, norm, out=np.minimum(shared, 1.0), where=norm > 0)
     np.fill_diagonal(weights, 0.0)
     totals = weights.sum(axis=1, keepdims=True)
-    transition = np.divide(weights, totals, out=np.full_like(weights, 1.0 / count), where=totals > 0)
+    transition = np.divide(
+        weights, totals, out=np.full_like(weights, 1.0 / count), where=totals > 0
+    )
     rank = np.full(count, 1.0 / count)
     for _ in range(_ITERATIONS):
         updated = (1 - DAMPING) / count + DAMPING * (transition.T @ rank)

@@ -77,6 +77,11 @@ class SentenceText:
     text: str
     paragraph: int
     first_in_paragraph: bool
+    words: tuple[str, ...] = ()  # ``text.split()``, computed once by whoever builds it
+
+    @classmethod
+    def of(cls, text: str, paragraph: int = 0, first_in_paragraph: bool = False) -> SentenceText:
+        return cls(text, paragraph, first_in_paragraph, tuple(text.split()))
 
 
 def content_stems(text: str, language: str) -> list[str]:
@@ -90,7 +95,7 @@ def content_stems(text: str, language: str) -> list[str]:
                 stems[i] = stem = _content_stem(word, language)
                 if len(lexicon) < _LEXICON_LIMIT:
                     lexicon[word] = stem
-    return [stem for stem in stems if stem]
+    return list(filter(None, stems))
 
 
 _LEXICON_LIMIT = 500_000
@@ -132,7 +137,7 @@ def sentence_features(
     matrix[:, _COLUMN["relative_position"]] = index / count
     matrix[:, _COLUMN["log_position"]] = np.log1p(index)
     matrix[:, _COLUMN["first_in_paragraph"]] = [s.first_in_paragraph for s in sentences]
-    n_words = np.array([len(s.text.split()) for s in sentences])
+    n_words = np.array([len(s.words) for s in sentences])
     buckets = np.searchsorted(_LENGTH_BUCKETS, n_words, side="right")
     matrix[index, _COLUMN["length_under_6"] + buckets] = 1.0
     matrix[:, _COLUMN["log_words"]] = np.log1p(n_words)
@@ -173,7 +178,7 @@ def _add_surface_columns(matrix: np.ndarray, sentences: list[SentenceText], lang
     columns = np.zeros((len(sentences), 10))
     for i, sentence in enumerate(sentences):
         text = sentence.text
-        words = text.split()
+        words = sentence.words
         quoted = _quoted_length(text)
         first = words[0].lower().strip(_OPENING_PUNCTUATION) if words else ""
         tail = text.rstrip(_CLOSING_PUNCTUATION)

@@ -36,13 +36,40 @@ for _code, _words in _FUNCTION_WORD_LISTS.items():
 
 # ISO 639-1 code -> Snowball algorithm name (PyStemmer).
 _SNOWBALL = {
-    "ar": "arabic", "hy": "armenian", "eu": "basque", "ca": "catalan", "cs": "czech",
-    "da": "danish", "nl": "dutch", "en": "english", "eo": "esperanto", "et": "estonian",
-    "fi": "finnish", "fr": "french", "de": "german", "el": "greek", "hi": "hindi",
-    "hu": "hungarian", "id": "indonesian", "ga": "irish", "it": "italian", "lt": "lithuanian",
-    "ne": "nepali", "no": "norwegian", "nb": "norwegian", "fa": "persian", "pl": "polish",
-    "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian", "es": "spanish",
-    "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
+    "ar": "arabic",
+    "hy": "armenian",
+    "eu": "basque",
+    "ca": "catalan",
+    "cs": "czech",
+    "da": "danish",
+    "nl": "dutch",
+    "en": "english",
+    "eo": "esperanto",
+    "et": "estonian",
+    "fi": "finnish",
+    "fr": "french",
+    "de": "german",
+    "el": "greek",
+    "hi": "hindi",
+    "hu": "hungarian",
+    "id": "indonesian",
+    "ga": "irish",
+    "it": "italian",
+    "lt": "lithuanian",
+    "ne": "nepali",
+    "no": "norwegian",
+    "nb": "norwegian",
+    "fa": "persian",
+    "pl": "polish",
+    "pt": "portuguese",
+    "ro": "romanian",
+    "ru": "russian",
+    "sr": "serbian",
+    "es": "spanish",
+    "sv": "swedish",
+    "ta": "tamil",
+    "tr": "turkish",
+    "yi": "yiddish",
 }
 
 
@@ -71,9 +98,9 @@ def _by_function_words(sample: str) -> str | None:
         for code in _FUNCTION_WORDS.get(word, ()):
             hits[code] = hits.get(code, 0) + 1
     ranked = sorted(hits.values(), reverse=True)
-    if not ranked or ranked[0] < 0.2 * len(words):
+    if not ranked or ranked[0] < 0.12 * len(words):
         return None
-    if len(ranked) > 1 and ranked[1] > ranked[0] / 4:
+    if len(ranked) > 1 and ranked[1] > ranked[0] / 3:
         return None
     return max(hits, key=hits.__getitem__)
 
@@ -93,7 +120,8 @@ def stemmer(language: str) -> StemFunction:
     if algorithm is None:
         return _identity
     stem_word = Stemmer.Stemmer(algorithm).stemWord
-    return lru_cache(maxsize=200_000)(stem_word)  # type: ignore[no-any-return]
+    cached: StemFunction = lru_cache(maxsize=200_000)(stem_word)
+    return cached
 
 
 def _identity(word: str) -> str:

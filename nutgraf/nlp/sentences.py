@@ -89,9 +89,10 @@ _OPENER_WORDS = _words(
 def split_sentences(text: str) -> list[Span]:
     """Split ``text`` into sentences and return their ``(start, end)`` character offsets."""
     spans: list[Span] = []
+    caseless = text == text.lower()  # all lower case: capitals cannot mark sentence starts
     for start, end, first in _blocks(text):
         start = _skip_markers(text, start, end, first)
-        _split_block(text, start, end, spans)
+        _split_block(text, start, end, spans, caseless)
     return spans
 
 
@@ -151,13 +152,13 @@ def _looks_like_dateline(found: str) -> bool:
     return 0 < len(place.split()) <= 5
 
 
-def _split_block(text: str, start: int, end: int, spans: list[Span]) -> None:
+def _split_block(text: str, start: int, end: int, spans: list[Span], caseless: bool) -> None:
     sentence_start = start
     for match in _CANDIDATE.finditer(text, start, end):
         boundary = match.end()
         if _inside_short_quote(text, sentence_start, boundary, end):
             continue
-        if _is_boundary(text, match.start(), boundary, end):
+        if _is_boundary(text, match.start(), boundary, end, caseless):
             _append(text, sentence_start, boundary, spans)
             sentence_start = boundary
     _append(text, sentence_start, end, spans)
@@ -180,17 +181,21 @@ def _append(text: str, start: int, end: int, spans: list[Span]) -> None:
         spans.append((start, end))
 
 
-def _is_boundary(text: str, term_start: int, term_end: int, limit: int) -> bool:
-    """Decide whether the terminator at ``text[term_start:term_end]`` ends a sentence."""
+def _is_boundary(text: str, term_start: int, term_end: int, limit: int, caseless: bool) -> bool:
+    """Decide whether the terminator at ``text[term_start:term_end]`` ends a sentence.
+
+    In ``caseless`` text a lower-case word may open a sentence, and only abbreviations,
+    initials and the like keep a period inside one.
+    """
     following = _next_word(text, term_end, limit)
     if not following:
         return True
     head = following[0]
     if head in _OPENERS and len(following) > 1:
         head = following[1]
-    if head.islower():
+    if head.islower() and not caseless:
         return False
-    if not (head.isupper() or head.isdigit() or head in _OPENERS):
+    if not (head.isupper() or head.isdigit() or head in _OPENERS or (caseless and head.isalpha())):
         return head.isalpha() or not head.isalnum()
     terminator = text[term_start:term_end].rstrip(_CLOSERS)
     if terminator != ".":

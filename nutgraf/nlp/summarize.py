@@ -34,7 +34,7 @@ _MIN_WORDS = 4
 _REDUNDANT_OVERLAP = 0.6
 HIGHLIGHT_SHARE = 0.25
 CONDENSED_SHARE = 0.4
-_ANAPHORA_TOLERANCE = 0.85  # swap an opening pronoun for a sentence scoring at least this share
+ANAPHORA_LOOKAHEAD = 2  # how far down the ranking to look for a better opening sentence
 
 # Lines that belong to the page, not to the story: captions, credits, calls to action.
 _CHROME = re.compile(
@@ -49,6 +49,8 @@ _CHROME = re.compile(
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
+_CLOSERS = "\"'”’»)] "
+_FINAL = ".!?…"
 _CONTRIBUTED = re.compile(
     r"contributed to this (?:report|story)|e-?mail to a friend|all rights reserved", re.I
 )
@@ -67,7 +69,8 @@ class _Model:
             values = values @ weights + bias
             if i < len(self.layers) - 1:
                 np.maximum(values, 0.0, out=values)
-        return values.ravel()
+        scores: np.ndarray = values.ravel()
+        return scores
 
 
 @lru_cache(maxsize=1)
@@ -110,7 +113,7 @@ def summarize(
     text = article.text
     language = language or article.language or detect_language(text)
     units = _sentences(article)
-    total_words = len(text.split())
+    total_words = sum(len(unit.words) for unit, _ in units)
     reading_minutes = max(1, math.ceil(total_words / WORDS_PER_MINUTE))
     if not units:
         return Summary((), language, reading_minutes)
@@ -122,17 +125,26 @@ def summarize(
         _Candidate(
             index=i,
             sentence=sentence,
-            words=len(sentence.text.split()),
+            words=len(unit.words),
             stems=frozenset(bags[i]),
             score=float(scores[i]),
-            anaphoric=_first_word(sentence.text) in anaphora,
+            anaphoric=_first_word(unit.words) in anaphora,
         )
         for i, (unit, sentence) in enumerate(units)
-        if _is_eligible(unit.text)
+        if _is_eligible(unit)
     ]
     chosen = _select(candidates, sentences, words)
     chosen.sort(key=lambda c: c.index)
     return Summary(tuple(c.sentence for c in chosen), language, reading_minutes)
+
+
+def lead(source: Article | str, *, sentences: int = 3) -> Summary:
+    """The Lead-N baseline: the first ``sentences`` sentences, by the same splitter."""
+    article = source if isinstance(source, Article) else _plain_article(source)
+    language = article.language or detect_language(article.text)
+    minutes = max(1, math.ceil(len(article.text.split()) / WORDS_PER_MINUTE))
+    chosen = tuple(sentence for _, sentence in _sentences(article)[:sentences])
+    return Summary(chosen, language, minutes)
 
 
 def _requested_share(
@@ -143,7 +155,7 @@ def _requested_share(
     if sentences is not None:
         shares.append(sentences / len(units))
     if words is not None:
-        shares.append(words / max(1, sum(len(s.text.split()) for _, s in units)))
+        shares.append(words / max(1, sum(len(unit.words) for unit, _ in units)))
     return min(shares, default=1.0)
 
 
@@ -159,12 +171,14 @@ def _blend(learned: np.ndarray, bags: list[list[str]], share: float) -> np.ndarr
     if weight == 0.0 or len(bags) < 2:
         return learned
     central = textrank(bags)
-    return (1 - weight) * _standardize(learned) + weight * _standardize(central)
+    blended: np.ndarray = (1 - weight) * _standardize(learned) + weight * _standardize(central)
+    return blended
 
 
 def _standardize(values: np.ndarray) -> np.ndarray:
-    spread = values.std()
-    return (values - values.mean()) / spread if spread > 0 else values - values.mean()
+    centred: np.ndarray = values - values.mean()
+    spread = float(values.std())
+    return centred / spread if spread > 0 else centred
 
 
 def _plain_article(text: str) -> Article:
@@ -181,7 +195,7 @@ def _sentences(article: Article) -> list[tuple[SentenceText, SummarySentence]]:
             text = paragraph[start:end]
             units.append(
                 (
-                    SentenceText(text, p, k == 0),
+                    SentenceText.of(text, p, k == 0),
                     SummarySentence(text, p, offset + start, offset + end),
                 )
             )
@@ -189,8 +203,15 @@ def _sentences(article: Article) -> list[tuple[SentenceText, SummarySentence]]:
     return units
 
 
-def _is_eligible(text: str) -> bool:
-    if len(text.split()) < _MIN_WORDS:
+def _is_eligible(unit: SentenceText) -> bool:
+    """A sentence a summary may quote: long enough, finished, and not page furniture.
+
+    A line without a full stop at its end is a heading, a caption or a byline, not prose.
+    """
+    text = unit.text
+    if len(unit.words) < _MIN_WORDS:
+        return False
+    if text.rstrip(_CLOSERS)[-1:] not in _FINAL:
         return False
     return not (_CHROME.match(text) or _CONTRIBUTED.search(text))
 
@@ -224,30 +245,25 @@ def _redundant(a: _Candidate, b: _Candidate) -> bool:
 def _fix_opening(
     chosen: list[_Candidate], ranked: list[_Candidate], max_words: int | None
 ) -> list[_Candidate]:
-    """Do not open the summary with "He said..." when a nearly as good sentence could open it."""
+    """Do not open with "He said..." when one of the next best sentences could open instead."""
     if not chosen:
         return chosen
     opening = min(chosen, key=lambda c: c.index)
     if not opening.anaphoric or opening.index == 0:
         return chosen
-    budget = None if max_words is None else max_words - sum(c.words for c in chosen)
-    for candidate in ranked:
-        if candidate in chosen or candidate.anaphoric:
+    rest = [c for c in chosen if c is not opening]
+    budget = None if max_words is None else max_words - sum(c.words for c in rest)
+    alternatives = [c for c in ranked if c not in chosen][:ANAPHORA_LOOKAHEAD]
+    for candidate in alternatives:
+        if budget is not None and candidate.words > budget:
             continue
-        if candidate.score < opening.score * _ANAPHORA_TOLERANCE if opening.score > 0 else (
-            candidate.score < opening.score - 0.1
-        ):
-            break
-        if budget is not None and candidate.words > budget + opening.words:
-            continue
-        rest = [c for c in chosen if c is not opening]
         if any(_redundant(candidate, c) for c in rest):
             continue
-        if candidate.index < min((c.index for c in rest), default=candidate.index + 1) or not rest:
-            return [*rest, candidate]
+        replaced = [*rest, candidate]
+        if not min(replaced, key=lambda c: c.index).anaphoric:
+            return replaced
     return chosen
 
 
-def _first_word(text: str) -> str:
-    head = text.split(maxsplit=1)
-    return head[0].lower().strip("\"“«„'‘(,") if head else ""
+def _first_word(words: tuple[str, ...]) -> str:
+    return words[0].lower().strip("\"“«„'‘(,") if words else ""
