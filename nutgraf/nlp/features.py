@@ -150,52 +150,60 @@ def sentence_features(
 
 def _add_content_columns(matrix: np.ndarray, bags: list[list[str]]) -> None:
     """Centrality: how much of what a sentence says the rest of the text says too."""
-    document = Counter(stem for bag in bags for stem in set(bag))
+    document: Counter[str] = Counter()
+    for bag in bags:
+        document.update(set(bag))
     top = max(document.values(), default=1)
     norm = math.sqrt(sum(v * v for v in document.values())) or 1.0
     lead = set().union(*bags[:3])
-    columns = np.zeros((len(bags), 4))
-    for i, bag in enumerate(bags):
+    columns = []
+    for bag in bags:
         unique = set(bag)
         if not unique:
+            columns.append((0.0, 0.0, 0.0, 0.0))
             continue
         counts = [document[s] for s in unique]
         size = len(unique)
-        columns[i] = (
-            (sum(counts) - size) / size / top,
-            (max(counts) - 1) / top,
-            sum(counts) / (math.sqrt(size) * norm),
-            len(unique & lead) / size,
+        total = sum(counts)
+        columns.append(
+            (
+                (total - size) / size / top,
+                (max(counts) - 1) / top,
+                total / (math.sqrt(size) * norm),
+                len(unique & lead) / size,
+            )
         )
     start = _COLUMN["tf_mean"]
-    matrix[:, start : start + 4] = columns
+    matrix[:, start : start + 4] = np.asarray(columns, dtype=np.float64)
 
 
 def _add_surface_columns(matrix: np.ndarray, sentences: list[SentenceText], language: str) -> None:
     """What a reader sees at a glance: names, numbers, quotes, an opening pronoun."""
     anaphora = frozenset(ANAPHORA.get(language, ()))
     connectives = frozenset(_CONNECTIVES.get(language, ()))
-    columns = np.zeros((len(sentences), 10))
-    for i, sentence in enumerate(sentences):
+    columns = []
+    for sentence in sentences:
         text = sentence.text
         words = sentence.words
         quoted = _quoted_length(text)
         first = words[0].lower().strip(_OPENING_PUNCTUATION) if words else ""
         tail = text.rstrip(_CLOSING_PUNCTUATION)
-        columns[i] = (
-            sum(map(str.isupper, [w[0] for w in words[1:]])) / max(1, len(words) - 1),
-            _DIGIT.search(text) is not None,
-            text[:1] in _QUOTE_OPENERS,
-            quoted / len(text),
-            quoted > 0 and text.rstrip(".").endswith(_ATTRIBUTION),
-            first in anaphora,
-            first in connectives,
-            tail.endswith("?"),
-            tail[-1:] not in ".!?…",
-            "(" in text,
+        columns.append(
+            (
+                sum(map(str.isupper, [w[0] for w in words[1:]])) / max(1, len(words) - 1),
+                _DIGIT.search(text) is not None,
+                text[:1] in _QUOTE_OPENERS,
+                quoted / len(text),
+                quoted > 0 and text.rstrip(".").endswith(_ATTRIBUTION),
+                first in anaphora,
+                first in connectives,
+                tail.endswith("?"),
+                tail[-1:] not in ".!?…",
+                "(" in text,
+            )
         )
     start = _COLUMN["proper_noun_ratio"]
-    matrix[:, start : start + 10] = columns
+    matrix[:, start : start + 10] = np.asarray(columns, dtype=np.float64)
 
 
 _COLUMN = {name: i for i, name in enumerate(FEATURE_NAMES)}
