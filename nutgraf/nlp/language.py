@@ -80,8 +80,8 @@ class StemFunction(Protocol):
 def detect_language(text: str) -> str:
     """Return the ISO 639-1 code of ``text``'s language, or ``en`` when there is too little text.
 
-    A text whose opening words are plainly one language's function words is named at once;
-    anything less clear-cut is left to py3langid's model.
+    A text whose opening words are plainly English function words is named at once (most
+    of the news this reads); anything else is left to py3langid's model.
     """
     sample = text[:_SAMPLE_CHARS]
     if len(_LETTER.findall(sample)) < 12:
@@ -90,6 +90,12 @@ def detect_language(text: str) -> str:
 
 
 def _by_function_words(sample: str) -> str | None:
+    """English, when its function words plainly dominate; otherwise None (ask the model).
+
+    Only English is named this way: Slavic and Romance languages share short function words
+    with close relatives (Polish and Slovak, Spanish and Portuguese) that these lists do not
+    cover, so for them only the model can tell. The other lists act as competitors.
+    """
     words = _WORD.findall(sample.lower())
     if len(words) < 20:
         return None
@@ -102,7 +108,8 @@ def _by_function_words(sample: str) -> str | None:
         return None
     if len(ranked) > 1 and ranked[1] > ranked[0] / 3:
         return None
-    return max(hits, key=hits.__getitem__)
+    winner = max(hits, key=hits.__getitem__)
+    return winner if winner == "en" else None
 
 
 @lru_cache(maxsize=64)

@@ -1,0 +1,57 @@
+"""Language identification and word lists."""
+
+from __future__ import annotations
+
+import pytest
+
+from nutgraf.nlp.language import detect_language, stemmer, stopwords
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        (
+            "The president of the country said on Monday that the talks with the union were "
+            "going well and that a deal was close, according to his office.",
+            "en",
+        ),
+        (
+            "Prezydent Andrzej Duda przyjął w Lublinie prezydenta Litwy. To była wizyta, która "
+            "pokazała, że oba kraje współpracują i nie boją się zagrożeń ze wschodu.",
+            "pl",
+        ),
+        (
+            "Der Bundeskanzler traf sich am Montag mit dem französischen Präsidenten in Berlin, "
+            "um über die Lage in der Ukraine zu sprechen.",
+            "de",
+        ),
+        (
+            "Президент Польши Анджей Дуда принял президента Литвы в Люблине. Это был визит, "
+            "который показал, что страны работают вместе.",
+            "ru",
+        ),
+        (
+            "Президент України провів зустріч з головою уряду. Вони обговорили ситуацію на "
+            "фронті та допомогу від партнерів.",
+            "uk",
+        ),
+        (
+            "Prezident Andrej Kiska sa v pondelok stretol s predsedom vlády, aby rokovali o "
+            "situácii na Ukrajine a o pomoci pre krajinu.",
+            "sk",
+        ),
+    ],
+)
+def test_detects_languages_of_latin_and_cyrillic_scripts(text: str, code: str) -> None:
+    assert detect_language(text) == code
+
+
+def test_too_little_text_defaults_to_english() -> None:
+    assert detect_language("OK!") == "en"
+
+
+def test_word_lists_come_from_the_packages() -> None:
+    assert "the" in stopwords("en") and "и" in stopwords("ru") and "się" in stopwords("pl")
+    assert stopwords("xx") == frozenset()
+    assert stemmer("en")("running") == "run"
+    assert stemmer("xx")("running") == "running"
