@@ -101,9 +101,9 @@ def load_examples(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             units = _sentences(article)
             if not units:
                 continue
-            features = sentence_features([u for u, _ in units], "en")
+            features = sentence_features(units, "en")
             highlights = [labeller.tokens(h) for h in story["reference"].split("\n") if h.strip()]
-            for (unit, _), feature_row in zip(units, features, strict=True):
+            for unit, feature_row in zip(units, features, strict=True):
                 if not _is_eligible(unit):
                     continue
                 rows.append(feature_row)

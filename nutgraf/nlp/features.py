@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -70,18 +70,23 @@ FEATURE_NAMES: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class SentenceText:
-    """A sentence of the body, with where it stands."""
+class SentenceText(NamedTuple):
+    """A sentence of the body: its text, words and where it stands.
+
+    ``start`` and ``end`` are offsets into ``Article.text``. A named tuple rather than a
+    frozen dataclass: an article makes dozens of these, and they are built in a hot loop.
+    """
 
     text: str
     paragraph: int
     first_in_paragraph: bool
-    words: tuple[str, ...] = ()  # ``text.split()``, computed once by whoever builds it
+    words: tuple[str, ...]
+    start: int = 0
+    end: int = 0
 
     @classmethod
     def of(cls, text: str, paragraph: int = 0, first_in_paragraph: bool = False) -> SentenceText:
-        return cls(text, paragraph, first_in_paragraph, tuple(text.split()))
+        return cls(text, paragraph, first_in_paragraph, tuple(text.split()), 0, len(text))
 
 
 def content_stems(text: str, language: str) -> list[str]:
@@ -215,4 +220,6 @@ _QUOTED = re.compile(r"[\"“«„][^\"”»“]*[\"”»“]?")
 
 
 def _quoted_length(text: str) -> int:
+    if not ('"' in text or "“" in text or "«" in text or "„" in text):
+        return 0
     return sum(len(m.group()) for m in _QUOTED.finditer(text))

@@ -166,6 +166,8 @@ def _split_block(text: str, start: int, end: int, spans: list[Span], caseless: b
 
 def _inside_short_quote(text: str, start: int, position: int, limit: int) -> bool:
     """A quotation opened in this sentence and closed soon after: keep it in one sentence."""
+    if _QUOTES.search(text, start, position) is None:
+        return False
     if len(_QUOTES.findall(text, start, position)) % 2 == 0:
         return False
     close = _QUOTES.search(text, position, min(limit, start + _MAX_QUOTED))

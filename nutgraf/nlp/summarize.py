@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import NamedTuple
 
 import numpy as np
 
@@ -87,10 +88,9 @@ def load_model() -> _Model:
     return _Model(names, np.asarray(raw["mean"]), np.asarray(raw["scale"]), layers)
 
 
-@dataclass(frozen=True, slots=True)
-class _Candidate:
-    index: int
-    sentence: SummarySentence
+class _Candidate(NamedTuple):
+    position: int
+    sentence: SentenceText
     words: int
     stems: frozenset[str]
     score: float
@@ -113,29 +113,30 @@ def summarize(
     text = article.text
     language = language or article.language or detect_language(text)
     units = _sentences(article)
-    total_words = sum(len(unit.words) for unit, _ in units)
+    total_words = sum(len(unit.words) for unit in units)
     reading_minutes = max(1, math.ceil(total_words / WORDS_PER_MINUTE))
     if not units:
         return Summary((), language, reading_minutes)
-    bags = [content_stems(unit.text, language) for unit, _ in units]
-    rows = sentence_features([u for u, _ in units], language, bags)
+    bags = [content_stems(unit.text, language) for unit in units]
+    rows = sentence_features(units, language, bags)
     scores = _blend(load_model().score(rows), bags, _requested_share(units, sentences, words))
     anaphora = frozenset(ANAPHORA.get(language, ()))
+    credits = _CONTRIBUTED.search(text) is not None
     candidates = [
         _Candidate(
-            index=i,
-            sentence=sentence,
+            position=i,
+            sentence=unit,
             words=len(unit.words),
             stems=frozenset(bags[i]),
             score=float(scores[i]),
             anaphoric=_first_word(unit.words) in anaphora,
         )
-        for i, (unit, sentence) in enumerate(units)
-        if _is_eligible(unit)
+        for i, unit in enumerate(units)
+        if _is_eligible(unit, credits)
     ]
     chosen = _select(candidates, sentences, words)
-    chosen.sort(key=lambda c: c.index)
-    return Summary(tuple(c.sentence for c in chosen), language, reading_minutes)
+    chosen.sort(key=lambda c: c.position)
+    return Summary(tuple(_record(c.sentence) for c in chosen), language, reading_minutes)
 
 
 def lead(source: Article | str, *, sentences: int = 3) -> Summary:
@@ -143,19 +144,17 @@ def lead(source: Article | str, *, sentences: int = 3) -> Summary:
     article = source if isinstance(source, Article) else _plain_article(source)
     language = article.language or detect_language(article.text)
     minutes = max(1, math.ceil(len(article.text.split()) / WORDS_PER_MINUTE))
-    chosen = tuple(sentence for _, sentence in _sentences(article)[:sentences])
+    chosen = tuple(_record(unit) for unit in _sentences(article)[:sentences])
     return Summary(chosen, language, minutes)
 
 
-def _requested_share(
-    units: list[tuple[SentenceText, SummarySentence]], sentences: int | None, words: int | None
-) -> float:
+def _requested_share(units: list[SentenceText], sentences: int | None, words: int | None) -> float:
     """How much of the article the summary may take, as a share of its sentences or words."""
     shares = []
     if sentences is not None:
         shares.append(sentences / len(units))
     if words is not None:
-        shares.append(words / max(1, sum(len(unit.words) for unit, _ in units)))
+        shares.append(words / max(1, sum(len(unit.words) for unit in units)))
     return min(shares, default=1.0)
 
 
@@ -187,39 +186,42 @@ def _plain_article(text: str) -> Article:
     return parse_text(text)
 
 
-def _sentences(article: Article) -> list[tuple[SentenceText, SummarySentence]]:
+def _sentences(article: Article) -> list[SentenceText]:
+    """Every sentence of the body, with offsets into ``article.text``."""
     units = []
     offset = 0
     for p, paragraph in enumerate(article.paragraphs):
         for k, (start, end) in enumerate(split_sentences(paragraph)):
             text = paragraph[start:end]
             units.append(
-                (
-                    SentenceText.of(text, p, k == 0),
-                    SummarySentence(text, p, offset + start, offset + end),
-                )
+                SentenceText(text, p, k == 0, tuple(text.split()), offset + start, offset + end)
             )
         offset += len(paragraph) + len(PARAGRAPH_SEPARATOR)
     return units
 
 
-def _is_eligible(unit: SentenceText) -> bool:
+def _record(unit: SentenceText) -> SummarySentence:
+    return SummarySentence(unit.text, unit.paragraph, unit.start, unit.end)
+
+
+def _is_eligible(unit: SentenceText, credits: bool = True) -> bool:
     """A sentence a summary may quote: long enough, finished, and not page furniture.
 
     A line without a full stop at its end is a heading, a caption or a byline, not prose.
+    ``credits`` says whether the article holds a "contributed to this report" line at all.
     """
     text = unit.text
     if len(unit.words) < _MIN_WORDS:
         return False
     if text.rstrip(_CLOSERS)[-1:] not in _FINAL:
         return False
-    return not (_CHROME.match(text) or _CONTRIBUTED.search(text))
+    return not (_CHROME.match(text) or (credits and _CONTRIBUTED.search(text)))
 
 
 def _select(
     candidates: list[_Candidate], max_sentences: int | None, max_words: int | None
 ) -> list[_Candidate]:
-    ranked = sorted(candidates, key=lambda c: (-c.score, c.index))
+    ranked = sorted(candidates, key=lambda c: (-c.score, c.position))
     chosen: list[_Candidate] = []
     used_words = 0
     for candidate in ranked:
@@ -248,8 +250,8 @@ def _fix_opening(
     """Do not open with "He said..." when one of the next best sentences could open instead."""
     if not chosen:
         return chosen
-    opening = min(chosen, key=lambda c: c.index)
-    if not opening.anaphoric or opening.index == 0:
+    opening = min(chosen, key=lambda c: c.position)
+    if not opening.anaphoric or opening.position == 0:
         return chosen
     rest = [c for c in chosen if c is not opening]
     budget = None if max_words is None else max_words - sum(c.words for c in rest)
@@ -260,7 +262,7 @@ def _fix_opening(
         if any(_redundant(candidate, c) for c in rest):
             continue
         replaced = [*rest, candidate]
-        if not min(replaced, key=lambda c: c.index).anaphoric:
+        if not min(replaced, key=lambda c: c.position).anaphoric:
             return replaced
     return chosen
 
