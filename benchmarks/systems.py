@@ -20,6 +20,7 @@ from functools import cache, partial
 from typing import Any, Literal
 
 from benchmarks.nltk_offline import check_sent_tokenize, install_punkt_tab
+from nutgraf.evaluate import ngram_f1
 
 SentenceFn = Callable[[str, str | None, int], list[str]]
 OracleFn = Callable[[str, str, int], list[str]]
@@ -183,7 +184,9 @@ def greedy_oracle(sentences: Sequence[list[str]], reference: list[str], n: int) 
             if i in selected:
                 continue
             tokens = [token for j in sorted([*selected, i]) for token in sentences[j]]
-            score = _f1(Counter(_ngrams(tokens, 1)), ref1) + _f1(Counter(_ngrams(tokens, 2)), ref2)
+            score = ngram_f1(Counter(_ngrams(tokens, 1)), ref1) + ngram_f1(
+                Counter(_ngrams(tokens, 2)), ref2
+            )
             if score > best:
                 best, best_index = score, i
         if best_index < 0:
@@ -194,15 +197,6 @@ def greedy_oracle(sentences: Sequence[list[str]], reference: list[str], n: int) 
 
 def _ngrams(tokens: Sequence[str], size: int) -> list[tuple[str, ...]]:
     return [tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1)]
-
-
-def _f1(candidate: Counter[tuple[str, ...]], reference: Counter[tuple[str, ...]]) -> float:
-    overlap = sum((candidate & reference).values())
-    if not overlap:
-        return 0.0
-    precision = overlap / sum(candidate.values())
-    recall = overlap / sum(reference.values())
-    return 2 * precision * recall / (precision + recall)
 
 
 # --- sumy -------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,6 +123,16 @@ def _summarize_row(row: Row, count: int, system: Callable[..., Summary]) -> list
         return [s.text for s in system(extract(row.text), sentences=count).sentences]
     except NutgrafError:
         return []  # an empty article scores zero rather than vanishing from the mean
+
+
+def ngram_f1(candidate: Counter[tuple[str, ...]], reference: Counter[tuple[str, ...]]) -> float:
+    """ROUGE-N F1 from n-gram counts, clipped as rouge-score clips them."""
+    overlap = sum((candidate & reference).values())
+    if not overlap:
+        return 0.0
+    precision = overlap / sum(candidate.values())
+    recall = overlap / sum(reference.values())
+    return 2 * precision * recall / (precision + recall)
 
 
 def _reference_lines(reference: str) -> int:

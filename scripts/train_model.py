@@ -19,7 +19,6 @@ import json
 import random
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +30,7 @@ from sklearn.preprocessing import StandardScaler
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from nutgraf.evaluate import ngram_f1  # noqa: E402
 from nutgraf.nlp.features import FEATURE_NAMES, sentence_features  # noqa: E402
 from nutgraf.nlp.summarize import _is_eligible, _sentences  # noqa: E402
 from nutgraf.records import Article, Block  # noqa: E402
@@ -62,21 +62,12 @@ class Labeller:
             out.append(stem)
         return out
 
-    @staticmethod
-    def f1(candidate: Counter[tuple[str, ...]], reference: Counter[tuple[str, ...]]) -> float:
-        overlap = sum((candidate & reference).values())
-        if not overlap:
-            return 0.0
-        precision = overlap / sum(candidate.values())
-        recall = overlap / sum(reference.values())
-        return 2 * precision * recall / (precision + recall)
-
     def label(self, sentence: str, highlights: list[list[str]]) -> float:
         """How well the sentence could stand for one highlight: the best line's ROUGE-1/2."""
         tokens = self.tokens(sentence)
         one, two = _create_ngrams(tokens, 1), _create_ngrams(tokens, 2)
         return max(
-            (self.f1(one, _create_ngrams(line, 1)) + self.f1(two, _create_ngrams(line, 2))) / 2
+            (ngram_f1(one, _create_ngrams(line, 1)) + ngram_f1(two, _create_ngrams(line, 2))) / 2
             for line in highlights
         )
 
