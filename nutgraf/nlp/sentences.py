@@ -18,6 +18,7 @@ It is a pure function of its input, written for speed: one pass of compiled rege
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 Span = tuple[int, int]
 
@@ -154,9 +155,10 @@ def _looks_like_dateline(found: str) -> bool:
 
 def _split_block(text: str, start: int, end: int, spans: list[Span], caseless: bool) -> None:
     sentence_start = start
+    quotes = [m.start() for m in _QUOTES.finditer(text, start, end)]
     for match in _CANDIDATE.finditer(text, start, end):
         boundary = match.end()
-        if _inside_short_quote(text, sentence_start, boundary, end):
+        if quotes and _inside_short_quote(quotes, sentence_start, boundary, end):
             continue
         if _is_boundary(text, match.start(), boundary, end, caseless):
             _append(text, sentence_start, boundary, spans)
@@ -164,14 +166,16 @@ def _split_block(text: str, start: int, end: int, spans: list[Span], caseless: b
     _append(text, sentence_start, end, spans)
 
 
-def _inside_short_quote(text: str, start: int, position: int, limit: int) -> bool:
-    """A quotation opened in this sentence and closed soon after: keep it in one sentence."""
-    if _QUOTES.search(text, start, position) is None:
+def _inside_short_quote(quotes: list[int], start: int, position: int, limit: int) -> bool:
+    """A quotation opened in this sentence and closed soon after: keep it in one sentence.
+
+    ``quotes`` are the sorted positions of the block's quotation marks.
+    """
+    first = bisect_left(quotes, start)
+    after = bisect_left(quotes, position, first)
+    if (after - first) % 2 == 0:
         return False
-    if len(_QUOTES.findall(text, start, position)) % 2 == 0:
-        return False
-    close = _QUOTES.search(text, position, min(limit, start + _MAX_QUOTED))
-    return close is not None
+    return after < len(quotes) and quotes[after] < min(limit, start + _MAX_QUOTED)
 
 
 def _append(text: str, start: int, end: int, spans: list[Span]) -> None:
@@ -239,11 +243,14 @@ def _period_ends_sentence(text: str, term_start: int, following: str) -> bool:
 
 def _word_before(text: str, position: int) -> str:
     """The token that ends at ``position`` (at most 30 characters), without opening quotes."""
-    start = position
     floor = max(0, position - 30)
-    while start > floor and not text[start - 1].isspace():
-        start -= 1
-    return text[start:position].lstrip(_OPENERS)
+    space = max(
+        text.rfind(" ", floor, position),
+        text.rfind("\n", floor, position),
+        text.rfind("\t", floor, position),
+        text.rfind("\xa0", floor, position),
+    )
+    return text[space + 1 if space >= 0 else floor : position].lstrip(_OPENERS)
 
 
 def _next_word(text: str, position: int, limit: int) -> str:

@@ -52,6 +52,14 @@ _CHROME = re.compile(
 )
 _CLOSERS = "\"'”’»)] "
 _FINAL = ".!?…"
+_PUNCTUATION = "\"'“”‘’«»„()[]{}<>.,:;!?…-–—*•|/\\"
+# The first words _CHROME can match: a sentence opening otherwise is not tried against it.
+_CHROME_OPENERS = frozenset(
+    """photo photos image images picture pictures video videos graphic graphics illustration
+    illustrations caption captions credit credits source sources getty read see related more
+    click watch follow sign subscribe share advertisement updated published posted by
+    copyright czytaj zobacz lesen mehr читайте смотрите фото источник""".split()
+)
 _CONTRIBUTED = re.compile(
     r"contributed to this (?:report|story)|e-?mail to a friend|all rights reserved", re.I
 )
@@ -215,7 +223,10 @@ def _is_eligible(unit: SentenceText, credits: bool = True) -> bool:
         return False
     if text.rstrip(_CLOSERS)[-1:] not in _FINAL:
         return False
-    return not (_CHROME.match(text) or (credits and _CONTRIBUTED.search(text)))
+    opener = unit.words[0].strip(_PUNCTUATION).lower()
+    if (opener in _CHROME_OPENERS or not opener) and _CHROME.match(text):
+        return False
+    return not (credits and _CONTRIBUTED.search(text))
 
 
 def _select(
