@@ -114,7 +114,7 @@ def eval_command(
 
 def _run(sources: tuple[str, ...], show: Callable[[str, Article, bool], None]) -> None:
     if not sources:
-        if sys.stdin.isatty():
+        if sys.stdin is None or sys.stdin.isatty():
             _fail("give one or more files, or '-' to read standard input")
         sources = ("-",)
     failed = 0

@@ -151,3 +151,10 @@ def test_eval_rejects_a_malformed_data_file(tmp_path: Path) -> None:
     result = run("eval", str(data))
     assert result.returncode == 1
     assert result.stderr.strip() == f"Error: {data}:2: not valid JSON (Expecting value)"
+
+
+def test_no_source_reads_standard_input_and_empty_input_is_an_error() -> None:
+    assert run("summarize", "--sentences", "1", stdin=STORY).stdout.startswith("- ")
+    result = run("summarize", stdin=b"")
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: ") and len(result.stderr.strip().splitlines()) == 1

@@ -56,6 +56,8 @@ def read_source(
         InputError: the file is missing, a directory, unreadable, empty or over ``max_bytes``.
     """
     if source == "-":
+        if stdin is None and sys.stdin is None:
+            raise InputError("- means standard input, but there is none; pass a file path")
         stream = stdin if stdin is not None else sys.stdin.buffer
         data = stream.read(max_bytes + 1)
         if len(data) > max_bytes:
