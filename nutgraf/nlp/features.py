@@ -155,15 +155,15 @@ def sentence_features(
 
 def _add_content_columns(matrix: np.ndarray, bags: list[list[str]]) -> None:
     """Centrality: how much of what a sentence says the rest of the text says too."""
+    uniques = [set(bag) for bag in bags]
     document: Counter[str] = Counter()
-    for bag in bags:
-        document.update(set(bag))
+    for unique in uniques:
+        document.update(unique)
     top = max(document.values(), default=1)
     norm = math.sqrt(sum(v * v for v in document.values())) or 1.0
     lead = set().union(*bags[:3])
     columns = []
-    for bag in bags:
-        unique = set(bag)
+    for unique in uniques:
         if not unique:
             columns.append((0.0, 0.0, 0.0, 0.0))
             continue

@@ -60,6 +60,7 @@ _CHROME_OPENERS = frozenset(
     click watch follow sign subscribe share advertisement updated published posted by
     copyright czytaj zobacz lesen mehr читайте смотрите фото источник""".split()
 )
+_CREDIT_MARKERS = ("contributed to this", "mail to a friend", "rights reserved")
 _CONTRIBUTED = re.compile(
     r"contributed to this (?:report|story)|e-?mail to a friend|all rights reserved", re.I
 )
@@ -129,7 +130,8 @@ def summarize(
     rows = sentence_features(units, language, bags)
     scores = _blend(load_model().score(rows), bags, _requested_share(units, sentences, words))
     anaphora = frozenset(ANAPHORA.get(language, ()))
-    credits = _CONTRIBUTED.search(text) is not None
+    lowered = text.lower()
+    credits = any(marker in lowered for marker in _CREDIT_MARKERS)
     candidates = [
         _Candidate(
             position=i,
