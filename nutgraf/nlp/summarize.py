@@ -1,9 +1,11 @@
 """The extractive summarizer: whole sentences from the text, each traceable to where it stands.
 
 A small learned model (``model.json``, trained by ``scripts/train_model.py`` on CNN stories
-and their highlights) scores every sentence from the features in ``features.py``; the
-summary takes the best sentences, skipping chrome, near-repeats and sentences whose opening
-pronoun would point to nobody, and returns them in document order.
+and their highlights) scores every sentence from the features in ``features.py``; when the
+summary is asked to keep a large share of the article, TextRank centrality
+(``centrality.py``) takes over from it. The summary takes the best sentences, skipping
+chrome, near-repeats and sentences whose opening pronoun would point to nobody, and returns
+them in document order with their offsets into ``Article.text``.
 """
 
 from __future__ import annotations
