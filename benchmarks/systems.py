@@ -9,7 +9,6 @@ The oracle alone also sees the reference (`System.summarize_with_reference`).
 
 from __future__ import annotations
 
-import inspect
 import random
 import warnings
 import zlib
@@ -98,34 +97,18 @@ def _punkt_tokenizer() -> Any:
 
 
 def load_nutgraf() -> System:
-    """`nutgraf.summarize(text, sentences=n, title=title)`; without title if it takes none."""
+    """`nutgraf.summarize(text, sentences=n)`; it does not use a separate headline."""
     try:
         import nutgraf
 
         summarize: Callable[..., Any] = nutgraf.summarize
-    except Exception as error:  # the package is being written: report and skip
-        raise Unavailable(f"nutgraf summarizer not available yet: {error!r}") from error
-    takes_title = _accepts(summarize, "", sentences=1, title="")
+    except Exception as error:  # a broken install: report and skip
+        raise Unavailable(f"nutgraf summarizer not available: {error!r}") from error
 
     def run(text: str, title: str | None, n: int) -> list[str]:
-        if title is not None and takes_title:
-            summary = summarize(text, sentences=n, title=title)
-        else:
-            summary = summarize(text, sentences=n)
-        return [sentence.text for sentence in summary.sentences]
+        return [sentence.text for sentence in summarize(text, sentences=n).sentences]
 
     return System("nutgraf", run)
-
-
-def _accepts(function: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
-    """Whether function's signature takes these arguments (binding raises TypeError if not)."""
-    try:
-        inspect.signature(function).bind(*args, **kwargs)
-    except TypeError:
-        return False
-    except ValueError:  # no signature available: just try the call
-        return True
-    return True
 
 
 # --- lead, random, oracle ---------------------------------------------------------------------

@@ -28,7 +28,6 @@ class Row:
     id: str
     text: str
     reference: str
-    title: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +50,7 @@ class Report:
 
 
 def read_rows(path: Path) -> list[Row]:
-    """Rows ``{"id", "text", "reference", "title"?}`` of a JSON-lines file."""
+    """Rows ``{"id", "text", "reference"}`` of a JSON-lines file (other keys are ignored)."""
     rows = []
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
@@ -72,8 +71,7 @@ def _row(line: str, where: str) -> Row:
     missing = [k for k in ("text", "reference") if not isinstance(raw.get(k), str)]
     if missing:
         raise InputError(f"{where}: missing or non-text field(s): {', '.join(missing)}")
-    title = raw.get("title")
-    return Row(str(raw.get("id", where)), raw["text"], raw["reference"], title or None)
+    return Row(str(raw.get("id", where)), raw["text"], raw["reference"])
 
 
 def evaluate(

@@ -84,10 +84,6 @@ class SentenceText(NamedTuple):
     start: int = 0
     end: int = 0
 
-    @classmethod
-    def of(cls, text: str, paragraph: int = 0, first_in_paragraph: bool = False) -> SentenceText:
-        return cls(text, paragraph, first_in_paragraph, tuple(text.split()), 0, len(text))
-
 
 def content_stems(text: str, language: str) -> list[str]:
     """The stemmed, lower-cased content words of ``text`` (stopwords and numbers dropped)."""
