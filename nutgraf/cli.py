@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import click
 
@@ -170,8 +170,8 @@ def article_json(name: str, article: Article) -> dict[str, Any]:
     }
 
 
-def _print_json(value: dict[str, Any], stream: TextIO | None = None) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False), file=stream)
+def _print_json(value: dict[str, Any]) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False))
 
 
 def _print_summary(name: str, article: Article, summary: Summary, many: bool) -> None:

@@ -40,8 +40,8 @@ def textrank(bags: list[list[str]]) -> np.ndarray:
     rank = np.full(count, 1.0 / count)
     for _ in range(_ITERATIONS):
         updated = (1 - DAMPING) / count + DAMPING * (transition.T @ rank)
-        if np.abs(updated - rank).sum() < _TOLERANCE:
-            rank = updated
-            break
+        converged = np.abs(updated - rank).sum() < _TOLERANCE
         rank = updated
+        if converged:
+            break
     return rank * count

@@ -20,9 +20,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from nutgraf.ingest.text import parse_text
 from nutgraf.nlp.centrality import textrank
 from nutgraf.nlp.features import (
-    ANAPHORA,
     FEATURE_NAMES,
     SentenceText,
     content_stems,
@@ -70,7 +70,6 @@ _CONTRIBUTED = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class _Model:
-    names: tuple[str, ...]
     mean: np.ndarray
     scale: np.ndarray
     layers: tuple[tuple[np.ndarray, np.ndarray], ...]
@@ -96,7 +95,7 @@ def load_model() -> _Model:
         (np.asarray(layer["weights"], dtype=np.float64), np.asarray(layer["bias"]))
         for layer in raw["layers"]
     )
-    return _Model(names, np.asarray(raw["mean"]), np.asarray(raw["scale"]), layers)
+    return _Model(np.asarray(raw["mean"]), np.asarray(raw["scale"]), layers)
 
 
 class _Candidate(NamedTuple):
@@ -120,19 +119,15 @@ def summarize(
     At most ``sentences`` sentences and, when ``words`` is given, at most that many words
     (a sentence is never cut: when no sentence fits the word budget, the best one is given).
     """
-    article = source if isinstance(source, Article) else _plain_article(source)
-    text = article.text
-    language = language or article.language or detect_language(text)
-    units = _sentences(article)
-    total_words = sum(len(unit.words) for unit in units)
-    reading_minutes = max(1, math.ceil(total_words / WORDS_PER_MINUTE))
+    article, language, units, reading_minutes = _prepare(source, language)
     if not units:
         return Summary((), language, reading_minutes)
     bags = [content_stems(unit.text, language) for unit in units]
     rows = sentence_features(units, language, bags)
-    scores = _blend(load_model().score(rows), bags, _requested_share(units, sentences, words))
-    anaphora = frozenset(ANAPHORA.get(language, ()))
-    lowered = text.lower()
+    share = _requested_share(len(units), sum(len(unit.words) for unit in units), sentences, words)
+    scores = _blend(load_model().score(rows), bags, share)
+    anaphoric = rows[:, FEATURE_NAMES.index("opens_with_anaphora")] > 0
+    lowered = article.text.lower()
     credits = any(marker in lowered for marker in _CREDIT_MARKERS)
     candidates = [
         _Candidate(
@@ -141,7 +136,7 @@ def summarize(
             words=len(unit.words),
             stems=frozenset(bags[i]),
             score=float(scores[i]),
-            anaphoric=_first_word(unit.words) in anaphora,
+            anaphoric=bool(anaphoric[i]),
         )
         for i, unit in enumerate(units)
         if _is_eligible(unit, credits)
@@ -153,20 +148,30 @@ def summarize(
 
 def lead(source: Article | str, *, sentences: int = 3) -> Summary:
     """The Lead-N baseline: the first ``sentences`` sentences, by the same splitter."""
-    article = source if isinstance(source, Article) else _plain_article(source)
-    language = article.language or detect_language(article.text)
-    minutes = max(1, math.ceil(len(article.text.split()) / WORDS_PER_MINUTE))
-    chosen = tuple(_record(unit) for unit in _sentences(article)[:sentences])
-    return Summary(chosen, language, minutes)
+    _, language, units, reading_minutes = _prepare(source, None)
+    return Summary(tuple(_record(unit) for unit in units[:sentences]), language, reading_minutes)
 
 
-def _requested_share(units: list[SentenceText], sentences: int | None, words: int | None) -> float:
+def _prepare(
+    source: Article | str, language: str | None
+) -> tuple[Article, str, list[SentenceText], int]:
+    """The article, its language, its sentences and its reading time in minutes."""
+    article = source if isinstance(source, Article) else parse_text(source)
+    language = language or article.language or detect_language(article.text)
+    units = _sentences(article)
+    total_words = sum(len(unit.words) for unit in units)
+    return article, language, units, max(1, math.ceil(total_words / WORDS_PER_MINUTE))
+
+
+def _requested_share(
+    count: int, total_words: int, sentences: int | None, words: int | None
+) -> float:
     """How much of the article the summary may take, as a share of its sentences or words."""
     shares = []
     if sentences is not None:
-        shares.append(sentences / len(units))
+        shares.append(sentences / count)
     if words is not None:
-        shares.append(words / max(1, sum(len(unit.words) for unit in units)))
+        shares.append(words / max(1, total_words))
     return min(shares, default=1.0)
 
 
@@ -190,12 +195,6 @@ def _standardize(values: np.ndarray) -> np.ndarray:
     centred: np.ndarray = values - values.mean()
     spread = float(values.std())
     return centred / spread if spread > 0 else centred
-
-
-def _plain_article(text: str) -> Article:
-    from nutgraf.ingest.text import parse_text
-
-    return parse_text(text)
 
 
 def _sentences(article: Article) -> list[SentenceText]:
@@ -280,7 +279,3 @@ def _fix_opening(
         if not min(replaced, key=lambda c: c.position).anaphoric:
             return replaced
     return chosen
-
-
-def _first_word(words: tuple[str, ...]) -> str:
-    return words[0].lower().strip("\"“«„'‘(,") if words else ""
