@@ -1,7 +1,11 @@
 """Language identification and per-language word lists, from maintained packages.
 
-py3langid (a bundled model, no download) names the language; stopwordsiso gives its
-stopwords; PyStemmer (Snowball) stems where a stemmer exists for it.
+py3langid (a bundled model, no download) names the language; PyStemmer (Snowball) stems
+where a stemmer exists for it. Stopwords come from two packages: ``stopwords`` holds compact
+function-word lists (for English, Snowball's 174 words), and stopwords-iso covers the
+languages those lists miss or ship garbled. stopwords-iso alone is not enough: its lists are
+unions of many sources and drop content words ("computer", "date", "early", "end", "fact"
+in English), which blinds sentence similarity to exactly the words a summary is about.
 """
 
 from __future__ import annotations
@@ -12,12 +16,14 @@ from typing import Protocol
 
 import py3langid
 import Stemmer
+import stopwords as function_words
 import stopwordsiso
 
 DEFAULT_LANGUAGE = "en"
 _SAMPLE_CHARS = 300
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_STOPWORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*'?", re.UNICODE)
 
 # The most frequent function words of a few languages, for a fast, unambiguous first look.
 _FUNCTION_WORD_LISTS = {
@@ -114,10 +120,25 @@ def _by_function_words(sample: str) -> str | None:
 
 @lru_cache(maxsize=64)
 def stopwords(language: str) -> frozenset[str]:
-    """Lower-cased stopwords for ``language`` (empty when stopwords-iso has no list for it)."""
-    if language not in stopwordsiso.langs():
+    """Lower-cased stopwords for ``language``: the compact list when a sound one exists,
+    else stopwords-iso's, else none. Entries that are not words ("т.н.") could never match a
+    word of the text and are left out."""
+    compact = _compact_stopwords(language)
+    if compact:
+        return compact
+    if language in stopwordsiso.langs():
+        words = (word.lower() for word in stopwordsiso.stopwords(language))
+        return frozenset(word for word in words if _STOPWORD.fullmatch(word))
+    return frozenset()
+
+
+def _compact_stopwords(language: str) -> frozenset[str]:
+    """The ``stopwords`` package's list, split into words; empty when it has none or when any
+    entry is not made of letters (a list saved in the wrong encoding, as its Ukrainian one)."""
+    words = " ".join(function_words.safe_get_stopwords(language)).lower().split()
+    if not all(_STOPWORD.fullmatch(word) for word in words):
         return frozenset()
-    return frozenset(w.lower() for w in stopwordsiso.stopwords(language))
+    return frozenset(words)
 
 
 @lru_cache(maxsize=64)

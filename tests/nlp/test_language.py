@@ -55,3 +55,21 @@ def test_word_lists_come_from_the_packages() -> None:
     assert stopwords("xx") == frozenset()
     assert stemmer("en")("running") == "run"
     assert stemmer("xx")("running") == "running"
+
+
+def test_english_stopwords_are_function_words_not_content_words() -> None:
+    words = stopwords("en")
+    assert {"the", "of", "and", "which", "wouldn't"} <= words
+    assert not {"computer", "date", "early", "end", "fact", "million"} & words
+
+
+@pytest.mark.parametrize("code", ["de", "pl", "ru", "uk", "fr", "es", "it", "cs", "bg"])
+def test_every_list_is_made_of_letters(code: str) -> None:
+    """A list shipped in a broken encoding (the compact Ukrainian one) falls back to another."""
+    words = stopwords(code)
+    assert len(words) > 50
+    assert all(word.replace("'", "").replace("’", "").replace("-", "").isalpha() for word in words)
+
+
+def test_a_language_without_a_list_has_no_stopwords() -> None:
+    assert stopwords("xx") == frozenset()

@@ -131,23 +131,23 @@ def test_empty_article_gives_an_empty_summary() -> None:
 
 
 def test_quality_floor_on_the_shipped_cnn_sample() -> None:
-    """40 CNN validation stories shipped in tests/: measured 32.9 / 13.6 / 29.1.
+    """40 CNN validation stories shipped in tests/: measured 33.7 / 14.7 / 30.0.
 
     Too few stories to compare with Lead-3 reliably; the full-set test below does that.
     """
     report = evaluate(read_rows(DATA / "summaries" / "cnn-dev-sample.jsonl"))
-    assert report.rouge1 > 32.0
-    assert report.rouge2 > 12.8
-    assert report.rouge_lsum > 28.2
+    assert report.rouge1 > 33.0
+    assert report.rouge2 > 14.0
+    assert report.rouge_lsum > 29.3
 
 
 def test_quality_floor_on_the_shipped_bbc_sample() -> None:
-    """40 BBC articles at reference length: measured 81.2 / 74.2 / 80.8."""
+    """40 BBC articles at reference length: measured 82.5 / 76.9 / 82.2."""
     report = evaluate(
         read_rows(DATA / "summaries" / "bbc-dev2-sample.jsonl"), reference_length=True
     )
-    assert report.rouge1 > 79.5
-    assert report.rouge2 > 72.0
+    assert report.rouge1 > 81.8
+    assert report.rouge2 > 76.0
 
 
 def test_quality_floors_on_the_full_dev_sets(shared_data: Path) -> None:
@@ -157,6 +157,22 @@ def test_quality_floors_on_the_full_dev_sets(shared_data: Path) -> None:
     assert ours.rouge1 >= lead.rouge1 + 1.5
     assert ours.rouge2 > lead.rouge2
     assert ours.rouge_lsum > lead.rouge_lsum
-    assert ours.rouge1 > 30.4  # measured 30.9
+    assert ours.rouge1 > 30.3  # measured 30.64
     bbc = evaluate(read_rows(shared_data / "summaries" / "dev2.jsonl"), reference_length=True)
-    assert bbc.rouge1 > 78.0  # measured 78.9
+    assert bbc.rouge1 > 81.8  # measured 82.23 (summa TextRank, the best peer: 82.03)
+
+
+def test_a_headline_raises_the_sentences_that_echo_it() -> None:
+    body = (
+        "The council met on Tuesday evening in the town hall to discuss the budget. "
+        "Members then voted on a plan to repair the old stone bridge over the canal. "
+        "Residents complained about the noise from the new railway depot near the river. "
+        "The meeting ended shortly after ten o'clock with thanks to the staff."
+    )
+
+    def second_pick(title: str | None) -> str:
+        article = Article(title=title, blocks=(Block("paragraph", body),))
+        return summarize(article, sentences=2).sentences[1].text
+
+    assert second_pick(None).startswith("Members then voted")
+    assert second_pick("Railway depot noise angers residents").startswith("Residents complained")
