@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from nutgraf.nlp.products import product
+
 DAMPING = 0.85
 _ITERATIONS = 50
 _TOLERANCE = 1e-6
@@ -28,7 +30,7 @@ def textrank(bags: list[list[str]]) -> np.ndarray:
             columns.append(vocabulary.setdefault(word, len(vocabulary)))
     counts = np.zeros((count, max(1, len(vocabulary))))
     np.add.at(counts, (rows, columns), 1.0)
-    shared = counts @ counts.T
+    shared = product(counts, counts.T)
     log_length = np.log(np.maximum(counts.sum(axis=1), 1.0))
     norm = log_length[:, None] + log_length[None, :]
     weights = np.divide(shared, norm, out=np.minimum(shared, 1.0), where=norm > 0)
@@ -37,9 +39,10 @@ def textrank(bags: list[list[str]]) -> np.ndarray:
     transition = np.divide(
         weights, totals, out=np.full_like(weights, 1.0 / count), where=totals > 0
     )
+    incoming = np.ascontiguousarray(transition.T)
     rank = np.full(count, 1.0 / count)
     for _ in range(_ITERATIONS):
-        updated = (1 - DAMPING) / count + DAMPING * (transition.T @ rank)
+        updated = (1 - DAMPING) / count + DAMPING * product(incoming, rank)
         converged = np.abs(updated - rank).sum() < _TOLERANCE
         rank = updated
         if converged:

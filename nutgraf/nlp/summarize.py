@@ -29,6 +29,7 @@ from nutgraf.nlp.features import (
     sentence_features,
 )
 from nutgraf.nlp.language import detect_language
+from nutgraf.nlp.products import product
 from nutgraf.nlp.sentences import split_sentences
 from nutgraf.records import PARAGRAPH_SEPARATOR, Article, Summary, SummarySentence
 
@@ -82,7 +83,7 @@ class _Model:
     def score(self, rows: np.ndarray) -> np.ndarray:
         values = (rows - self.mean) / self.scale
         for i, (weights, bias) in enumerate(self.layers):
-            values = values @ weights + bias
+            values = product(values, weights) + bias
             if i < len(self.layers) - 1:
                 np.maximum(values, 0.0, out=values)
         scores: np.ndarray = values.ravel()
