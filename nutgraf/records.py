@@ -71,3 +71,35 @@ class Summary:
     sentences: tuple[SummarySentence, ...]
     language: str
     reading_minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """One item of a feed as the feed gave it; HTML fields are raw (sanitize before display).
+
+    ``link`` is absolute (``xml:base`` and the feed URL applied). ``published`` and
+    ``updated`` are ISO 8601 date-times in UTC, or None when missing or unreadable.
+    """
+
+    guid: str | None = None
+    link: str | None = None
+    title: str | None = None
+    summary_html: str | None = None
+    content_html: str | None = None
+    author: str | None = None
+    published: str | None = None
+    updated: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A parsed feed. ``format`` is one of rss090, rss091, rss092, rss10, rss20, atom03,
+    atom10, json10, json11 (or "rss" when the version is not stated)."""
+
+    format: str
+    url: str | None = None
+    title: str | None = None
+    link: str | None = None
+    language: str | None = None
+    entries: tuple[FeedEntry, ...] = ()
+    warnings: tuple[str, ...] = ()
