@@ -103,3 +103,46 @@ class Feed:
     language: str | None = None
     entries: tuple[FeedEntry, ...] = ()
     warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveItem:
+    """An article ready for the archive: the clean article, its summary and where it came from.
+
+    ``url`` is the address it was read from; ``canonical_url`` the same without tracking
+    parameters (the key that makes re-ingesting a no-op); ``feed`` the feed's URL and ``guid``
+    the entry's id within it; ``site`` the outlet's home page; ``html`` the sanitized body;
+    ``fetched`` an ISO 8601 UTC time; ``content_hash`` the hash of the normalized text.
+    """
+
+    article: Article
+    summary: Summary
+    fetched: str
+    content_hash: str
+    url: str | None = None
+    canonical_url: str | None = None
+    feed: str | None = None
+    guid: str | None = None
+    site: str | None = None
+    html: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """Why an article is a later copy of another: the first one's id, how it matched
+    (``url``, ``guid``, ``content`` or ``near``), the share of text they have in common (1.0
+    for exact copies) and that reason in words."""
+
+    of: int
+    kind: str
+    overlap: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArticle:
+    """An archived article with its id, and the earlier article it copies, if any."""
+
+    id: int
+    item: ArchiveItem
+    duplicate: Duplicate | None = None

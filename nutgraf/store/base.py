@@ -1,0 +1,142 @@
+"""The archive's interface: what every backend (SQLite now, PostgreSQL later) provides.
+
+SQL lives only in this package. Callers hand in typed records and get typed records back;
+deciding what a duplicate is stays in ``nutgraf.dedup``, and the store only answers the
+questions that need the archive (is this URL known? which texts share these LSH keys?)
+inside the same write transaction that stores the answer, so two writers cannot both decide
+that an article is new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from nutgraf.errors import InputError
+from nutgraf.records import ArchiveItem, Duplicate, StoredArticle
+
+SaveStatus = Literal["new", "updated", "unchanged", "duplicate"]
+SEARCH_LIMIT_MAX = 100
+
+
+@dataclass(frozen=True, slots=True)
+class NearQuery:
+    """How to look for near duplicates of a new text.
+
+    ``keys`` are its locality-sensitive hash keys; a stored article sharing one is a
+    candidate, and ``overlap`` (given the candidate's text) says how much they share. The best
+    candidate at or above ``threshold`` is the match; ``describe`` words the reason.
+    """
+
+    keys: tuple[int, ...]
+    overlap: Callable[[str], float]
+    threshold: float
+    describe: Callable[[float], str]
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    id: int
+    status: SaveStatus
+    duplicate: Duplicate | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """A subscribed feed and how polling it goes. Times are ISO 8601 UTC strings."""
+
+    id: int
+    url: str
+    title: str | None = None
+    site: str | None = None
+    category: str | None = None
+    added: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    last_checked: str | None = None
+    last_success: str | None = None
+    next_check: str | None = None
+    failures: int = 0
+    first_failure: str | None = None
+    last_error: str | None = None
+    disabled_reason: str | None = None
+    interval_seconds: int = 3600
+
+
+@dataclass(frozen=True, slots=True)
+class PollOutcome:
+    """What one poll of a feed did, to be recorded on its state."""
+
+    checked: str
+    next_check: str
+    error: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    title: str | None = None
+    site: str | None = None
+    disabled_reason: str | None = None
+
+
+class Store(Protocol):
+    """The archive. Every method is safe to call again with the same arguments."""
+
+    def close(self) -> None: ...
+
+    def save(self, item: ArchiveItem, near: NearQuery | None = None) -> SaveResult:
+        """Store ``item`` (or recognise it) atomically: known URL or GUID -> unchanged or
+        updated; same text or a near copy of an earlier article -> stored and linked to it."""
+        ...
+
+    def get(self, article_id: int) -> StoredArticle | None: ...
+
+    def latest(
+        self, *, limit: int = 20, offset: int = 0, site: str | None = None
+    ) -> list[StoredArticle]: ...
+
+    def search(
+        self, query: str, *, limit: int = 20, offset: int = 0, ranked: bool = False
+    ) -> list[StoredArticle]:
+        """Articles matching every word of ``query``, newest first (or best first when
+        ``ranked``); at most ``SEARCH_LIMIT_MAX`` at a time."""
+        ...
+
+    def articles(self) -> Iterator[StoredArticle]:
+        """Every article, oldest id first (for export)."""
+        ...
+
+    def count(self) -> int: ...
+
+    def add_feed(
+        self,
+        url: str,
+        *,
+        title: str | None = None,
+        site: str | None = None,
+        category: str | None = None,
+        now: str,
+    ) -> tuple[FeedState, bool]:
+        """Subscribe to ``url``; the flag says whether it is new."""
+        ...
+
+    def feeds(self) -> list[FeedState]: ...
+
+    def feed(self, url: str) -> FeedState | None: ...
+
+    def due_feeds(self, now: str, limit: int = 100) -> list[FeedState]:
+        """Enabled feeds whose next check is due, the most overdue first."""
+        ...
+
+    def record_poll(self, feed_id: int, outcome: PollOutcome) -> FeedState: ...
+
+    def record_failure(self, source: str, reason: str, at: str) -> None:
+        """Keep a failed ingest item (what and why) so nothing fails silently."""
+        ...
+
+    def failures(self, limit: int = 100) -> list[tuple[str, str, str]]: ...
+
+
+def require_words(words: Sequence[str], query: str) -> None:
+    """Refuse a search without a single word to look for."""
+    if not words:
+        raise InputError(f"search query {query!r} has no words to look for; give one or more")

@@ -1,0 +1,487 @@
+"""The archive in one SQLite file: WAL, one writer, idempotent upserts, FTS5 search.
+
+Every write runs in ``BEGIN IMMEDIATE``: the writer takes the lock before it reads what it
+will decide on, so two processes ingesting the same feed cannot both store an article as
+new, and a busy database waits (``busy_timeout``) instead of failing. Each article is its
+own transaction: a killed ingest keeps everything committed before the kill, and running it
+again finds those articles unchanged. ``synchronous=NORMAL`` in WAL mode survives a killed
+process (not a power cut, which may drop the last commits but never corrupts the file).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from nutgraf.errors import NutgrafError
+from nutgraf.records import (
+    ArchiveItem,
+    Article,
+    Block,
+    Duplicate,
+    StoredArticle,
+    Summary,
+    SummarySentence,
+)
+from nutgraf.store.base import (
+    SEARCH_LIMIT_MAX,
+    FeedState,
+    NearQuery,
+    PollOutcome,
+    SaveResult,
+    require_words,
+)
+from nutgraf.store.migrations import SQLITE_MIGRATIONS
+
+BUSY_TIMEOUT_MS = 10_000
+_NEAR_CANDIDATES = 50
+_SEARCH_WORD = re.compile(r"\w+", re.UNICODE)
+_ARTICLE_COLUMNS = """
+    id, url, canonical_url, feed, guid, site, source, title, byline, published, fetched,
+    language, blocks, html, summary, related, previous, next, content_hash,
+    duplicate_of, duplicate_kind, overlap, duplicate_reason
+"""
+
+
+class SQLiteStore:
+    """The default archive. ``path`` may be ``":memory:"`` for tests."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            parent = Path(self.path).expanduser().resolve().parent
+            if not parent.is_dir():
+                raise NutgrafError(f"cannot create the database {self.path}: {parent} is missing")
+        try:
+            self._db = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=0
+            )
+            self._db.row_factory = sqlite3.Row
+            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.DatabaseError as error:
+            raise NutgrafError(f"{self.path} is not a nutgraf database ({error})") from None
+        self._lock = threading.RLock()
+        self._migrate()
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        version = self.schema_version
+        if version > len(SQLITE_MIGRATIONS):
+            raise NutgrafError(
+                f"{self.path} has schema version {version}, newer than this nutgraf knows "
+                f"({len(SQLITE_MIGRATIONS)}); upgrade nutgraf"
+            )
+        for number, script in enumerate(SQLITE_MIGRATIONS[version:], start=version + 1):
+            with self._write() as db:
+                for statement in _statements(script):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number}")
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, the lock taken up front; rolled back on any error."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _read(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, parameters).fetchall()
+
+    # --- articles -------------------------------------------------------------------------
+
+    def save(self, item: ArchiveItem, near: NearQuery | None = None) -> SaveResult:
+        with self._write() as db:
+            known = _known(db, item)
+            if known is not None:
+                if known["content_hash"] == item.content_hash and known["title"] == (
+                    item.article.title
+                ):
+                    return SaveResult(int(known["id"]), "unchanged")
+                db.execute(
+                    f"UPDATE articles SET {', '.join(f'{c} = ?' for c in _ITEM_COLUMNS)} "
+                    "WHERE id = ?",
+                    (*_item_values(item), known["id"]),
+                )
+                return SaveResult(int(known["id"]), "updated")
+            duplicate = _same_text(db, item) or _near_copy(db, near)
+            article_id = _insert(db, item, duplicate)
+            if near is not None:
+                db.executemany(
+                    "INSERT INTO near_keys(key, article_id) VALUES (?, ?)",
+                    [(key, article_id) for key in set(near.keys)],
+                )
+            if duplicate is not None:
+                return SaveResult(article_id, "duplicate", duplicate)
+            return SaveResult(article_id, "new")
+
+    def get(self, article_id: int) -> StoredArticle | None:
+        rows = self._read(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,))
+        return _stored(rows[0]) if rows else None
+
+    def latest(
+        self, *, limit: int = 20, offset: int = 0, site: str | None = None
+    ) -> list[StoredArticle]:
+        limit, offset = _bounded(limit, offset)
+        where, parameters = ("WHERE site = ?", (site,)) if site else ("", ())
+        rows = self._read(
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles {where} "
+            "ORDER BY sort_time DESC, id DESC LIMIT ? OFFSET ?",
+            (*parameters, limit, offset),
+        )
+        return [_stored(row) for row in rows]
+
+    def search(
+        self, query: str, *, limit: int = 20, offset: int = 0, ranked: bool = False
+    ) -> list[StoredArticle]:
+        words = _SEARCH_WORD.findall(query)
+        require_words(words, query)
+        match = " ".join('"' + word.replace('"', '""') + '"' for word in words)
+        limit, offset = _bounded(limit, offset)
+        order = "bm25(articles_fts), a.id DESC" if ranked else "a.sort_time DESC, a.id DESC"
+        columns = ", ".join(f"a.{c.strip()}" for c in _ARTICLE_COLUMNS.split(","))
+        rows = self._read(
+            f"SELECT {columns} FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
+            f"WHERE articles_fts MATCH ? ORDER BY {order} LIMIT ? OFFSET ?",
+            (match, limit, offset),
+        )
+        return [_stored(row) for row in rows]
+
+    def articles(self) -> Iterator[StoredArticle]:
+        last = 0
+        while True:
+            rows = self._read(
+                f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id > ? ORDER BY id LIMIT 500",
+                (last,),
+            )
+            if not rows:
+                return
+            for row in rows:
+                yield _stored(row)
+            last = int(rows[-1]["id"])
+
+    def count(self) -> int:
+        return int(self._read("SELECT count(*) FROM articles")[0][0])
+
+    # --- feeds ----------------------------------------------------------------------------
+
+    def add_feed(
+        self,
+        url: str,
+        *,
+        title: str | None = None,
+        site: str | None = None,
+        category: str | None = None,
+        now: str,
+    ) -> tuple[FeedState, bool]:
+        with self._write() as db:
+            cursor = db.execute(
+                "INSERT INTO feeds(url, title, site, category, added, next_check) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO NOTHING",
+                (url, title, site, category, now, now),
+            )
+            created = cursor.rowcount == 1
+        state = self.feed(url)
+        assert state is not None
+        return state, created
+
+    def feeds(self) -> list[FeedState]:
+        return [_feed(row) for row in self._read("SELECT * FROM feeds ORDER BY id")]
+
+    def feed(self, url: str) -> FeedState | None:
+        rows = self._read("SELECT * FROM feeds WHERE url = ?", (url,))
+        return _feed(rows[0]) if rows else None
+
+    def due_feeds(self, now: str, limit: int = 100) -> list[FeedState]:
+        rows = self._read(
+            "SELECT * FROM feeds WHERE disabled_reason IS NULL "
+            "AND (next_check IS NULL OR next_check <= ?) ORDER BY next_check, id LIMIT ?",
+            (now, limit),
+        )
+        return [_feed(row) for row in rows]
+
+    def record_poll(self, feed_id: int, outcome: PollOutcome) -> FeedState:
+        with self._write() as db:
+            if outcome.error is None:
+                db.execute(
+                    "UPDATE feeds SET last_checked = ?, last_success = ?, next_check = ?, "
+                    "failures = 0, first_failure = NULL, last_error = NULL, "
+                    "etag = coalesce(?, etag), last_modified = coalesce(?, last_modified), "
+                    "title = coalesce(title, ?), site = coalesce(site, ?) WHERE id = ?",
+                    (
+                        outcome.checked,
+                        outcome.checked,
+                        outcome.next_check,
+                        outcome.etag,
+                        outcome.last_modified,
+                        outcome.title,
+                        outcome.site,
+                        feed_id,
+                    ),
+                )
+            else:
+                db.execute(
+                    "UPDATE feeds SET last_checked = ?, next_check = ?, failures = failures + 1, "
+                    "first_failure = coalesce(first_failure, ?), last_error = ?, "
+                    "disabled_reason = ? WHERE id = ?",
+                    (
+                        outcome.checked,
+                        outcome.next_check,
+                        outcome.checked,
+                        outcome.error,
+                        outcome.disabled_reason,
+                        feed_id,
+                    ),
+                )
+            row = db.execute("SELECT * FROM feeds WHERE id = ?", (feed_id,)).fetchone()
+        if row is None:
+            raise NutgrafError(f"no feed with id {feed_id}")
+        return _feed(row)
+
+    def record_failure(self, source: str, reason: str, at: str) -> None:
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO failures(source, reason, at) VALUES (?, ?, ?)", (source, reason, at)
+            )
+
+    def failures(self, limit: int = 100) -> list[tuple[str, str, str]]:
+        rows = self._read(
+            "SELECT source, reason, at FROM failures ORDER BY id DESC LIMIT ?", (limit,)
+        )
+        return [(row["source"], row["reason"], row["at"]) for row in rows]
+
+
+# --- rows <-> records -----------------------------------------------------------------------
+
+_ITEM_COLUMNS = (
+    "url",
+    "canonical_url",
+    "feed",
+    "guid",
+    "site",
+    "source",
+    "title",
+    "byline",
+    "published",
+    "fetched",
+    "sort_time",
+    "language",
+    "blocks",
+    "html",
+    "text",
+    "summary",
+    "related",
+    "previous",
+    "next",
+    "content_hash",
+)
+
+
+def _item_values(item: ArchiveItem) -> tuple[Any, ...]:
+    article, summary = item.article, item.summary
+    return (
+        item.url,
+        item.canonical_url,
+        item.feed,
+        item.guid,
+        item.site,
+        article.source,
+        article.title,
+        article.byline,
+        article.published,
+        item.fetched,
+        _sort_time(article.published, item.fetched),
+        article.language or summary.language,
+        json.dumps([[b.kind, b.text] for b in article.blocks], ensure_ascii=False),
+        item.html,
+        article.text,
+        json.dumps(
+            {
+                "language": summary.language,
+                "reading_minutes": summary.reading_minutes,
+                "sentences": [[s.text, s.paragraph, s.start, s.end] for s in summary.sentences],
+            },
+            ensure_ascii=False,
+        ),
+        json.dumps(list(article.related), ensure_ascii=False),
+        article.previous,
+        article.next,
+        item.content_hash,
+    )
+
+
+def _sort_time(published: str | None, fetched: str) -> str:
+    """Order by publication when the date reads as ISO 8601, else by fetch time."""
+    if published and re.match(r"\d{4}-\d{2}-\d{2}", published):
+        return published
+    return fetched
+
+
+def _insert(db: sqlite3.Connection, item: ArchiveItem, duplicate: Duplicate | None) -> int:
+    columns = (*_ITEM_COLUMNS, "duplicate_of", "duplicate_kind", "overlap", "duplicate_reason")
+    values = (
+        *_item_values(item),
+        duplicate.of if duplicate else None,
+        duplicate.kind if duplicate else None,
+        duplicate.overlap if duplicate else None,
+        duplicate.reason if duplicate else None,
+    )
+    cursor = db.execute(
+        f"INSERT INTO articles({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+        values,
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def _known(db: sqlite3.Connection, item: ArchiveItem) -> sqlite3.Row | None:
+    """The stored article this item is another fetch of: same canonical URL, or same GUID in
+    the same feed."""
+    if item.canonical_url:
+        row: sqlite3.Row | None = db.execute(
+            "SELECT id, content_hash, title FROM articles WHERE canonical_url = ?",
+            (item.canonical_url,),
+        ).fetchone()
+        if row is not None:
+            return row
+    if item.feed and item.guid:
+        row = db.execute(
+            "SELECT id, content_hash, title FROM articles WHERE feed = ? AND guid = ?",
+            (item.feed, item.guid),
+        ).fetchone()
+        if row is not None:
+            return row
+    if not item.canonical_url and not (item.feed and item.guid):
+        # A file or pasted text has no address: the same text is the same article.
+        row = db.execute(
+            "SELECT id, content_hash, title FROM articles WHERE content_hash = ? "
+            "AND canonical_url IS NULL AND guid IS NULL ORDER BY id LIMIT 1",
+            (item.content_hash,),
+        ).fetchone()
+        if row is not None:
+            return row
+    return None
+
+
+def _same_text(db: sqlite3.Connection, item: ArchiveItem) -> Duplicate | None:
+    row = db.execute(
+        "SELECT id FROM articles WHERE content_hash = ? AND duplicate_of IS NULL "
+        "ORDER BY id LIMIT 1",
+        (item.content_hash,),
+    ).fetchone()
+    if row is None:
+        return None
+    return Duplicate(int(row["id"]), "content", 1.0, f"same text as article {row['id']}")
+
+
+def _near_copy(db: sqlite3.Connection, near: NearQuery | None) -> Duplicate | None:
+    if near is None or not near.keys:
+        return None
+    keys = sorted(set(near.keys))
+    marks = ", ".join("?" * len(keys))
+    rows = db.execute(
+        f"SELECT a.id, a.text FROM articles a WHERE a.duplicate_of IS NULL AND a.id IN "
+        f"(SELECT article_id FROM near_keys WHERE key IN ({marks}) "
+        f"GROUP BY article_id ORDER BY count(*) DESC, article_id LIMIT {_NEAR_CANDIDATES})",
+        keys,
+    ).fetchall()
+    best: tuple[float, int] | None = None
+    for row in rows:
+        overlap = near.overlap(row["text"])
+        if overlap >= near.threshold and (
+            best is None or (overlap, -row["id"]) > (best[0], -best[1])
+        ):
+            best = (overlap, int(row["id"]))
+    if best is None:
+        return None
+    return Duplicate(best[1], "near", round(best[0], 4), near.describe(best[0]))
+
+
+def _stored(row: sqlite3.Row) -> StoredArticle:
+    summary = json.loads(row["summary"])
+    article = Article(
+        title=row["title"],
+        blocks=tuple(Block(kind, text) for kind, text in json.loads(row["blocks"])),
+        source=row["source"],
+        byline=row["byline"],
+        published=row["published"],
+        language=row["language"],
+        related=tuple(json.loads(row["related"] or "[]")),
+        previous=row["previous"],
+        next=row["next"],
+        url=row["url"],
+    )
+    item = ArchiveItem(
+        article=article,
+        summary=Summary(
+            tuple(SummarySentence(*s) for s in summary["sentences"]),
+            summary["language"],
+            summary["reading_minutes"],
+        ),
+        fetched=row["fetched"],
+        content_hash=row["content_hash"],
+        url=row["url"],
+        canonical_url=row["canonical_url"],
+        feed=row["feed"],
+        guid=row["guid"],
+        site=row["site"],
+        html=row["html"],
+    )
+    duplicate = None
+    if row["duplicate_of"] is not None:
+        duplicate = Duplicate(
+            int(row["duplicate_of"]),
+            row["duplicate_kind"],
+            float(row["overlap"]),
+            row["duplicate_reason"],
+        )
+    return StoredArticle(int(row["id"]), item, duplicate)
+
+
+def _feed(row: sqlite3.Row) -> FeedState:
+    return FeedState(**{key: row[key] for key in row.keys()})  # noqa: SIM118 (Row has no iter)
+
+
+def _bounded(limit: int, offset: int) -> tuple[int, int]:
+    return max(1, min(int(limit), SEARCH_LIMIT_MAX)), max(0, int(offset))
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (trigger bodies keep their semicolons)."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements

@@ -1,0 +1,253 @@
+"""The SQLite archive: upserts, duplicates, search, feeds, migrations, concurrent writers."""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import sqlite3
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nutgraf.errors import InputError, NutgrafError
+from nutgraf.records import ArchiveItem, Article, Block, Summary, SummarySentence
+from nutgraf.store import NearQuery, PollOutcome, SQLiteStore
+from nutgraf.store.migrations import SQLITE_MIGRATIONS
+
+NOW = "2026-11-24T10:00:00Z"
+
+
+def item(
+    text: str,
+    *,
+    url: str | None = None,
+    title: str = "A headline",
+    published: str | None = None,
+    feed: str | None = None,
+    guid: str | None = None,
+    site: str | None = None,
+) -> ArchiveItem:
+    article = Article(
+        title=title,
+        blocks=(Block("subheading", "Part one"), Block("paragraph", text)),
+        source="Example News",
+        byline="Jo Writer",
+        published=published,
+        language="en",
+        related=("Another story",),
+        url=url,
+    )
+    summary = Summary((SummarySentence(text, 0, 0, len(text)),), "en", 1)
+    return ArchiveItem(
+        article=article,
+        summary=summary,
+        fetched=NOW,
+        content_hash=hashlib.sha256(text.encode()).hexdigest(),
+        url=url,
+        canonical_url=url,
+        feed=feed,
+        guid=guid,
+        site=site,
+        html=f"<p>{text}</p>",
+    )
+
+
+@pytest.fixture
+def store() -> SQLiteStore:
+    return SQLiteStore(":memory:")
+
+
+def test_an_article_round_trips(store: SQLiteStore) -> None:
+    original = item("The council voted to repair the bridge.", url="https://example.org/a")
+    result = store.save(original)
+    assert result.status == "new"
+    stored = store.get(result.id)
+    assert stored is not None
+    assert stored.item == original
+    assert stored.duplicate is None
+
+
+def test_saving_again_is_a_no_op_and_a_changed_text_an_update(store: SQLiteStore) -> None:
+    first = store.save(item("Version one of the story.", url="https://example.org/a"))
+    again = store.save(item("Version one of the story.", url="https://example.org/a"))
+    assert (again.status, again.id) == ("unchanged", first.id)
+    changed = store.save(item("Version two, corrected.", url="https://example.org/a"))
+    assert (changed.status, changed.id) == ("updated", first.id)
+    assert store.count() == 1
+    assert store.search("corrected")[0].id == first.id
+    assert store.search("one") == []
+
+
+def test_the_same_guid_in_the_same_feed_is_the_same_article(store: SQLiteStore) -> None:
+    feed = "https://example.org/feed.xml"
+    first = store.save(item("Text.", url="https://example.org/a?v=1", feed=feed, guid="g1"))
+    moved = store.save(item("Text.", url="https://example.org/a?v=2", feed=feed, guid="g1"))
+    assert moved.id == first.id
+    other_feed = store.save(item("Text!", url="https://other.org/x", feed="f2", guid="g1"))
+    assert other_feed.id != first.id
+
+
+def test_a_file_without_an_address_is_known_by_its_text(store: SQLiteStore) -> None:
+    first = store.save(item("Pasted text of a page."))
+    assert store.save(item("Pasted text of a page.")).status == "unchanged"
+    assert store.save(item("Pasted text of a page.")).id == first.id
+
+
+def test_the_same_text_at_another_address_is_linked_not_dropped(store: SQLiteStore) -> None:
+    first = store.save(item("Wire copy about the storm.", url="https://a.example/storm"))
+    copy = store.save(item("Wire copy about the storm.", url="https://b.example/storm-news"))
+    assert copy.status == "duplicate"
+    assert copy.duplicate is not None
+    assert (copy.duplicate.of, copy.duplicate.kind, copy.duplicate.overlap) == (
+        first.id,
+        "content",
+        1.0,
+    )
+    stored = store.get(copy.id)
+    assert stored is not None and stored.duplicate == copy.duplicate
+    assert store.count() == 2
+
+
+def test_a_near_copy_is_linked_to_the_best_candidate(store: SQLiteStore) -> None:
+    def near(keys: tuple[int, ...], scores: dict[str, float]) -> NearQuery:
+        return NearQuery(
+            keys=keys,
+            overlap=lambda text: scores.get(text, 0.0),
+            threshold=0.8,
+            describe=lambda overlap: f"{overlap:.0%} shared",
+        )
+
+    a = store.save(item("alpha text", url="https://a.example/1"), near((1, 2, 3), {}))
+    b = store.save(item("beta text", url="https://b.example/1"), near((3, 4), {}))
+    unrelated = store.save(item("gamma text", url="https://c.example/1"), near((9,), {}))
+    assert {a.status, b.status, unrelated.status} == {"new"}
+    scores = {"alpha text": 0.85, "beta text": 0.95, "gamma text": 1.0}
+    result = store.save(item("delta text", url="https://d.example/1"), near((2, 3), scores))
+    assert result.status == "duplicate"
+    assert result.duplicate is not None
+    assert (result.duplicate.of, result.duplicate.kind) == (b.id, "near")
+    assert result.duplicate.reason == "95% shared"
+    below = store.save(item("eps text", url="https://e.example/1"), near((1,), {"alpha text": 0.5}))
+    assert below.status == "new"
+
+
+def test_search_is_newest_first_and_ranked_on_request(store: SQLiteStore) -> None:
+    store.save(
+        item("Storm hits the coast. Storm storm storm.", url="https://x/1", published="2026-01-01")
+    )
+    store.save(
+        item("A storm is coming, forecasters say.", url="https://x/2", published="2026-03-01")
+    )
+    store.save(item("Budget talks stall again.", url="https://x/3", published="2026-02-01"))
+    newest = [a.item.url for a in store.search("storm")]
+    assert newest == ["https://x/2", "https://x/1"]
+    ranked = [a.item.url for a in store.search("storm", ranked=True)]
+    assert ranked[0] == "https://x/1"
+    assert [a.item.url for a in store.latest()] == ["https://x/2", "https://x/3", "https://x/1"]
+
+
+def test_search_takes_any_text_safely(store: SQLiteStore) -> None:
+    store.save(item('Quotes "and" NEAR( operators AND OR NOT *', url="https://x/1"))
+    assert len(store.search('"and" NEAR( OR *')) == 1
+    with pytest.raises(InputError, match="no words"):
+        store.search(' "( ) * ')
+
+
+def test_search_and_latest_are_bounded(store: SQLiteStore) -> None:
+    for n in range(120):
+        store.save(item(f"Report number {n} on the harbour.", url=f"https://x/{n}"))
+    assert len(store.search("harbour", limit=10_000)) == 100
+    assert len(store.latest(limit=0)) == 1
+    page_two = store.search("harbour", limit=50, offset=50)
+    assert len(page_two) == 50
+
+
+def test_feeds_are_added_once_and_their_polls_recorded(store: SQLiteStore) -> None:
+    feed, created = store.add_feed("https://example.org/feed.xml", now=NOW)
+    assert created
+    again, created_again = store.add_feed("https://example.org/feed.xml", now=NOW)
+    assert (again.id, created_again) == (feed.id, False)
+    assert [f.url for f in store.due_feeds(NOW)] == ["https://example.org/feed.xml"]
+    failed = store.record_poll(
+        feed.id, PollOutcome(checked=NOW, next_check="2026-11-24T11:00:00Z", error="HTTP 500")
+    )
+    assert (failed.failures, failed.last_error, failed.first_failure) == (1, "HTTP 500", NOW)
+    assert store.due_feeds(NOW) == []
+    later = "2026-11-24T12:00:00Z"
+    ok = store.record_poll(
+        feed.id,
+        PollOutcome(checked=later, next_check="2026-11-24T13:00:00Z", etag='"v1"', title="Ex"),
+    )
+    assert (ok.failures, ok.last_error, ok.etag, ok.title) == (0, None, '"v1"', "Ex")
+    disabled = store.record_poll(
+        feed.id,
+        PollOutcome(checked=later, next_check=later, error="gone", disabled_reason="HTTP 410"),
+    )
+    assert disabled.disabled_reason == "HTTP 410"
+    assert store.due_feeds("2099-01-01T00:00:00Z") == []
+
+
+def test_failures_are_kept(store: SQLiteStore) -> None:
+    store.record_failure("bad.xml", "not a feed", NOW)
+    assert store.failures() == [("bad.xml", "not a feed", NOW)]
+
+
+def test_a_database_file_keeps_its_data_and_schema_version(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    with SQLiteStore(path) as store:
+        store.save(item("Kept across opens.", url="https://x/1"))
+        assert store.schema_version == len(SQLITE_MIGRATIONS)
+    with SQLiteStore(path) as store:
+        assert store.count() == 1
+        assert store.search("kept")[0].item.url == "https://x/1"
+    mode = sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+def test_a_newer_or_foreign_database_is_refused(tmp_path: Path) -> None:
+    newer = tmp_path / "newer.db"
+    sqlite3.connect(newer).execute("PRAGMA user_version = 999")
+    with pytest.raises(NutgrafError, match="newer than this nutgraf"):
+        SQLiteStore(newer)
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(NutgrafError, match="not a nutgraf database"):
+        SQLiteStore(junk)
+    with pytest.raises(NutgrafError, match="is missing"):
+        SQLiteStore(tmp_path / "no" / "such" / "dir.db")
+
+
+def _write_many(path: str, worker: int) -> None:
+    with SQLiteStore(path) as store:
+        for n in range(40):
+            # Both workers write the same 40 URLs; each must be stored once.
+            store.save(item(f"Shared story {n}.", url=f"https://x/{n}"))
+
+
+def test_two_processes_writing_the_same_articles_store_each_once(tmp_path: Path) -> None:
+    path = str(tmp_path / "shared.db")
+    SQLiteStore(path).close()
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_write_many, args=(path, w)) for w in range(2)]
+    for process in workers:
+        process.start()
+    for process in workers:
+        process.join(60)
+        assert process.exitcode == 0
+    with SQLiteStore(path) as store:
+        assert store.count() == 40
+        assert all(a.duplicate is None for a in store.articles())
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    title=st.text(max_size=80),
+    text=st.text(min_size=1, max_size=400),
+)
+def test_any_text_round_trips(title: str, text: str) -> None:
+    with SQLiteStore(":memory:") as store:
+        original = item(text, title=title, url="https://x/1")
+        stored = store.get(store.save(original).id)
+        assert stored is not None and stored.item == original
