@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from nutgraf.cli_archive import ARCHIVE_COMMANDS
 from nutgraf.errors import NutgrafError
 from nutgraf.extract import extract
 from nutgraf.ingest.sources import read_source
@@ -26,6 +27,9 @@ from nutgraf.records import Article, Summary
 def main() -> None:
     """nutgraf: a self-hosted news desk. Extract, summarize and evaluate news offline."""
 
+
+for _command in ARCHIVE_COMMANDS:
+    main.add_command(_command)
 
 _sources = click.argument("sources", nargs=-1, metavar="[SOURCE...]")
 _json = click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")

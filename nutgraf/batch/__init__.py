@@ -1,0 +1,1 @@
+"""Runners that move items through the pipeline into the archive."""

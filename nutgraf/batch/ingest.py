@@ -1,0 +1,316 @@
+"""Ingest sources into the archive: files, folders, URLs, feeds, OPML lists and stdin.
+
+Each source becomes one or more articles; each article is saved in its own transaction, so
+a bad item or a killed run loses nothing already stored, and running again is a no-op.
+A failure is recorded (in the tally and in the store) and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+import httpx
+
+from nutgraf.batch.pipeline import Origin, archive_item, save
+from nutgraf.config import Settings
+from nutgraf.errors import InputError, NutgrafError
+from nutgraf.extract import extract
+from nutgraf.extract.fragment import blocks_from_fragment
+from nutgraf.ingest.feeds import parse_feed
+from nutgraf.ingest.fetch import (
+    FEED_MAX_BYTES,
+    PAGE_MAX_BYTES,
+    Fetched,
+    FetchSettings,
+    fetch,
+    make_client,
+    make_limiter,
+)
+from nutgraf.ingest.opml import parse_opml
+from nutgraf.ingest.sources import read_source
+from nutgraf.records import Article, Feed, FeedEntry
+from nutgraf.store.base import SaveResult, Store
+
+Kind = Literal["feed", "opml", "html", "text"]
+TEASER_WORDS = 120  # an entry shorter than this is a teaser: the page holds the story
+_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Tally:
+    """What a run did. ``failures`` and ``notes`` are (source, reason) lines."""
+
+    new: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    unchanged: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)
+    subscribed: int = 0
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
+
+    def count(self, result: SaveResult) -> None:
+        if result.status == "new":
+            self.new += 1
+        elif result.status == "updated":
+            self.updated += 1
+        elif result.status == "duplicate":
+            self.duplicates += 1
+        else:
+            self.unchanged += 1
+
+    def summary_line(self) -> str:
+        return (
+            f"{self.new} new, {self.updated} updated, {self.duplicates} duplicates, "
+            f"{self.failed} failed"
+        )
+
+
+class Ingestor:
+    """Runs sources into one store with one HTTP client (made on first use)."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        *,
+        now: Callable[[], str] = utc_now,
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.fetch_settings = FetchSettings(allow_networks=settings.allow_networks)
+        self.now = now
+        self.progress = progress or (lambda _label: None)
+        self.tally = Tally()
+        self._client: httpx.Client | None = None
+        self._limiter = make_limiter(self.fetch_settings)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+    def __enter__(self) -> Ingestor:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # --- sources ----------------------------------------------------------------------------
+
+    def run(self, sources: Sequence[str]) -> Tally:
+        for source in sources:
+            for label in self._expand(source):
+                self.progress(label)
+                self._guard(label, partial(self._source, label))
+        return self.tally
+
+    def _expand(self, source: str) -> Iterator[str]:
+        """A folder stands for the files under it (hidden ones skipped), in name order."""
+        if source != "-" and not _URL.match(source) and Path(source).is_dir():
+            files = sorted(
+                path
+                for path in Path(source).rglob("*")
+                if path.is_file() and not any(p.startswith(".") for p in path.parts[-1:])
+            )
+            if not files:
+                self._fail(source, "folder holds no files")
+            yield from (str(path) for path in files)
+        else:
+            yield source
+
+    def _source(self, source: str) -> None:
+        if _URL.match(source):
+            self.url(source)
+            return
+        document = read_source(source, max_bytes=FEED_MAX_BYTES)
+        kind = sniff(document.data, None)
+        if kind == "feed":
+            self.feed_bytes(document.data, source, url=None)
+        elif kind == "opml":
+            self.opml(document.data, source)
+        else:
+            if len(document.data) > PAGE_MAX_BYTES:
+                raise InputError(f"{source} is over the 5 MB page limit; split it")
+            article = extract(document.data, name=document.name)
+            self._save(article, Origin(url=article.url), source)
+
+    def url(self, url: str) -> None:
+        fetched = self.fetch(url, FEED_MAX_BYTES)
+        kind = sniff(fetched.body, fetched.content_type)
+        if kind == "feed":
+            self.feed_bytes(
+                fetched.body, url, url=fetched.final_url, content_type=fetched.content_type
+            )
+        elif kind == "opml":
+            self.opml(fetched.body, url)
+        else:
+            if len(fetched.body) > PAGE_MAX_BYTES:
+                raise InputError(f"{url} is over the 5 MB page limit")
+            article = extract(fetched.body, url=fetched.final_url, name=fetched.final_url)
+            self._save(article, Origin(url=fetched.final_url, site=_site(fetched.final_url)), url)
+
+    def opml(self, data: bytes, label: str) -> None:
+        outlines = parse_opml(data)
+        for outline in outlines:
+            _, created = self.store.add_feed(
+                outline.url,
+                title=outline.title,
+                site=outline.site,
+                category=outline.category,
+                now=self.now(),
+            )
+            self.tally.subscribed += int(created)
+        for outline in outlines:
+            self.progress(outline.url)
+            self._guard(outline.url, partial(self.url, outline.url))
+
+    def feed_bytes(
+        self, data: bytes, label: str, *, url: str | None, content_type: str | None = None
+    ) -> Feed:
+        feed = parse_feed(data, url=url, content_type=content_type)
+        for warning in feed.warnings:
+            self.tally.notes.append((label, warning))
+        for entry in feed.entries:
+            name = entry.link or entry.guid or entry.title or label
+            self._guard(name, partial(self._entry, entry, feed, url or label))
+        return feed
+
+    # --- one feed entry -------------------------------------------------------------------
+
+    def _entry(self, entry: FeedEntry, feed: Feed, feed_url: str) -> None:
+        html = entry.content_html or entry.summary_html or ""
+        article = Article(
+            title=entry.title,
+            blocks=blocks_from_fragment(html),
+            source=feed.title,
+            byline=entry.author,
+            published=entry.published or entry.updated,
+            language=feed.language.split("-")[0].lower() if feed.language else None,
+            url=entry.link,
+        )
+        origin = Origin(
+            url=entry.link, feed=feed_url, guid=entry.guid, site=feed.link, source=feed.title
+        )
+        words = len(article.text.split())
+        if words < TEASER_WORDS and entry.link and self.settings.fetch_pages:
+            page = self._full_page(entry.link, article)
+            if page is not None and len(page.text.split()) > words:
+                self._save(page, origin, entry.link)
+                return
+        if not article.paragraphs:
+            raise InputError(f"entry {entry.title or entry.link or entry.guid!r} holds no text")
+        self._save(article, origin, entry.link or feed_url, html=html or None)
+
+    def _full_page(self, link: str, teaser: Article) -> Article | None:
+        """The entry's page, extracted; None (and a note) when it cannot be had."""
+        try:
+            fetched = self.fetch(link, PAGE_MAX_BYTES)
+            page = extract(fetched.body, url=fetched.final_url, name=fetched.final_url)
+        except NutgrafError as error:
+            self.tally.notes.append((link, f"teaser kept: {error}"))
+            return None
+        return replace(
+            page,
+            title=teaser.title or page.title,
+            source=teaser.source or page.source,
+            byline=page.byline or teaser.byline,
+            published=teaser.published or page.published,
+            url=fetched.final_url,
+        )
+
+    # --- I/O helpers ------------------------------------------------------------------------
+
+    def fetch(
+        self,
+        url: str,
+        max_bytes: int,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> Fetched:
+        """GET ``url`` through the guarded client and the per-host limiter."""
+        if self._client is None:
+            self._client = make_client(self.fetch_settings)
+        return fetch(
+            self._client,
+            url,
+            settings=self.fetch_settings,
+            max_bytes=max_bytes,
+            etag=etag,
+            last_modified=last_modified,
+            limiter=self._limiter,
+        )
+
+    def _save(self, article: Article, origin: Origin, label: str, html: str | None = None) -> None:
+        item = archive_item(article, origin=origin, fetched=self.now(), html=html)
+        self.tally.count(save(self.store, item))
+
+    def _guard(self, label: str, work: Callable[[], object]) -> None:
+        """Run one item; a user-facing error is recorded and the batch goes on."""
+        try:
+            work()
+        except (NutgrafError, OSError) as error:
+            self._fail(label, str(error) or type(error).__name__)
+
+    def _fail(self, label: str, reason: str) -> None:
+        reason = " ".join(reason.split())
+        self.tally.failures.append((label, reason))
+        # When the store itself is failing, the tally still reports the item.
+        with contextlib.suppress(NutgrafError):
+            self.store.record_failure(label, reason, self.now())
+
+
+def sniff(data: bytes, content_type: str | None) -> Kind:
+    """What the bytes are, by their root element first: a feed, an OPML list, an HTML page or
+    plain text. The Content-Type only decides when the bytes do not say."""
+    if data[:2] == b"\x1f\x8b":
+        return "feed"  # a compressed feed body (the feed parser inflates it, bounded)
+    head = _head(data)
+    root = re.match(r"\s*<([a-zA-Z][\w:.-]*)", head)
+    name = root.group(1).lower() if root else ""
+    if name in ("rss", "feed", "rdf:rdf", "rdf", "channel"):
+        return "feed"
+    if name == "opml":
+        return "opml"
+    if name in ("html", "head", "body") or re.match(r"\s*<!doctype\s+html", head, re.I):
+        return "html"
+    if head.lstrip().startswith("{") and "jsonfeed.org" in head:
+        return "feed"
+    ctype = (content_type or "").split(";")[0].strip().lower()
+    if ctype in ("application/rss+xml", "application/atom+xml", "application/feed+json"):
+        return "feed"
+    if ctype in ("text/html", "application/xhtml+xml") or (root and "</p>" in head.lower()):
+        return "html"
+    return "text"
+
+
+def _head(data: bytes) -> str:
+    """The first 4 KB as text, enough to see the root element whatever the encoding; the XML
+    declaration, comments and a non-HTML doctype are blanked so the root comes first."""
+    chunk = data[:4096]
+    if chunk.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = chunk.decode("utf-16", errors="ignore")
+    else:
+        text = chunk.decode("utf-8", errors="ignore").lstrip("\ufeff")
+    return re.sub(r"<\?.*?\?>|<!--.*?-->|<!doctype\s+(?!html)[^>]*>", " ", text, flags=re.S | re.I)
+
+
+def _site(url: str) -> str | None:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/" if parts.scheme and parts.netloc else None

@@ -1,0 +1,137 @@
+"""Subscribing to feeds and polling them politely.
+
+A poll sends the feed's ETag and Last-Modified back (a 304 costs the server nothing), goes
+through the per-host limiter, and records the outcome on the feed: after a failure the next
+check backs off (``nutgraf.ingest.schedule``), honouring Retry-After; a feed that keeps
+failing for days is disabled with its reason shown by ``nutgraf feeds``.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from nutgraf.batch.ingest import Ingestor, Tally, sniff, utc_now
+from nutgraf.config import Settings
+from nutgraf.errors import FeedError, FetchError, NutgrafError
+from nutgraf.ingest.feeds import discover_feeds, parse_feed
+from nutgraf.ingest.fetch import FEED_MAX_BYTES
+from nutgraf.ingest.schedule import next_check, should_disable
+from nutgraf.store.base import FeedState, PollOutcome, Store
+
+
+def add_feed(
+    store: Store,
+    settings: Settings,
+    url: str,
+    *,
+    title: str | None = None,
+    category: str | None = None,
+) -> tuple[FeedState, Tally]:
+    """Check that ``url`` is a feed, subscribe to it and ingest its entries now.
+
+    Raises:
+        NutgrafError: the URL cannot be fetched or is not a feed (a web page's error names
+            the feeds it advertises).
+    """
+    with Ingestor(store, settings) as ingestor:
+        fetched = ingestor.fetch(url, FEED_MAX_BYTES)
+        if sniff(fetched.body, fetched.content_type) == "html":
+            advertised = discover_feeds(fetched.body, fetched.final_url)
+            if advertised:
+                raise FeedError(
+                    f"{url} is a web page, not a feed; it advertises {advertised[0]}. "
+                    f"Try: nutgraf add-feed {advertised[0]}"
+                )
+            raise FeedError(f"{url} is a web page, not a feed, and it advertises none")
+        feed = parse_feed(fetched.body, url=fetched.final_url, content_type=fetched.content_type)
+        now = utc_now()
+        state, _created = store.add_feed(
+            url, title=title or feed.title, site=feed.link, category=category, now=now
+        )
+        ingestor.feed_bytes(fetched.body, url, url=fetched.final_url)
+        state = store.record_poll(
+            state.id,
+            PollOutcome(
+                checked=now,
+                next_check=_later(now, settings.poll_interval),
+                etag=fetched.etag,
+                last_modified=fetched.last_modified,
+                title=feed.title,
+                site=feed.link,
+            ),
+        )
+        return state, ingestor.tally
+
+
+def poll_due(
+    store: Store, settings: Settings, *, rng: random.Random | None = None
+) -> list[tuple[FeedState, Tally]]:
+    """Poll every feed that is due now; each feed's outcome is recorded on it."""
+    rng = rng or random.Random()
+    results = []
+    with Ingestor(store, settings) as ingestor:
+        for feed in store.due_feeds(utc_now()):
+            results.append(poll_feed(ingestor, feed, settings, rng))
+    return results
+
+
+def poll_feed(
+    ingestor: Ingestor, feed: FeedState, settings: Settings, rng: random.Random
+) -> tuple[FeedState, Tally]:
+    """Fetch one feed (conditionally) and ingest what is new; record how it went."""
+    store = ingestor.store
+    ingestor.tally = Tally()
+    now = utc_now()
+    try:
+        fetched = ingestor.fetch(
+            feed.url, FEED_MAX_BYTES, etag=feed.etag, last_modified=feed.last_modified
+        )
+        title = site = None
+        if not fetched.not_modified:
+            parsed = ingestor.feed_bytes(fetched.body, feed.url, url=fetched.final_url)
+            title, site = parsed.title, parsed.link
+        outcome = PollOutcome(
+            checked=now,
+            next_check=_later(now, settings.poll_interval),
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
+            title=title,
+            site=site,
+        )
+    except NutgrafError as error:
+        retry_after = error.retry_after if isinstance(error, FetchError) else None
+        failures = feed.failures + 1
+        moment = _instant(now)
+        first = _instant(feed.first_failure) if feed.first_failure else moment
+        outcome = PollOutcome(
+            checked=now,
+            next_check=_format(
+                next_check(
+                    moment,
+                    interval=timedelta(seconds=settings.poll_interval),
+                    failures=failures,
+                    retry_after=retry_after,
+                    rng=rng,
+                )
+            ),
+            error=" ".join(str(error).split()),
+            disabled_reason=(
+                f"failed {failures} times since {_format(first)}: {error}"
+                if should_disable(failures, first, moment)
+                else None
+            ),
+        )
+    return store.record_poll(feed.id, outcome), ingestor.tally
+
+
+def _later(now: str, seconds: int) -> str:
+    return _format(_instant(now) + timedelta(seconds=seconds))
+
+
+def _instant(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _format(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

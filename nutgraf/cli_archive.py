@@ -1,0 +1,320 @@
+"""The archive's commands: ingest, add-feed, feeds, poll, search, export.
+
+Each opens the store named by ``--db`` (or ``NUTGRAF_DB``, or the default under
+``~/.local/share/nutgraf``), does its work through the library, and turns every error a user
+can act on into one ``Error: ...`` line and exit status 1.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, NoReturn
+
+import click
+
+from nutgraf.batch.ingest import Ingestor, Tally, utc_now
+from nutgraf.batch.poll import add_feed, poll_due
+from nutgraf.config import Settings, load_settings
+from nutgraf.errors import NutgrafError
+from nutgraf.ingest.opml import OpmlFeed, write_opml
+from nutgraf.records import StoredArticle
+from nutgraf.store import Store, open_store
+
+_db = click.option(
+    "--db",
+    "db",
+    metavar="PATH",
+    default=None,
+    help="The archive (SQLite file); default $NUTGRAF_DB or ~/.local/share/nutgraf/nutgraf.db.",
+)
+_json = click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+
+
+@contextmanager
+def _archive(db: str | None) -> Iterator[Store]:
+    """The store, with every NutgrafError turned into one ``Error:`` line."""
+    try:
+        store = open_store(db)
+    except NutgrafError as error:
+        _fail(str(error))
+    try:
+        yield store
+    except NutgrafError as error:
+        _fail(str(error))
+    finally:
+        store.close()
+
+
+@click.command("ingest")
+@click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
+@_db
+@click.option("--quiet", is_flag=True, help="No progress and no notes, only errors and the tally.")
+def ingest_command(sources: tuple[str, ...], db: str | None, quiet: bool) -> None:
+    """Ingest files, folders, URLs, feeds, OPML lists, or '-' (stdin) into the archive.
+
+    The last line is 'N new, N updated, N duplicates, N failed'; each failure is listed on
+    its own line, and the exit status is 1 when anything failed.
+    """
+    settings = _settings()
+    with _archive(db) as store:
+        show = sys.stderr.isatty() and not quiet
+        started = time.monotonic()
+        with Ingestor(store, settings, progress=_progress() if show else None) as ingestor:
+            tally = ingestor.run(sources)
+        if show:
+            click.echo("\r\033[K", nl=False, err=True)
+        _report(tally, quiet, time.monotonic() - started)
+
+
+@click.command("add-feed")
+@click.argument("url")
+@_db
+@click.option("--title", default=None, help="A name for the feed (default: the feed's own).")
+@click.option("--category", default=None, help="A folder for it, as in OPML.")
+def add_feed_command(url: str, db: str | None, title: str | None, category: str | None) -> None:
+    """Subscribe to a feed and ingest what it holds now.
+
+    The URL is fetched and checked first: a web page is refused, naming the feeds it
+    advertises.
+    """
+    settings = _settings()
+    with _archive(db) as store:
+        state, tally = add_feed(store, settings, url, title=title, category=category)
+        click.echo(f"Subscribed to {state.title or state.url} ({state.url})")
+        _report(tally, False, None)
+
+
+@click.command("feeds")
+@_db
+@_json
+def feeds_command(db: str | None, as_json: bool) -> None:
+    """List the subscribed feeds: status, last error and next check."""
+    with _archive(db) as store:
+        feeds = store.feeds()
+        for feed in feeds:
+            status = (
+                f"disabled: {feed.disabled_reason}"
+                if feed.disabled_reason
+                else f"failing ({feed.failures}x)"
+                if feed.failures
+                else "ok"
+                if feed.last_success
+                else "new"
+            )
+            if as_json:
+                _print_json(
+                    {
+                        "id": feed.id,
+                        "url": feed.url,
+                        "title": feed.title,
+                        "site": feed.site,
+                        "category": feed.category,
+                        "status": status,
+                        "failures": feed.failures,
+                        "last_error": feed.last_error,
+                        "last_checked": feed.last_checked,
+                        "last_success": feed.last_success,
+                        "next_check": feed.next_check,
+                        "disabled_reason": feed.disabled_reason,
+                    }
+                )
+                continue
+            click.echo(f"{feed.id:>4}  {status:<12.60}  {feed.title or '-'}  <{feed.url}>")
+            if feed.last_error:
+                click.echo(f"      last error: {feed.last_error}")
+            if not feed.disabled_reason:
+                click.echo(f"      next check: {feed.next_check or 'now'}")
+        if not feeds and not as_json:
+            click.echo("No feeds yet. Add one: nutgraf add-feed URL")
+
+
+@click.command("poll")
+@_db
+@click.option("--once", is_flag=True, help="Poll the feeds that are due, then stop.")
+def poll_command(db: str | None, once: bool) -> None:
+    """Poll due feeds politely (conditional GET, per-host limits, backoff on failure)."""
+    settings = _settings()
+    with _archive(db) as store:
+        while True:
+            polled = poll_due(store, settings)
+            for state, tally in polled:
+                line = f"{state.url}: {tally.summary_line()}"
+                if state.last_error:
+                    line = (
+                        f"{state.url}: failed ({state.last_error}); next check {state.next_check}"
+                    )
+                click.echo(line)
+            if once:
+                if any(state.last_error for state, _ in polled):
+                    sys.exit(1)
+                return
+            try:
+                time.sleep(_seconds_to_next(store))
+            except KeyboardInterrupt:
+                return
+
+
+@click.command("search")
+@click.argument("query")
+@_db
+@_json
+@click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True)
+@click.option("--offset", type=click.IntRange(min=0), default=0)
+@click.option("--ranked", is_flag=True, help="Best match first instead of newest first.")
+def search_command(
+    query: str, db: str | None, as_json: bool, limit: int, offset: int, ranked: bool
+) -> None:
+    """Search the archive: every word must match; newest first unless --ranked."""
+    with _archive(db) as store:
+        found = store.search(query, limit=limit, offset=offset, ranked=ranked)
+        for stored in found:
+            if as_json:
+                _print_json(stored_json(stored))
+            else:
+                article = stored.item.article
+                when = (article.published or stored.item.fetched)[:10]
+                click.echo(f"{stored.id:>6}  {when}  {article.title or '(untitled)'}")
+                source = article.source or stored.item.site or stored.item.url
+                if source:
+                    click.echo(f"        {source}")
+        if not found and not as_json:
+            click.echo(f"No articles match {query!r}.")
+
+
+@click.command("export")
+@_db
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "opml"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: every article with every stored field; opml: the subscribed feeds.",
+)
+def export_command(db: str | None, fmt: str) -> None:
+    """Write the archive to standard output."""
+    with _archive(db) as store:
+        if fmt == "opml":
+            feeds = [
+                OpmlFeed(url=f.url, title=f.title, site=f.site, category=f.category)
+                for f in store.feeds()
+            ]
+            sys.stdout.buffer.write(write_opml(feeds))
+            return
+        for stored in store.articles():
+            _print_json(stored_json(stored))
+
+
+ARCHIVE_COMMANDS = (
+    ingest_command,
+    add_feed_command,
+    feeds_command,
+    poll_command,
+    search_command,
+    export_command,
+)
+
+
+def stored_json(stored: StoredArticle) -> dict[str, Any]:
+    """Every stored field of an article, as ``export`` and ``search --json`` write it."""
+    item, article, summary = stored.item, stored.item.article, stored.item.summary
+    duplicate = stored.duplicate
+    return {
+        "id": stored.id,
+        "url": item.url,
+        "canonical_url": item.canonical_url,
+        "source": {"name": article.source, "site": item.site, "feed": item.feed},
+        "guid": item.guid,
+        "title": article.title,
+        "byline": article.byline,
+        "published": article.published,
+        "fetched": item.fetched,
+        "language": article.language,
+        "subheadings": list(article.subheadings),
+        "paragraphs": list(article.paragraphs),
+        "blocks": [{"kind": b.kind, "text": b.text} for b in article.blocks],
+        "text": article.text,
+        "html": item.html,
+        "summary": {
+            "language": summary.language,
+            "reading_minutes": summary.reading_minutes,
+            "sentences": [
+                {"text": s.text, "paragraph": s.paragraph, "start": s.start, "end": s.end}
+                for s in summary.sentences
+            ],
+        },
+        "related": list(article.related),
+        "previous": article.previous,
+        "next": article.next,
+        "content_hash": item.content_hash,
+        "duplicate_of": duplicate.of if duplicate else None,
+        "duplicate": None
+        if duplicate is None
+        else {
+            "of": duplicate.of,
+            "kind": duplicate.kind,
+            "overlap": duplicate.overlap,
+            "reason": duplicate.reason,
+        },
+    }
+
+
+def _report(tally: Tally, quiet: bool, seconds: float | None) -> None:
+    if not quiet:
+        for source, note in tally.notes:
+            click.echo(f"note: {source}: {note}", err=True)
+        if tally.subscribed:
+            click.echo(f"Subscribed to {tally.subscribed} new feed(s).", err=True)
+    for source, reason in tally.failures:
+        click.echo(f"Error: {source}: {reason}", err=True)
+    click.echo(tally.summary_line())
+    if tally.failures:
+        sys.exit(1)
+
+
+def _progress() -> Callable[[str], None]:
+    """A one-line progress display on the terminal: items done and the current one."""
+    count = 0
+
+    def show(label: str) -> None:
+        nonlocal count
+        count += 1
+        width = max(20, shutil.get_terminal_size().columns - 12)
+        click.echo(f"\r\033[K[{count}] {label[:width]}", nl=False, err=True)
+
+    return show
+
+
+def _seconds_to_next(store: Store) -> float:
+    """Sleep until the next feed is due, between 5 s and 10 min."""
+    upcoming = [f.next_check for f in store.feeds() if f.next_check and not f.disabled_reason]
+    if not upcoming:
+        return 600.0
+    delta = _instant(min(upcoming)) - _instant(utc_now())
+    return min(600.0, max(5.0, delta.total_seconds()))
+
+
+def _instant(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except NutgrafError as error:
+        _fail(str(error))
+
+
+def _print_json(value: dict[str, Any]) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False))
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)

@@ -1,0 +1,80 @@
+"""Settings: shipped defaults, then a ``nutgraf.toml`` file, then ``NUTGRAF_*`` variables.
+
+The file is ``$NUTGRAF_CONFIG`` or ``nutgraf.toml`` in the working directory, when present::
+
+    allow_networks = ["10.0.0.0/8"]   # intranet feeds the address guard may reach
+    fetch_pages = true                # fetch the page when a feed entry is only a teaser
+    poll_interval = 3600              # seconds between polls of a healthy feed
+
+Each key has an environment twin: ``NUTGRAF_ALLOW_NETWORKS`` (comma-separated),
+``NUTGRAF_FETCH_PAGES`` (true/false), ``NUTGRAF_POLL_INTERVAL``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nutgraf.errors import NutgrafError
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    allow_networks: tuple[str, ...] = ()
+    fetch_pages: bool = True
+    poll_interval: int = 3600
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """The settings in force: defaults, overridden by the file, overridden by the environment."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    path = Path(environ.get("NUTGRAF_CONFIG", "nutgraf.toml"))
+    if path.is_file():
+        try:
+            values.update(tomllib.loads(path.read_text(encoding="utf-8")))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise NutgrafError(f"{path} is not valid TOML ({error}); fix or remove it") from None
+    if "NUTGRAF_ALLOW_NETWORKS" in environ:
+        raw = environ["NUTGRAF_ALLOW_NETWORKS"]
+        values["allow_networks"] = [part.strip() for part in raw.split(",") if part.strip()]
+    if "NUTGRAF_FETCH_PAGES" in environ:
+        values["fetch_pages"] = _boolean("NUTGRAF_FETCH_PAGES", environ["NUTGRAF_FETCH_PAGES"])
+    if "NUTGRAF_POLL_INTERVAL" in environ:
+        values["poll_interval"] = environ["NUTGRAF_POLL_INTERVAL"]
+    return _settings(values)
+
+
+def _settings(values: dict[str, Any]) -> Settings:
+    unknown = set(values) - set(Settings.__slots__)
+    if unknown:
+        raise NutgrafError(f"unknown setting(s) {', '.join(sorted(unknown))}")
+    networks = values.get("allow_networks", ())
+    if isinstance(networks, str) or not all(isinstance(n, str) for n in networks):
+        raise NutgrafError(f"Config 'allow_networks' has value {networks!r}. Not a list of CIDRs.")
+    fetch_pages = values.get("fetch_pages", True)
+    if not isinstance(fetch_pages, bool):
+        fetch_pages = _boolean("fetch_pages", str(fetch_pages))
+    interval = values.get("poll_interval", 3600)
+    try:
+        interval = int(interval)
+    except (TypeError, ValueError):
+        raise NutgrafError(
+            f"Config 'poll_interval' has value {interval!r}. Not a number of seconds."
+        ) from None
+    if interval < 60:
+        raise NutgrafError(f"Config 'poll_interval' has value {interval}. Use 60 or more.")
+    return Settings(tuple(networks), fetch_pages, interval)
+
+
+def _boolean(key: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise NutgrafError(f"Config '{key}' has value {value!r}. Not a valid bool.")
