@@ -21,7 +21,7 @@ import httpx
 
 from nutgraf.batch.pipeline import Origin, archive_item, save
 from nutgraf.config import Settings
-from nutgraf.errors import InputError, NutgrafError
+from nutgraf.errors import FetchError, InputError, NutgrafError
 from nutgraf.extract import extract
 from nutgraf.extract.fragment import blocks_from_fragment
 from nutgraf.ingest.feeds import parse_feed
@@ -100,6 +100,7 @@ class Ingestor:
         self.tally = Tally()
         self._client: httpx.Client | None = None
         self._limiter = make_limiter(self.fetch_settings)
+        self._unreachable: set[str] = set()
 
     def close(self) -> None:
         if self._client is not None:
@@ -214,14 +215,32 @@ class Ingestor:
                 self._save(page, origin, entry.link)
                 return
         if not article.paragraphs:
-            raise InputError(f"entry {entry.title or entry.link or entry.guid!r} holds no text")
+            if not entry.title:
+                raise InputError("an entry with neither a title nor any text")
+            page = "its page could not be read" if entry.link else "it links to no page"
+            if not self.settings.fetch_pages:
+                page = "page fetching is off"
+            raise InputError(f"{entry.title!r} has only a headline in the feed, and {page}")
         self._save(article, origin, entry.link or feed_url, html=html or None)
 
     def _full_page(self, link: str, teaser: Article) -> Article | None:
-        """The entry's page, extracted; None (and a note) when it cannot be had."""
+        """The entry's page, extracted; None (and a note) when it cannot be had.
+
+        A host that could not be reached is not tried again in this run: a feed of fifty
+        teasers from a site that is down costs one failed connection, not fifty.
+        """
+        host = (urlsplit(link).hostname or "").lower()
+        if host in self._unreachable:
+            self.tally.notes.append((link, f"teaser kept: {host} was unreachable in this run"))
+            return None
         try:
             fetched = self.fetch(link, PAGE_MAX_BYTES)
             page = extract(fetched.body, url=fetched.final_url, name=fetched.final_url)
+        except FetchError as error:
+            if error.unreachable:
+                self._unreachable.add(host)
+            self.tally.notes.append((link, f"teaser kept: {error}"))
+            return None
         except NutgrafError as error:
             self.tally.notes.append((link, f"teaser kept: {error}"))
             return None

@@ -522,7 +522,13 @@ def fetch(
     except AddressRefused as exc:
         raise FetchError(f"{current} {exc.detail}") from None
     except httpx.TimeoutException as exc:
-        raise FetchError(_timeout_message(str(current), exc, deadline, settings)) from None
+        raise FetchError(
+            _timeout_message(str(current), exc, deadline, settings),
+            unreachable=isinstance(exc, httpx.ConnectTimeout),
+        ) from None
+    except httpx.ConnectError as exc:
+        reason = _one_line(str(exc)) or type(exc).__name__
+        raise FetchError(f"{current} could not be fetched: {reason}", unreachable=True) from None
     except httpx.RemoteProtocolError as exc:
         reason = _one_line(str(exc)) or type(exc).__name__
         if reason.startswith("Invalid URL in location header"):
