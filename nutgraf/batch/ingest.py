@@ -217,10 +217,10 @@ class Ingestor:
         if not article.paragraphs:
             if not entry.title:
                 raise InputError("an entry with neither a title nor any text")
-            page = "its page could not be read" if entry.link else "it links to no page"
+            why = "its page could not be read" if entry.link else "it links to no page"
             if not self.settings.fetch_pages:
-                page = "page fetching is off"
-            raise InputError(f"{entry.title!r} has only a headline in the feed, and {page}")
+                why = "page fetching is off"
+            raise InputError(f"{entry.title!r} has only a headline in the feed, and {why}")
         self._save(article, origin, entry.link or feed_url, html=html or None)
 
     def _full_page(self, link: str, teaser: Article) -> Article | None:

@@ -67,10 +67,15 @@ def near_query(text: str) -> NearQuery:
     def describe(value: float) -> str:
         return f"{value:.0%} of its 5-word shingles are shared"
 
-    keys: tuple[int, ...] = ()
-    if len(own) >= _DEDUP.min_shingles:
-        keys = lsh_keys(minhash(own, _DEDUP.permutations), _DEDUP)
-    return NearQuery(keys=keys, overlap=overlap, threshold=_DEDUP.threshold, describe=describe)
+    identifying = len(own) >= _DEDUP.min_shingles
+    keys = lsh_keys(minhash(own, _DEDUP.permutations), _DEDUP) if identifying else ()
+    return NearQuery(
+        keys=keys,
+        overlap=overlap,
+        threshold=_DEDUP.threshold,
+        describe=describe,
+        identifying=identifying,
+    )
 
 
 def save(store: Store, item: ArchiveItem) -> SaveResult:

@@ -22,7 +22,7 @@ _SKIP = frozenset({"script", "style", "noscript", "iframe", "object", "svg", "fo
 _SPACE = re.compile(r"\s+")
 _FOOTER = re.compile(
     r"^(?:the post .{1,300} appeared first on .{1,200}|continue reading.{0,80}|read more.{0,40}"
-    r"|\[(?:…|\.\.\.)\])\W*$",
+    r"|\[(?:…|\.\.\.)\]|(?:\d+ )?comments?|discuss(?:ion)?)\W*$",
     re.IGNORECASE,
 )
 _MAX_FRAGMENT = 2_000_000

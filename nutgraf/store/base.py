@@ -27,12 +27,15 @@ class NearQuery:
     ``keys`` are its locality-sensitive hash keys; a stored article sharing one is a
     candidate, and ``overlap`` (given the candidate's text) says how much they share. The best
     candidate at or above ``threshold`` is the match; ``describe`` words the reason.
+    ``identifying`` says whether the text is long enough for an equal text elsewhere to make
+    it a copy.
     """
 
     keys: tuple[int, ...]
     overlap: Callable[[str], float]
     threshold: float
     describe: Callable[[float], str]
+    identifying: bool = True  # False for a few words ("Comments"): equal texts prove nothing
 
 
 @dataclass(frozen=True, slots=True)

@@ -133,7 +133,8 @@ class SQLiteStore:
                     (*_item_values(item), known["id"]),
                 )
                 return SaveResult(int(known["id"]), "updated")
-            duplicate = _same_text(db, item) or _near_copy(db, near)
+            identifying = near is None or near.identifying
+            duplicate = (_same_text(db, item) if identifying else None) or _near_copy(db, near)
             article_id = _insert(db, item, duplicate)
             if near is not None:
                 db.executemany(

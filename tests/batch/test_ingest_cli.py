@@ -340,3 +340,20 @@ def test_a_killed_ingest_loses_nothing_and_a_rerun_completes(tmp_path: Path) -> 
     )
     again = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert again.stdout.splitlines()[-1] == "0 new, 0 updated, 0 duplicates, 0 failed"
+
+
+def test_the_shared_real_feeds_ingest_without_a_traceback(
+    shared_data: Path, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """58 real feeds, some broken on purpose, offline: every item is stored or listed."""
+    monkeypatch.setenv("NUTGRAF_FETCH_PAGES", "false")
+    code, out, err = run("ingest", str(shared_data / "feeds"), "--quiet", db=db)
+    assert "Traceback" not in err
+    new, updated, duplicates, failed = (int(part.split()[0]) for part in out.split(", "))
+    assert new > 800
+    errors = [line for line in err.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == failed and code == (1 if failed else 0)
+    rows = [json.loads(line) for line in run("export", db=db)[1].splitlines()]
+    titles = {row["title"] for row in rows}
+    assert any("Оренбург" in (t or "") or "оренбург" in (t or "").lower() for t in titles)
+    assert not any("Ã©" in (row["text"] + (row["title"] or "")) for row in rows)

@@ -251,3 +251,12 @@ def test_any_text_round_trips(title: str, text: str) -> None:
         original = item(text, title=title, url="https://x/1")
         stored = store.get(store.save(original).id)
         assert stored is not None and stored.item == original
+
+
+def test_a_few_equal_words_do_not_make_a_copy(store: SQLiteStore) -> None:
+    def short() -> NearQuery:
+        return NearQuery((), lambda _text: 0.0, 0.35, str, identifying=False)
+
+    first = store.save(item("Comments", url="https://news.example/1"), short())
+    other = store.save(item("Comments", url="https://news.example/2"), short())
+    assert (first.status, other.status) == ("new", "new")
