@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime
 import gzip
 import json
 import random
@@ -54,6 +55,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from benchmarks.report import machine, write_section
 from nutgraf.dedup.fingerprint import MERSENNE_PRIME, jaccard, shingles
 from nutgraf.dedup.near import (
     DedupOptions,
@@ -498,6 +500,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--index-size", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--scan", action="store_true", help="print the cross-outlet scan only")
+    parser.add_argument(
+        "--output", default=None, help="write the report into this file (e.g. BENCHMARKS.md)"
+    )
     args = parser.parse_args(argv)
     data = Path(args.data)
     if not (data / "stories" / "clusters.jsonl").is_file():
@@ -514,17 +519,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = DedupOptions()
     pairs = build_pairs(docs, args.articles, args.random_pairs, args.seed)
     scored = score_pairs(pairs, options)
-    print(
-        f"## Near duplicates: {sum(p.label is True for p in pairs):,} positives, "
-        f"{sum(p.label is False for p in pairs):,} negatives\n"
-    )
-    print("\n".join(group_table(scored, options)))
-    print()
-    print("\n".join(quality_table(scored, options)))
-    print()
     probes = [p.b for p in pairs if p.group.startswith("derived")][::4][:1000]
-    print(f"## Lookup speed and memory, {args.index_size:,} documents\n")
-    print("\n".join(speed_and_memory(docs, probes, args.index_size, options)))
+    lines = [
+        "## Near duplicates",
+        "",
+        f"Measured {datetime.date.today().isoformat()} on {machine()}.",
+        "",
+        "```",
+        ".venv/bin/python -m benchmarks.dedup --output BENCHMARKS.md",
+        "```",
+        "",
+        f"{sum(p.label is True for p in pairs):,} positives, "
+        f"{sum(p.label is False for p in pairs):,} negatives (see `benchmarks/dedup.py` for "
+        "which are real wire copies and which are edits derived from real articles); "
+        f"LSH {options.bands} bands x {options.rows} rows over {options.shingle_size}-word "
+        f"shingles, threshold {options.threshold} (exact Jaccard of the shingles).",
+        "",
+        *group_table(scored, options),
+        "",
+        *quality_table(scored, options),
+        "",
+        f"### Lookup speed and memory, {args.index_size:,} documents",
+        "",
+        *speed_and_memory(docs, probes, args.index_size, options),
+        "",
+    ]
+    report = "\n".join(lines)
+    print(report)
+    if args.output:
+        write_section(Path(args.output), "dedup", report)
     return 0
 
 

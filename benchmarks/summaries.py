@@ -26,7 +26,6 @@ import functools
 import gc
 import json
 import os
-import platform
 import resource
 import shlex
 import statistics
@@ -40,12 +39,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from benchmarks.report import machine, write_section
 from benchmarks.systems import SYSTEMS, System, Unavailable, load_system
 
 REPO = Path(__file__).resolve().parents[1]
 DATA_DIR = REPO.parent / "shared" / "data" / "summaries"
-START_MARKER = "<!-- summaries:start -->"
-END_MARKER = "<!-- summaries:end -->"
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeLsum")
 SPEED_BASELINE = "lexrank"
 PROBE_UNAVAILABLE = 3  # exit code of --memory-probe when nutgraf cannot be loaded
@@ -146,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = render_report(results, memory, command(argv))
     print(report)
     if args.output:
-        write_section(Path(args.output), report)
+        write_section(Path(args.output), "summaries", report)
         print(f"wrote {args.output}", file=sys.stderr)
     return 0
 
@@ -521,22 +519,6 @@ def _format_rate(rate: float) -> str:
     return f"{rate:,.0f}" if rate >= 100 else f"{rate:.1f}"
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            cpu = next(
-                line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")
-            )
-    except (OSError, StopIteration):
-        pass
-    uname = platform.uname()
-    return (
-        f"{cpu} ({uname.machine}), {os.cpu_count()} cores, {uname.system} {uname.release}, "
-        f"Python {platform.python_version()}"
-    )
-
-
 def versions() -> str:
     found = []
     for package in PEER_PACKAGES:
@@ -556,22 +538,6 @@ def command(argv: Sequence[str] | None) -> str:
         shown = str(python)
     args = list(sys.argv[1:] if argv is None else argv)
     return shlex.join([shown, "-m", "benchmarks.summaries", *args])
-
-
-def write_section(path: Path, section: str) -> None:
-    """Replace the text between the summaries markers in path, or append it; keep the rest."""
-    block = f"{START_MARKER}\n{section}{END_MARKER}\n"
-    if not path.exists():
-        path.write_text(f"# Benchmarks\n\n{block}", encoding="utf-8")
-        return
-    text = path.read_text(encoding="utf-8")
-    start, end = text.find(START_MARKER), text.find(END_MARKER)
-    if start >= 0 and end > start:
-        after = text[end + len(END_MARKER) :]
-        text = text[:start] + block.rstrip("\n") + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + block if text.strip() else block
-    path.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
