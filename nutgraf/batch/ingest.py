@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -81,8 +82,59 @@ class Tally:
         )
 
 
+class Fetcher:
+    """One guarded HTTP client (made on first use), the per-host limiter, and the hosts found
+    unreachable in this run; safe to share between threads."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = FetchSettings(allow_networks=settings.allow_networks)
+        self.limiter = make_limiter(self.settings)
+        self._client: httpx.Client | None = None
+        self._lock = threading.Lock()
+        self._unreachable: set[str] = set()
+
+    def fetch(
+        self,
+        url: str,
+        max_bytes: int,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> Fetched:
+        """GET ``url`` through the guarded client and the per-host limiter."""
+        with self._lock:
+            if self._client is None:
+                self._client = make_client(self.settings)
+            client = self._client
+        try:
+            return fetch(
+                client,
+                url,
+                settings=self.settings,
+                max_bytes=max_bytes,
+                etag=etag,
+                last_modified=last_modified,
+                limiter=self.limiter,
+            )
+        except FetchError as error:
+            if error.unreachable:
+                with self._lock:
+                    self._unreachable.add(_host(url))
+            raise
+
+    def was_unreachable(self, url: str) -> bool:
+        with self._lock:
+            return _host(url) in self._unreachable
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+
 class Ingestor:
-    """Runs sources into one store with one HTTP client (made on first use)."""
+    """Runs sources into one store; ``fetcher`` may be shared with other ingestors."""
 
     def __init__(
         self,
@@ -91,20 +143,19 @@ class Ingestor:
         *,
         now: Callable[[], str] = utc_now,
         progress: Callable[[str], None] | None = None,
+        fetcher: Fetcher | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
-        self.fetch_settings = FetchSettings(allow_networks=settings.allow_networks)
         self.now = now
         self.progress = progress or (lambda _label: None)
         self.tally = Tally()
-        self._client: httpx.Client | None = None
-        self._limiter = make_limiter(self.fetch_settings)
-        self._unreachable: set[str] = set()
+        self.fetcher = fetcher or Fetcher(settings)
+        self._owns_fetcher = fetcher is None
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
+        if self._owns_fetcher:
+            self.fetcher.close()
 
     def __enter__(self) -> Ingestor:
         return self
@@ -229,18 +280,13 @@ class Ingestor:
         A host that could not be reached is not tried again in this run: a feed of fifty
         teasers from a site that is down costs one failed connection, not fifty.
         """
-        host = (urlsplit(link).hostname or "").lower()
-        if host in self._unreachable:
-            self.tally.notes.append((link, f"teaser kept: {host} was unreachable in this run"))
+        if self.fetcher.was_unreachable(link):
+            note = f"teaser kept: {_host(link)} was unreachable in this run"
+            self.tally.notes.append((link, note))
             return None
         try:
             fetched = self.fetch(link, PAGE_MAX_BYTES)
             page = extract(fetched.body, url=fetched.final_url, name=fetched.final_url)
-        except FetchError as error:
-            if error.unreachable:
-                self._unreachable.add(host)
-            self.tally.notes.append((link, f"teaser kept: {error}"))
-            return None
         except NutgrafError as error:
             self.tally.notes.append((link, f"teaser kept: {error}"))
             return None
@@ -263,18 +309,7 @@ class Ingestor:
         etag: str | None = None,
         last_modified: str | None = None,
     ) -> Fetched:
-        """GET ``url`` through the guarded client and the per-host limiter."""
-        if self._client is None:
-            self._client = make_client(self.fetch_settings)
-        return fetch(
-            self._client,
-            url,
-            settings=self.fetch_settings,
-            max_bytes=max_bytes,
-            etag=etag,
-            last_modified=last_modified,
-            limiter=self._limiter,
-        )
+        return self.fetcher.fetch(url, max_bytes, etag=etag, last_modified=last_modified)
 
     def _save(self, article: Article, origin: Origin, label: str, html: str | None = None) -> None:
         item = archive_item(article, origin=origin, fetched=self.now(), html=html)
@@ -328,6 +363,10 @@ def _head(data: bytes) -> str:
     else:
         text = chunk.decode("utf-8", errors="ignore").lstrip("\ufeff")
     return re.sub(r"<\?.*?\?>|<!--.*?-->|<!doctype\s+(?!html)[^>]*>", " ", text, flags=re.S | re.I)
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
 
 
 def _site(url: str) -> str | None:

@@ -9,9 +9,10 @@ failing for days is disabled with its reason shown by ``nutgraf feeds``.
 from __future__ import annotations
 
 import random
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from nutgraf.batch.ingest import Ingestor, Tally, sniff, utc_now
+from nutgraf.batch.ingest import Fetcher, Ingestor, Tally, sniff, utc_now
 from nutgraf.config import Settings
 from nutgraf.errors import FeedError, FetchError, NutgrafError
 from nutgraf.ingest.feeds import discover_feeds, parse_feed
@@ -64,16 +65,31 @@ def add_feed(
         return state, ingestor.tally
 
 
+POLL_WORKERS = 8
+
+
 def poll_due(
-    store: Store, settings: Settings, *, rng: random.Random | None = None
+    store: Store,
+    settings: Settings,
+    *,
+    rng: random.Random | None = None,
+    workers: int = POLL_WORKERS,
 ) -> list[tuple[FeedState, Tally]]:
-    """Poll every feed that is due now; each feed's outcome is recorded on it."""
+    """Poll every feed that is due now, several at a time; each outcome is recorded on its
+    feed. The shared per-host limiter keeps any one site from seeing more than its share."""
     rng = rng or random.Random()
-    results = []
-    with Ingestor(store, settings) as ingestor:
-        for feed in store.due_feeds(utc_now()):
-            results.append(poll_feed(ingestor, feed, settings, rng))
-    return results
+    feeds = store.due_feeds(utc_now())
+    fetcher = Fetcher(settings)
+
+    def poll(feed: FeedState) -> tuple[FeedState, Tally]:
+        with Ingestor(store, settings, fetcher=fetcher) as ingestor:
+            return poll_feed(ingestor, feed, settings, random.Random(rng.random()))
+
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            return list(pool.map(poll, feeds))
+    finally:
+        fetcher.close()
 
 
 def poll_feed(
@@ -81,7 +97,6 @@ def poll_feed(
 ) -> tuple[FeedState, Tally]:
     """Fetch one feed (conditionally) and ingest what is new; record how it went."""
     store = ingestor.store
-    ingestor.tally = Tally()
     now = utc_now()
     try:
         fetched = ingestor.fetch(

@@ -358,3 +358,36 @@ def test_the_shared_real_feeds_ingest_without_a_traceback(
     titles = {row["title"] for row in rows}
     assert any("Оренбург" in (t or "") or "оренбург" in (t or "").lower() for t in titles)
     assert not any("Ã©" in (row["text"] + (row["title"] or "")) for row in rows)
+
+
+def test_poll_handles_many_due_feeds_and_records_each(
+    site: Site, db: Path, loopback_allowed: None
+) -> None:
+    for n in range(5):
+        site.pages[f"/f{n}.xml"] = Page(
+            rss(
+                f"Feed {n}",
+                site.url("/"),
+                [
+                    {
+                        "title": f"Item {n}",
+                        "link": f"https://x{n}.example/1",
+                        "guid": "1",
+                        "content": html_body(STORIES[30 + n]),
+                    }
+                ],
+            ),
+            "application/rss+xml",
+        )
+        assert run("add-feed", site.url(f"/f{n}.xml"), db=db)[0] == 0
+    site.pages["/f2.xml"] = Page(b"", "application/rss+xml")  # an empty 200 body
+    with sqlite3.connect(db) as connection:
+        connection.execute("UPDATE feeds SET next_check = '2000-01-01T00:00:00Z'")
+    code, out, _ = run("poll", "--once", db=db)
+    assert code == 1
+    lines = sorted(out.splitlines())
+    assert len(lines) == 5
+    assert sum(": failed (" in line for line in lines) == 1
+    assert any(line.startswith(site.url("/f2.xml") + ": failed (") for line in lines)
+    feeds = [json.loads(line) for line in run("feeds", "--json", db=db)[1].splitlines()]
+    assert [f["failures"] for f in feeds] == [0, 0, 1, 0, 0]
