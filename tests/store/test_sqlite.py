@@ -260,3 +260,13 @@ def test_a_few_equal_words_do_not_make_a_copy(store: SQLiteStore) -> None:
     first = store.save(item("Comments", url="https://news.example/1"), short())
     other = store.save(item("Comments", url="https://news.example/2"), short())
     assert (first.status, other.status) == ("new", "new")
+
+
+def test_a_guid_that_changes_on_every_fetch_does_not_make_a_new_article(
+    store: SQLiteStore,
+) -> None:
+    feed = "https://example.org/feed.xml"
+    first = store.save(item("Same story.", url="https://example.org/s", feed=feed, guid="t=1"))
+    again = store.save(item("Same story.", url="https://example.org/s", feed=feed, guid="t=2"))
+    assert (again.status, again.id) == ("unchanged", first.id)
+    assert store.count() == 1
