@@ -10,9 +10,11 @@ them in document order with their offsets into ``Article.text``.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -135,18 +137,21 @@ def summarize(
     anaphoric = rows[:, FEATURE_NAMES.index("opens_with_anaphora")] > 0
     lowered = article.text.lower()
     credits = any(marker in lowered for marker in _CREDIT_MARKERS)
-    candidates = [
+    # Best first, earlier first among equals; candidates are built only as far down the
+    # ranking as the selection reads, which for three sentences is a handful.
+    order = np.lexsort((np.arange(len(units)), -scores))
+    candidates = (
         _Candidate(
             position=i,
-            sentence=unit,
-            words=len(unit.words),
+            sentence=units[i],
+            words=len(units[i].words),
             stems=frozenset(bags[i]),
             score=float(scores[i]),
             anaphoric=bool(anaphoric[i]),
         )
-        for i, unit in enumerate(units)
-        if _is_eligible(unit, credits)
-    ]
+        for i in order.tolist()
+        if _is_eligible(units[i], credits)
+    )
     chosen = _select(candidates, sentences, words)
     chosen.sort(key=lambda c: c.position)
     return Summary(tuple(_record(c.sentence) for c in chosen), language, reading_minutes)
@@ -252,22 +257,26 @@ def _is_eligible(unit: SentenceText, credits: bool = True) -> bool:
 
 
 def _select(
-    candidates: list[_Candidate], max_sentences: int | None, max_words: int | None
+    candidates: Iterator[_Candidate], max_sentences: int | None, max_words: int | None
 ) -> list[_Candidate]:
-    ranked = sorted(candidates, key=lambda c: (-c.score, c.position))
+    """Greedy: the best candidates in rank order, skipping repeats and what overflows the word
+    budget. ``candidates`` come best first and are read only as far as needed."""
+    ranked: list[_Candidate] = []
     chosen: list[_Candidate] = []
     used_words = 0
-    for candidate in ranked:
-        if max_sentences is not None and len(chosen) >= max_sentences:
-            break
+    for candidate in candidates:
+        ranked.append(candidate)
         if max_words is not None and used_words + candidate.words > max_words:
             continue
         if any(_redundant(candidate, c) for c in chosen):
             continue
         chosen.append(candidate)
         used_words += candidate.words
+        if max_sentences is not None and len(chosen) >= max_sentences:
+            break
     if not chosen and ranked:
         chosen.append(ranked[0])
+    ranked.extend(itertools.islice(candidates, ANAPHORA_LOOKAHEAD))
     return _fix_opening(chosen, ranked, max_words)
 
 
