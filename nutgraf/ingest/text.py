@@ -357,7 +357,8 @@ def _scan_unit(units: list[_Unit], i: int, draft: _Draft, counts: Counter[str]) 
             _keep(draft, role, _strip_decoration(units[i + 1].text))
             return i + 2
         return i + 1
-    meta = None if role else _parse_meta(text)
+    # "Published 2026-01-05" reads as the bare label once its digits are trimmed: parse it.
+    meta = None if role not in (None, "published") else _parse_meta(text)
     if meta is not None:
         _keep(draft, "byline", meta[0])
         _keep(draft, "published", meta[1])

@@ -141,6 +141,8 @@ def test_body_sentence_with_a_chrome_word_stays_body() -> None:
         ("12 de marzo de 2024", "2024-03-12"),
         ("2024-03-12T10:30:00Z", "2024-03-12T10:30Z"),
         ("Published: yesterday", None),
+        ("Published 2024-03-12", "2024-03-12"),
+        ("Updated 12.03.2024 14:05", "2024-03-12T14:05"),
         ("31/12/2024", "2024-12-31"),
         ("12/31/2024", "2024-12-31"),
         ("03/04/2024", None),  # day and month cannot be told apart
