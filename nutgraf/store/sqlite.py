@@ -104,18 +104,35 @@ class SQLiteStore:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, the lock taken up front; rolled back on any error."""
-        with self._lock:
+        with self._lock, self._errors():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
 
     def _read(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        with self._lock:
+        with self._lock, self._errors():
             return self._db.execute(sql, parameters).fetchall()
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """SQLite's operational failures (locked, full, read-only, corrupt) as one-line errors."""
+        try:
+            yield
+        except sqlite3.OperationalError as error:
+            reason = str(error)
+            if "locked" in reason or "busy" in reason:
+                reason = (
+                    f"another process has held it for over {BUSY_TIMEOUT_MS // 1000} s; "
+                    "try again when it is done"
+                )
+            raise NutgrafError(f"the database {self.path} cannot be used: {reason}") from None
+        except sqlite3.DatabaseError as error:
+            raise NutgrafError(f"the database {self.path} is damaged ({error})") from None
 
     # --- articles -------------------------------------------------------------------------
 

@@ -270,3 +270,22 @@ def test_a_guid_that_changes_on_every_fetch_does_not_make_a_new_article(
     again = store.save(item("Same story.", url="https://example.org/s", feed=feed, guid="t=2"))
     assert (again.status, again.id) == ("unchanged", first.id)
     assert store.count() == 1
+
+
+def test_a_database_locked_by_another_writer_gives_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "locked.db"
+    SQLiteStore(path).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    monkeypatch.setattr("nutgraf.store.sqlite.BUSY_TIMEOUT_MS", 100)
+    try:
+        with SQLiteStore(path) as store:
+            store._db.execute("PRAGMA busy_timeout = 100")
+            with pytest.raises(NutgrafError, match="another process has held it"):
+                store.save(item("Text.", url="https://x/1"))
+            assert store.count() == 0  # reading still works while another process writes
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
