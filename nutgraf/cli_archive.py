@@ -278,15 +278,14 @@ def _report(tally: Tally, quiet: bool, seconds: float | None) -> None:
         sys.exit(1)
 
 
-def _progress() -> Callable[[str], None]:
-    """A one-line progress display on the terminal: items done and the current one."""
-    count = 0
+def _progress() -> Callable[[int, int, str], None]:
+    """A progress bar on one terminal line: a bar, done/total, and the item in hand."""
 
-    def show(label: str) -> None:
-        nonlocal count
-        count += 1
-        width = max(20, shutil.get_terminal_size().columns - 12)
-        click.echo(f"\r\033[K[{count}] {label[:width]}", nl=False, err=True)
+    def show(done: int, total: int, label: str) -> None:
+        columns = shutil.get_terminal_size().columns
+        filled = round(20 * done / total) if total else 0
+        head = f"[{'#' * filled}{'.' * (20 - filled)}] {done}/{total} "
+        click.echo(f"\r\033[K{head}{label[: max(10, columns - len(head) - 1)]}", nl=False, err=True)
 
     return show
 

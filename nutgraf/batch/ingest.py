@@ -142,13 +142,13 @@ class Ingestor:
         settings: Settings,
         *,
         now: Callable[[], str] = utc_now,
-        progress: Callable[[str], None] | None = None,
+        progress: Callable[[int, int, str], None] | None = None,
         fetcher: Fetcher | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
         self.now = now
-        self.progress = progress or (lambda _label: None)
+        self.progress = progress or (lambda _done, _total, _label: None)
         self.tally = Tally()
         self.fetcher = fetcher or Fetcher(settings)
         self._owns_fetcher = fetcher is None
@@ -166,10 +166,12 @@ class Ingestor:
     # --- sources ----------------------------------------------------------------------------
 
     def run(self, sources: Sequence[str]) -> Tally:
-        for source in sources:
-            for label in self._expand(source):
-                self.progress(label)
-                self._guard(label, partial(self._source, label))
+        """Ingest every source (a folder counts as its files); ``progress`` hears of each
+        before it starts, with how many are done and how many there are."""
+        labels = [label for source in sources for label in self._expand(source)]
+        for done, label in enumerate(labels):
+            self.progress(done, len(labels), label)
+            self._guard(label, partial(self._source, label))
         return self.tally
 
     def _expand(self, source: str) -> Iterator[str]:
@@ -228,8 +230,8 @@ class Ingestor:
                 now=self.now(),
             )
             self.tally.subscribed += int(created)
-        for outline in outlines:
-            self.progress(outline.url)
+        for done, outline in enumerate(outlines):
+            self.progress(done, len(outlines), outline.url)
             self._guard(outline.url, partial(self.url, outline.url))
 
     def feed_bytes(

@@ -391,3 +391,26 @@ def test_poll_handles_many_due_feeds_and_records_each(
     assert any(line.startswith(site.url("/f2.xml") + ": failed (") for line in lines)
     feeds = [json.loads(line) for line in run("feeds", "--json", db=db)[1].splitlines()]
     assert [f["failures"] for f in feeds] == [0, 0, 1, 0, 0]
+
+
+def test_progress_counts_the_files_of_folders(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from nutgraf.batch.ingest import Ingestor
+    from nutgraf.cli_archive import _progress
+    from nutgraf.config import Settings
+    from nutgraf.store import SQLiteStore
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for n in range(3):
+        (folder / f"{n}.txt").write_text(f"Title {n}\n\n" + STORIES[n], encoding="utf-8")
+    seen: list[tuple[int, int, str]] = []
+    with (
+        SQLiteStore(":memory:") as store,
+        Ingestor(store, Settings(), progress=lambda *event: seen.append(event)) as ingestor,
+    ):
+        ingestor.run([str(folder), str(tmp_path / "missing.txt")])
+    assert [(done, total) for done, total, _ in seen] == [(0, 4), (1, 4), (2, 4), (3, 4)]
+    _progress()(2, 4, "in/2.txt")
+    assert "[##########..........] 2/4 in/2.txt" in capsys.readouterr().err
