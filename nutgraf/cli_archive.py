@@ -141,23 +141,24 @@ def poll_command(db: str | None, once: bool) -> None:
     """Poll due feeds politely (conditional GET, per-host limits, backoff on failure)."""
     settings = _settings()
     with _archive(db) as store:
-        while True:
-            polled = poll_due(store, settings)
-            for state, tally in polled:
-                line = f"{state.url}: {tally.summary_line()}"
-                if state.last_error:
-                    line = (
-                        f"{state.url}: failed ({state.last_error}); next check {state.next_check}"
-                    )
-                click.echo(line)
-            if once:
-                if any(state.last_error for state, _ in polled):
-                    sys.exit(1)
-                return
-            try:
+        try:
+            while True:
+                polled = poll_due(store, settings)
+                for state, tally in polled:
+                    if state.last_error:
+                        click.echo(
+                            f"{state.url}: failed ({state.last_error}); "
+                            f"next check {state.next_check}"
+                        )
+                    else:
+                        click.echo(f"{state.url}: {tally.summary_line()}")
+                if once:
+                    if any(state.last_error for state, _ in polled):
+                        sys.exit(1)
+                    return
                 time.sleep(_seconds_to_next(store))
-            except KeyboardInterrupt:
-                return
+        except KeyboardInterrupt:
+            click.echo("Stopped; what was polled is stored.", err=True)
 
 
 @click.command("search")

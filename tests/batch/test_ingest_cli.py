@@ -414,3 +414,44 @@ def test_progress_counts_the_files_of_folders(
     assert [(done, total) for done, total, _ in seen] == [(0, 4), (1, 4), (2, 4), (3, 4)]
     _progress()(2, 4, "in/2.txt")
     assert "[##########..........] 2/4 in/2.txt" in capsys.readouterr().err
+
+
+def test_poll_keeps_polling_until_interrupted(site: Site, db: Path, loopback_allowed: None) -> None:
+    site.pages["/feed.xml"] = Page(
+        rss(
+            "Looped",
+            site.url("/"),
+            [
+                {
+                    "title": "One",
+                    "link": "https://l.example/1",
+                    "guid": "1",
+                    "content": html_body(STORIES[36]),
+                }
+            ],
+        ),
+        "application/rss+xml",
+    )
+    assert run("add-feed", site.url("/feed.xml"), db=db)[0] == 0
+    with sqlite3.connect(db) as connection:
+        connection.execute("UPDATE feeds SET next_check = '2000-01-01T00:00:00Z'")
+    requests_before = len(site.requests)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nutgraf", "poll", "--db", str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ},
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(site.requests) == requests_before:
+        time.sleep(0.05)
+    time.sleep(0.5)  # let it record the poll and go to sleep until the next one is due
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert len(site.requests) > requests_before
+    assert process.returncode == 0, err
+    assert "Traceback" not in err and "Stopped" in err
+    assert (
+        out.splitlines()[0] == f"{site.url('/feed.xml')}: 0 new, 0 updated, 0 duplicates, 0 failed"
+    )
