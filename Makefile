@@ -39,6 +39,7 @@ bench: $(VENV)/.bench  ## measure against the peers; writes BENCHMARKS.md
 	$(BIN)/python -m benchmarks.summaries --output BENCHMARKS.md
 	$(BIN)/python -m benchmarks.dedup --output BENCHMARKS.md
 	$(BIN)/python -m benchmarks.extraction --output BENCHMARKS.md
+	$(BIN)/python -m benchmarks.search --output BENCHMARKS.md
 
 model: $(VENV)/.bench  ## retrain nutgraf/nlp/model.json from ../shared/data/summaries/train.jsonl.gz
 	$(BIN)/python scripts/train_model.py
