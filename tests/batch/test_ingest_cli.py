@@ -294,9 +294,14 @@ def test_search_newest_first(tmp_path: Path, db: Path) -> None:
     run("ingest", *(str(tmp_path / f"{n}.txt") for n in (20, 21, 22)), db=db)
     code, out, _ = run("search", "council", "--json", db=db)
     assert code == 0
-    # No dates in these files: they were fetched in the same second, the latest stored first.
-    titles = [json.loads(line)["title"] for line in out.splitlines()]
-    assert titles == ["Council story 22", "Council story 21", "Council story 20"]
+    # Ordered by the "Published" dates of the files, not by the order they were read in.
+    found = [json.loads(line) for line in out.splitlines()]
+    assert [f["title"] for f in found] == [
+        "Council story 21",
+        "Council story 22",
+        "Council story 20",
+    ]
+    assert [f["published"] for f in found] == ["2026-03-05", "2026-02-05", "2026-01-05"]
     code, out, err = run("search", "***", db=db)
     assert code == 1 and err.startswith("Error: search query")
 
