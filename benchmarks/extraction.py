@@ -27,7 +27,6 @@ import gzip
 import json
 import os
 import re
-import shlex
 import statistics
 import sys
 import time
@@ -38,7 +37,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from benchmarks.report import machine, write_section
+from benchmarks.report import command, machine, versions, write_section
 
 REPO = Path(__file__).resolve().parents[1]
 DATA_DIR = REPO.parent / "shared" / "data" / "extraction"
@@ -431,7 +430,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     systems = load_systems(names)
     runs = extract_all(pages, systems)
     results = [aggregate(name, systems[name].label, pages, runs[name]) for name in systems]
-    report = render_report(results, len(pages), command(argv))
+    report = render_report(results, len(pages), command("benchmarks.extraction", argv))
     print(report)
     if args.output:
         write_section(Path(args.output), "extraction", report)
@@ -465,7 +464,7 @@ def render_report(results: list[Result], pages: int, command_line: str) -> str:
         "## Extraction",
         "",
         f"Measured {datetime.date.today().isoformat()} on {machine()}.",
-        f"Versions: {versions()}.",
+        f"Versions: {versions(PEER_PACKAGES)}.",
         "",
         "```",
         command_line,
@@ -506,27 +505,6 @@ def _version(package: str) -> str:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return "?"
-
-
-def versions() -> str:
-    found = []
-    for package in PEER_PACKAGES:
-        try:
-            found.append(f"{package} {metadata.version(package)}")
-        except metadata.PackageNotFoundError:
-            continue
-    return ", ".join(found)
-
-
-def command(argv: Sequence[str] | None) -> str:
-    """The command line that produced this run, with the interpreter relative to the cwd."""
-    python = Path(sys.executable)
-    try:
-        shown = str(python.relative_to(Path.cwd()))
-    except ValueError:
-        shown = str(python)
-    args = list(sys.argv[1:] if argv is None else argv)
-    return shlex.join([shown, "-m", "benchmarks.extraction", *args])
 
 
 if __name__ == "__main__":

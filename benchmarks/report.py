@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 import platform
+import shlex
+import sys
+from collections.abc import Iterable, Sequence
+from importlib import metadata
 from pathlib import Path
 
 
@@ -39,3 +43,25 @@ def write_section(path: Path, name: str, section: str) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + block if text.strip() else block
     path.write_text(text, encoding="utf-8")
+
+
+def versions(packages: Iterable[str]) -> str:
+    """ "name version" of each installed package, comma-separated; missing ones left out."""
+    found = []
+    for package in packages:
+        try:
+            found.append(f"{package} {metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            continue
+    return ", ".join(found)
+
+
+def command(module: str, argv: Sequence[str] | None) -> str:
+    """The command line that produced this run, with the interpreter relative to the cwd."""
+    python = Path(sys.executable)
+    try:
+        shown = str(python.relative_to(Path.cwd()))
+    except ValueError:
+        shown = str(python)
+    args = list(sys.argv[1:] if argv is None else argv)
+    return shlex.join([shown, "-m", module, *args])

@@ -27,7 +27,6 @@ import gc
 import json
 import os
 import resource
-import shlex
 import statistics
 import subprocess
 import sys
@@ -35,11 +34,10 @@ import time
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from benchmarks.report import machine, write_section
+from benchmarks.report import command, machine, versions, write_section
 from benchmarks.systems import SYSTEMS, System, Unavailable, load_system
 
 REPO = Path(__file__).resolve().parents[1]
@@ -141,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows = load_rows(data_dir / dataset.file, dataset, args.limit)
         results[dataset.file] = run_dataset(dataset, rows, systems, args.jobs)
 
-    report = render_report(results, memory, command(argv))
+    report = render_report(results, memory, command("benchmarks.summaries", argv))
     print(report)
     if args.output:
         write_section(Path(args.output), "summaries", report)
@@ -445,7 +443,7 @@ def render_report(
         "## Summaries",
         "",
         f"Measured {datetime.date.today().isoformat()} on {machine()}.",
-        f"Versions: {versions()}.",
+        f"Versions: {versions(PEER_PACKAGES)}.",
         "",
         "```",
         command_line,
@@ -517,27 +515,6 @@ def _format_ms(ms: float) -> str:
 
 def _format_rate(rate: float) -> str:
     return f"{rate:,.0f}" if rate >= 100 else f"{rate:.1f}"
-
-
-def versions() -> str:
-    found = []
-    for package in PEER_PACKAGES:
-        try:
-            found.append(f"{package} {metadata.version(package)}")
-        except metadata.PackageNotFoundError:
-            continue
-    return ", ".join(found)
-
-
-def command(argv: Sequence[str] | None) -> str:
-    """The command line that produced this run, with the interpreter relative to the cwd."""
-    python = Path(sys.executable)
-    try:
-        shown = str(python.relative_to(Path.cwd()))
-    except ValueError:
-        shown = str(python)
-    args = list(sys.argv[1:] if argv is None else argv)
-    return shlex.join([shown, "-m", "benchmarks.summaries", *args])
 
 
 if __name__ == "__main__":
