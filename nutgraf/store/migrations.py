@@ -85,4 +85,43 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
         at TEXT NOT NULL
     );
     """,
+    # 2: the full-text index keyed by time, so newest-first search reads only one page of
+    # matches: an article's search_key is its sort time in seconds times 2**20 plus its rank
+    # among the articles of that second, and the index's rowid is that key.
+    """
+    ALTER TABLE articles ADD COLUMN search_key INTEGER;
+    WITH keyed AS (
+        SELECT id, second * 1048576
+            + ROW_NUMBER() OVER (PARTITION BY second ORDER BY id) - 1 AS key
+        FROM (
+            SELECT id, coalesce(
+                CAST(strftime('%s', sort_time) AS INTEGER),
+                CAST(strftime('%s', fetched) AS INTEGER),
+                0
+            ) AS second FROM articles
+        )
+    )
+    UPDATE articles SET search_key = keyed.key FROM keyed WHERE keyed.id = articles.id;
+    CREATE UNIQUE INDEX articles_by_search_key ON articles(search_key);
+    DROP TRIGGER articles_fts_insert;
+    DROP TRIGGER articles_fts_delete;
+    DROP TRIGGER articles_fts_update;
+    DROP TABLE articles_fts;
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, text, content='articles', content_rowid='search_key', tokenize='unicode61'
+    );
+    INSERT INTO articles_fts(articles_fts) VALUES ('rebuild');
+    CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts(rowid, title, text) VALUES (new.search_key, new.title, new.text);
+    END;
+    CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, text)
+        VALUES ('delete', old.search_key, old.title, old.text);
+    END;
+    CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, text, search_key ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, text)
+        VALUES ('delete', old.search_key, old.title, old.text);
+        INSERT INTO articles_fts(rowid, title, text) VALUES (new.search_key, new.title, new.text);
+    END;
+    """,
 )

@@ -16,6 +16,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -144,10 +145,14 @@ class SQLiteStore:
                     item.article.title
                 ):
                     return SaveResult(int(known["id"]), "unchanged")
+                values = _item_values(item)
+                key = known["search_key"]
+                if _second(values[_SORT_TIME], item.fetched) != key >> _KEY_BITS:
+                    key = _search_key(db, values[_SORT_TIME], item.fetched)
                 db.execute(
-                    f"UPDATE articles SET {', '.join(f'{c} = ?' for c in _ITEM_COLUMNS)} "
-                    "WHERE id = ?",
-                    (*_item_values(item), known["id"]),
+                    f"UPDATE articles SET {', '.join(f'{c} = ?' for c in _ITEM_COLUMNS)}, "
+                    "search_key = ? WHERE id = ?",
+                    (*values, key, known["id"]),
                 )
                 return SaveResult(int(known["id"]), "updated")
             identifying = near is None or near.identifying
@@ -187,26 +192,23 @@ class SQLiteStore:
         limit, offset = _bounded(limit, offset)
         # Rank or sort the matching ids alone, then read just the page of rows: sorting
         # whole rows (text, HTML, summary) of every match was most of the cost.
-        if ranked:
-            page = (
-                "SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ? "
-                "ORDER BY bm25(articles_fts), rowid DESC LIMIT ? OFFSET ?"
-            )
-        else:
-            page = (
-                "SELECT a.id FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
-                "WHERE articles_fts MATCH ? ORDER BY a.sort_time DESC, a.id DESC "
-                "LIMIT ? OFFSET ?"
-            )
-        ids = [int(row[0]) for row in self._read(page, (match, limit, offset))]
-        if not ids:
+        # The index's rowid is the time-ordered search key: newest first is its own order and
+        # stops after one page, however common the word; then only that page's rows are read.
+        order = "bm25(articles_fts), rowid DESC" if ranked else "rowid DESC"
+        page = (
+            f"SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY {order} "
+            "LIMIT ? OFFSET ?"
+        )
+        keys = [int(row[0]) for row in self._read(page, (match, limit, offset))]
+        if not keys:
             return []
         rows = self._read(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id IN ({', '.join('?' * len(ids))})",
-            tuple(ids),
+            f"SELECT {_ARTICLE_COLUMNS}, search_key FROM articles "
+            f"WHERE search_key IN ({', '.join('?' * len(keys))})",
+            tuple(keys),
         )
-        by_id = {int(row["id"]): row for row in rows}
-        return [_stored(by_id[i]) for i in ids if i in by_id]
+        by_key = {int(row["search_key"]): row for row in rows}
+        return [_stored(by_key[k]) for k in keys if k in by_key]
 
     def articles(self) -> Iterator[StoredArticle]:
         last = 0
@@ -379,9 +381,18 @@ def _sort_time(published: str | None, fetched: str) -> str:
 
 
 def _insert(db: sqlite3.Connection, item: ArchiveItem, duplicate: Duplicate | None) -> int:
-    columns = (*_ITEM_COLUMNS, "duplicate_of", "duplicate_kind", "overlap", "duplicate_reason")
+    columns = (
+        *_ITEM_COLUMNS,
+        "search_key",
+        "duplicate_of",
+        "duplicate_kind",
+        "overlap",
+        "duplicate_reason",
+    )
+    values = _item_values(item)
     values = (
-        *_item_values(item),
+        *values,
+        _search_key(db, values[_SORT_TIME], item.fetched),
         duplicate.of if duplicate else None,
         duplicate.kind if duplicate else None,
         duplicate.overlap if duplicate else None,
@@ -394,19 +405,48 @@ def _insert(db: sqlite3.Connection, item: ArchiveItem, duplicate: Duplicate | No
     return int(cursor.lastrowid or 0)
 
 
+# The full-text index is keyed by time: second of the sort time << 20, plus the article's rank
+# within that second (up to 2**20 articles a second), so newest first is the index's own order.
+_KEY_BITS = 20
+_SORT_TIME = _ITEM_COLUMNS.index("sort_time")
+
+
+def _second(sort_time: str, fetched: str) -> int:
+    """Seconds since 1970 of the sort time (else the fetch time; else 0), UTC when unstated."""
+    for value in (sort_time, fetched):
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except (ValueError, AttributeError):
+            continue
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return int(moment.timestamp())
+    return 0
+
+
+def _search_key(db: sqlite3.Connection, sort_time: str, fetched: str) -> int:
+    """The next free key in the article's second (inside the write transaction)."""
+    base = _second(sort_time, fetched) << _KEY_BITS
+    row = db.execute(
+        "SELECT max(search_key) FROM articles WHERE search_key >= ? AND search_key < ?",
+        (base, base + (1 << _KEY_BITS)),
+    ).fetchone()
+    return base if row[0] is None else int(row[0]) + 1
+
+
 def _known(db: sqlite3.Connection, item: ArchiveItem) -> sqlite3.Row | None:
     """The stored article this item is another fetch of: same canonical URL, or same GUID in
     the same feed."""
     if item.canonical_url:
         row: sqlite3.Row | None = db.execute(
-            "SELECT id, content_hash, title FROM articles WHERE canonical_url = ?",
+            "SELECT id, content_hash, title, search_key FROM articles WHERE canonical_url = ?",
             (item.canonical_url,),
         ).fetchone()
         if row is not None:
             return row
     if item.feed and item.guid:
         row = db.execute(
-            "SELECT id, content_hash, title FROM articles WHERE feed = ? AND guid = ?",
+            "SELECT id, content_hash, title, search_key FROM articles WHERE feed = ? AND guid = ?",
             (item.feed, item.guid),
         ).fetchone()
         if row is not None:
@@ -414,7 +454,7 @@ def _known(db: sqlite3.Connection, item: ArchiveItem) -> sqlite3.Row | None:
     if not item.canonical_url and not (item.feed and item.guid):
         # A file or pasted text has no address: the same text is the same article.
         row = db.execute(
-            "SELECT id, content_hash, title FROM articles WHERE content_hash = ? "
+            "SELECT id, content_hash, title, search_key FROM articles WHERE content_hash = ? "
             "AND canonical_url IS NULL AND guid IS NULL ORDER BY id LIMIT 1",
             (item.content_hash,),
         ).fetchone()

@@ -289,3 +289,45 @@ def test_a_database_locked_by_another_writer_gives_a_clear_error(
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+
+
+def test_a_version_1_archive_is_migrated_and_searchable(tmp_path: Path) -> None:
+    """Migration 2 re-keys the full-text index by time; the old articles keep being found."""
+    path = tmp_path / "v1.db"
+    old = sqlite3.connect(path, isolation_level=None)
+    old.executescript(SQLITE_MIGRATIONS[0])
+    old.execute("PRAGMA user_version = 1")
+    for n, when in enumerate(("2026-01-05", "2026-03-05T10:00Z", "2026-02-05")):
+        old.execute(
+            "INSERT INTO articles(url, canonical_url, title, fetched, sort_time, blocks, text, "
+            "summary, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                f"https://x/{n}",
+                f"https://x/{n}",
+                f"Harbour story {n}",
+                NOW,
+                when,
+                '[["paragraph", "The harbour reopened."]]',
+                "The harbour reopened.",
+                '{"language": "en", "reading_minutes": 1, "sentences": []}',
+                f"hash{n}",
+            ),
+        )
+    old.close()
+    with SQLiteStore(path) as store:
+        assert store.schema_version == len(SQLITE_MIGRATIONS) == 2
+        assert [a.item.url for a in store.search("harbour")] == [
+            "https://x/1",
+            "https://x/2",
+            "https://x/0",
+        ]
+        store.save(item("The harbour closed again.", url="https://x/3", published="2026-04-01"))
+        assert store.search("harbour")[0].item.url == "https://x/3"
+
+
+def test_a_changed_date_moves_the_article_in_search_order(store: SQLiteStore) -> None:
+    store.save(item("Floods in the valley.", url="https://x/1", published="2026-01-01"))
+    store.save(item("Floods reach the town.", url="https://x/2", published="2026-02-01"))
+    store.save(item("Floods in the valley, updated.", url="https://x/1", published="2026-03-01"))
+    assert [a.item.url for a in store.search("floods")] == ["https://x/1", "https://x/2"]
+    assert len(store.search("updated")) == 1 and store.search("valley")[0].item.url == "https://x/1"
