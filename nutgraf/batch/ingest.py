@@ -56,7 +56,6 @@ class Tally:
     new: int = 0
     updated: int = 0
     duplicates: int = 0
-    unchanged: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)
     subscribed: int = 0
@@ -72,8 +71,6 @@ class Tally:
             self.updated += 1
         elif result.status == "duplicate":
             self.duplicates += 1
-        else:
-            self.unchanged += 1
 
     def summary_line(self) -> str:
         return (
@@ -205,7 +202,7 @@ class Ingestor:
             self._save(article, Origin(url=article.url), source)
 
     def url(self, url: str) -> None:
-        fetched = self.fetch(url, FEED_MAX_BYTES)
+        fetched = self.fetcher.fetch(url, FEED_MAX_BYTES)
         kind = sniff(fetched.body, fetched.content_type)
         if kind == "feed":
             self.feed_bytes(
@@ -287,7 +284,7 @@ class Ingestor:
             self.tally.notes.append((link, note))
             return None
         try:
-            fetched = self.fetch(link, PAGE_MAX_BYTES)
+            fetched = self.fetcher.fetch(link, PAGE_MAX_BYTES)
             page = extract(fetched.body, url=fetched.final_url, name=fetched.final_url)
         except NutgrafError as error:
             self.tally.notes.append((link, f"teaser kept: {error}"))
@@ -302,16 +299,6 @@ class Ingestor:
         )
 
     # --- I/O helpers ------------------------------------------------------------------------
-
-    def fetch(
-        self,
-        url: str,
-        max_bytes: int,
-        *,
-        etag: str | None = None,
-        last_modified: str | None = None,
-    ) -> Fetched:
-        return self.fetcher.fetch(url, max_bytes, etag=etag, last_modified=last_modified)
 
     def _save(self, article: Article, origin: Origin, label: str, html: str | None = None) -> None:
         item = archive_item(article, origin=origin, fetched=self.now(), html=html)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from nutgraf.batch.ingest import Fetcher, Ingestor, Tally, sniff, utc_now
 from nutgraf.config import Settings
 from nutgraf.errors import FeedError, FetchError, NutgrafError
-from nutgraf.ingest.feeds import discover_feeds, parse_feed
+from nutgraf.ingest.feeds import discover_feeds
 from nutgraf.ingest.fetch import FEED_MAX_BYTES
 from nutgraf.ingest.schedule import next_check, should_disable
 from nutgraf.store.base import FeedState, PollOutcome, Store
@@ -36,7 +36,7 @@ def add_feed(
             the feeds it advertises).
     """
     with Ingestor(store, settings) as ingestor:
-        fetched = ingestor.fetch(url, FEED_MAX_BYTES)
+        fetched = ingestor.fetcher.fetch(url, FEED_MAX_BYTES)
         if sniff(fetched.body, fetched.content_type) == "html":
             advertised = discover_feeds(fetched.body, fetched.final_url)
             if advertised:
@@ -45,12 +45,13 @@ def add_feed(
                     f"Try: nutgraf add-feed {advertised[0]}"
                 )
             raise FeedError(f"{url} is a web page, not a feed, and it advertises none")
-        feed = parse_feed(fetched.body, url=fetched.final_url, content_type=fetched.content_type)
+        feed = ingestor.feed_bytes(
+            fetched.body, url, url=fetched.final_url, content_type=fetched.content_type
+        )
         now = utc_now()
         state, _created = store.add_feed(
             url, title=title or feed.title, site=feed.link, category=category, now=now
         )
-        ingestor.feed_bytes(fetched.body, url, url=fetched.final_url)
         state = store.record_poll(
             state.id,
             PollOutcome(
@@ -99,7 +100,7 @@ def poll_feed(
     store = ingestor.store
     now = utc_now()
     try:
-        fetched = ingestor.fetch(
+        fetched = ingestor.fetcher.fetch(
             feed.url, FEED_MAX_BYTES, etag=feed.etag, last_modified=feed.last_modified
         )
         title = site = None
