@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-EXAMPLE := nutgraf/data/seed-lublin.txt
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: run test lint typecheck unit bench model clean
 
@@ -20,8 +21,8 @@ $(VENV)/.bench: $(BIN)/nutgraf
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	@touch $@
 
-run: $(BIN)/nutgraf  ## summarize the bundled example page
-	$(BIN)/nutgraf summarize $(EXAMPLE)
+run: $(BIN)/nutgraf  ## build the demo archive (offline) and serve the site on $(HOST):$(PORT)
+	$(BIN)/nutgraf serve --demo --host $(HOST) --port $(PORT)
 
 test: lint typecheck unit  ## ruff, mypy and the whole test suite
 
@@ -40,6 +41,7 @@ bench: $(VENV)/.bench  ## measure against the peers; writes BENCHMARKS.md
 	$(BIN)/python -m benchmarks.dedup --output BENCHMARKS.md
 	$(BIN)/python -m benchmarks.extraction --output BENCHMARKS.md
 	$(BIN)/python -m benchmarks.search --output BENCHMARKS.md
+	$(BIN)/python -m benchmarks.site --output BENCHMARKS.md
 
 model: $(VENV)/.bench  ## retrain nutgraf/nlp/model.json from ../shared/data/summaries/train.jsonl.gz
 	$(BIN)/python scripts/train_model.py

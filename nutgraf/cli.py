@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from nutgraf.cli_archive import ARCHIVE_COMMANDS
+from nutgraf.cli_serve import serve_command
 from nutgraf.errors import NutgrafError
 from nutgraf.extract import extract
 from nutgraf.ingest.sources import read_source
@@ -28,7 +29,7 @@ def main() -> None:
     """nutgraf: a self-hosted news desk. Extract, summarize and evaluate news offline."""
 
 
-for _command in ARCHIVE_COMMANDS:
+for _command in (*ARCHIVE_COMMANDS, serve_command):
     main.add_command(_command)
 
 _sources = click.argument("sources", nargs=-1, metavar="[SOURCE...]")

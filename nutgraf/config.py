@@ -5,9 +5,12 @@ The file is ``$NUTGRAF_CONFIG`` or ``nutgraf.toml`` in the working directory, wh
     allow_networks = ["10.0.0.0/8"]   # intranet feeds the address guard may reach
     fetch_pages = true                # fetch the page when a feed entry is only a teaser
     poll_interval = 3600              # seconds between polls of a healthy feed
+    admin_token = "a long random string"  # opens the site's admin pages (see nutgraf serve)
+    page_cache_seconds = 10           # how long the site keeps a rendered page (0: never)
 
 Each key has an environment twin: ``NUTGRAF_ALLOW_NETWORKS`` (comma-separated),
-``NUTGRAF_FETCH_PAGES`` (true/false), ``NUTGRAF_POLL_INTERVAL``.
+``NUTGRAF_FETCH_PAGES`` (true/false), ``NUTGRAF_POLL_INTERVAL``, ``NUTGRAF_ADMIN_TOKEN``,
+``NUTGRAF_PAGE_CACHE_SECONDS``.
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from nutgraf.errors import NutgrafError
+
+MIN_TOKEN_LENGTH = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +32,8 @@ class Settings:
     allow_networks: tuple[str, ...] = ()
     fetch_pages: bool = True
     poll_interval: int = 3600
+    admin_token: str | None = field(default=None, repr=False)
+    page_cache_seconds: float = 10.0
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -46,6 +53,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         values["fetch_pages"] = _boolean("NUTGRAF_FETCH_PAGES", environ["NUTGRAF_FETCH_PAGES"])
     if "NUTGRAF_POLL_INTERVAL" in environ:
         values["poll_interval"] = environ["NUTGRAF_POLL_INTERVAL"]
+    if "NUTGRAF_PAGE_CACHE_SECONDS" in environ:
+        values["page_cache_seconds"] = environ["NUTGRAF_PAGE_CACHE_SECONDS"]
+    if environ.get("NUTGRAF_ADMIN_TOKEN"):
+        values["admin_token"] = environ["NUTGRAF_ADMIN_TOKEN"]
     return _settings(values)
 
 
@@ -68,7 +79,21 @@ def _settings(values: dict[str, Any]) -> Settings:
         ) from None
     if interval < 60:
         raise NutgrafError(f"Config 'poll_interval' has value {interval}. Use 60 or more.")
-    return Settings(tuple(networks), fetch_pages, interval)
+    token = values.get("admin_token")
+    if token is not None and (not isinstance(token, str) or len(token) < MIN_TOKEN_LENGTH):
+        raise NutgrafError(
+            f"Config 'admin_token' must be a string of at least {MIN_TOKEN_LENGTH} characters"
+        )
+    cache = values.get("page_cache_seconds", 10.0)
+    try:
+        cache = float(cache)
+    except (TypeError, ValueError):
+        raise NutgrafError(
+            f"Config 'page_cache_seconds' has value {cache!r}. Not a number of seconds."
+        ) from None
+    if not 0 <= cache <= 86_400:
+        raise NutgrafError(f"Config 'page_cache_seconds' has value {cache}. Use 0 to 86400.")
+    return Settings(tuple(networks), fetch_pages, interval, token, cache)
 
 
 def _boolean(key: str, value: str) -> bool:

@@ -146,3 +146,32 @@ class StoredArticle:
     id: int
     item: ArchiveItem
     duplicate: Duplicate | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Headline:
+    """An article as a list shows it: enough to link to it and say where it is from.
+
+    ``sort_time`` is the time it is ordered by (publication, else fetch); ``duplicate`` is set
+    when it is a later copy of another article.
+    """
+
+    id: int
+    title: str | None
+    source: str | None
+    site: str | None
+    url: str | None
+    published: str | None
+    sort_time: str
+    duplicate: Duplicate | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceCount:
+    """An outlet in the archive: its site, its name as its articles give it, how many
+    articles it has and when the newest was published."""
+
+    site: str
+    name: str | None
+    articles: int
+    latest: str

@@ -15,6 +15,7 @@ from nutgraf.dedup.urls import canonical_url
 from nutgraf.extract.sanitize import sanitize_html
 from nutgraf.nlp.summarize import summarize
 from nutgraf.records import ArchiveItem, Article
+from nutgraf.relate import keep_read_also
 from nutgraf.store.base import NearQuery, SaveResult, Store
 
 
@@ -79,5 +80,9 @@ def near_query(text: str) -> NearQuery:
 
 
 def save(store: Store, item: ArchiveItem) -> SaveResult:
-    """Store ``item``, recognising it if known and linking it if it copies an earlier one."""
-    return store.save(item, near_query(item.article.text))
+    """Store ``item``, recognising it if known and linking it if it copies an earlier one;
+    a new or changed article gets its "Read also" worked out now, so no reader waits for it."""
+    result = store.save(item, near_query(item.article.text))
+    if result.status != "unchanged":
+        keep_read_also(store, result.id, item.article, item.fetched)
+    return result

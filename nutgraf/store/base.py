@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from nutgraf.errors import InputError
-from nutgraf.records import ArchiveItem, Duplicate, StoredArticle
+from nutgraf.records import ArchiveItem, Duplicate, Headline, SourceCount, StoredArticle
 
 SaveStatus = Literal["new", "updated", "unchanged", "duplicate"]
 SEARCH_LIMIT_MAX = 100
@@ -109,6 +109,47 @@ class Store(Protocol):
         ...
 
     def count(self) -> int: ...
+
+    def headlines(
+        self, *, limit: int = 20, offset: int = 0, site: str | None = None
+    ) -> list[Headline]:
+        """The newest articles (of one site), as lists show them."""
+        ...
+
+    def neighbours(
+        self, article_id: int, *, site: str | None = None
+    ) -> tuple[Headline | None, Headline | None]:
+        """The articles just before and just after this one in publication order (within
+        ``site`` when given): (previous, next)."""
+        ...
+
+    def copies(self, article_id: int) -> list[Headline]:
+        """The article's duplicate group, oldest first: the first copy and every later copy
+        linked to it (just the article when it has none; empty when it does not exist)."""
+        ...
+
+    def related(
+        self, article_id: int, terms: Sequence[str], *, limit: int = 5
+    ) -> list[tuple[Headline, float]]:
+        """Up to ``limit`` articles sharing the most with ``terms`` (any of them, rarer words
+        weighing more), best first with their scores; never the article, its copies, or two
+        copies of one story."""
+        ...
+
+    def read_also(self, article_id: int) -> list[tuple[Headline, float]] | None:
+        """The related articles kept for this one by ``keep_read_also``, best first (None when
+        none were kept yet)."""
+        ...
+
+    def keep_read_also(
+        self, article_id: int, related: Sequence[tuple[int, float]], computed: str
+    ) -> None:
+        """Keep ``related`` (article ids with their scores, best first) for this article."""
+        ...
+
+    def sources(self) -> list[SourceCount]:
+        """Every site with articles, the most recently published first."""
+        ...
 
     def add_feed(
         self,

@@ -124,4 +124,13 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
         INSERT INTO articles_fts(rowid, title, text) VALUES (new.search_key, new.title, new.text);
     END;
     """,
+    # 3: "Read also", worked out once per article (at ingest, or at its first view) and kept:
+    # the ids of its related articles with their scores, best first, as JSON.
+    """
+    CREATE TABLE read_also (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+        computed TEXT NOT NULL,
+        related TEXT NOT NULL
+    );
+    """,
 )

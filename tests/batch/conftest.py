@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -17,21 +19,30 @@ class Page:
     etag: str | None = None
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering (a slow server)
 
 
 class Site:
-    """Pages by path; counts requests; answers 304 when the ETag matches."""
+    """Pages by path; counts requests; answers 304 when the ETag matches.
 
-    def __init__(self) -> None:
+    ``address`` is any loopback address (127.0.0.2 is another host to the per-host limiter);
+    ``served`` holds (path, start, end) on the monotonic clock for every page answered.
+    """
+
+    def __init__(self, address: str = "127.0.0.1") -> None:
+        self.address = address
         self.pages: dict[str, Page] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.served: list[tuple[str, float, float]] = []
         handler = self._handler()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.server = ThreadingHTTPServer((address, 0), handler)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )  # checks for shutdown every 50 ms: a test's teardown does not wait half a second
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return f"http://{self.address}:{self.server.server_address[1]}"
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -41,6 +52,7 @@ class Site:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                started = time.monotonic()
                 site.requests.append((self.path, dict(self.headers)))
                 page = site.pages.get(self.path.split("?")[0])
                 if page is None:
@@ -53,6 +65,7 @@ class Site:
                     self.send_header("ETag", page.etag)
                     self.end_headers()
                     return
+                time.sleep(page.delay)
                 self.send_response(page.status)
                 self.send_header("Content-Type", page.content_type)
                 self.send_header("Content-Length", str(len(page.body)))
@@ -61,6 +74,8 @@ class Site:
                 for name, value in page.headers.items():
                     self.send_header(name, value)
                 self.end_headers()
+                # Noted before the body goes out: the client cannot finish any sooner.
+                site.served.append((self.path, started, time.monotonic()))
                 self.wfile.write(page.body)
 
             def log_message(self, *_: object) -> None:
@@ -69,15 +84,22 @@ class Site:
         return Handler
 
 
-@pytest.fixture
-def site() -> Iterator[Site]:
-    served = Site()
+@contextmanager
+def serving(address: str = "127.0.0.1") -> Iterator[Site]:
+    """A Site running on ``address`` until the block ends."""
+    served = Site(address)
     served.thread.start()
     try:
         yield served
     finally:
         served.server.shutdown()
         served.server.server_close()
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    with serving() as served:
+        yield served
 
 
 @pytest.fixture

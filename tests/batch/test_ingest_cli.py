@@ -10,13 +10,17 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from html import escape
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from nutgraf.batch.ingest import utc_now
 from nutgraf.cli import main
 from tests.batch.conftest import Page, Site
 
@@ -460,3 +464,79 @@ def test_poll_keeps_polling_until_interrupted(site: Site, db: Path, loopback_all
     assert (
         out.splitlines()[0] == f"{site.url('/feed.xml')}: 0 new, 0 updated, 0 duplicates, 0 failed"
     )
+
+
+def test_poll_sleeps_until_a_feed_is_due_then_polls_it_again(
+    site: Site, db: Path, loopback_allowed: None
+) -> None:
+    """The loop without --once: it polls, sleeps while nothing is due, wakes when a feed
+    falls due (here made due by another writer, as `ingest subs.opml` does with new feeds;
+    the poll interval itself cannot be set below 60 s) and polls it again, until Ctrl-C."""
+    site.pages["/feed.xml"] = Page(
+        rss(
+            "Looped",
+            site.url("/"),
+            [
+                {
+                    "title": "One",
+                    "link": "https://l.example/1",
+                    "guid": "1",
+                    "content": html_body(STORIES[37]),
+                }
+            ],
+        ),
+        "application/rss+xml",
+        etag='"v1"',
+    )
+    assert run("add-feed", site.url("/feed.xml"), db=db)[0] == 0
+    long_ago = "2000-01-01T00:00:00Z"
+    with sqlite3.connect(db) as connection:
+        connection.execute("UPDATE feeds SET next_check = ?", (long_ago,))
+
+    def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+        deadline = time.monotonic() + seconds
+        while not condition():
+            assert process.poll() is None, f"poll exited with status {process.poll()}"
+            assert time.monotonic() < deadline, "gave up waiting"
+            time.sleep(0.02)
+
+    def next_check() -> str:
+        with sqlite3.connect(db) as connection:
+            return str(connection.execute("SELECT next_check FROM feeds").fetchone()[0])
+
+    hits = len(site.requests)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nutgraf", "poll", "--db", str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ},
+    )
+    stdout, stderr = process.stdout, process.stderr
+    assert stdout is not None and stderr is not None
+    out: list[str] = []  # its lines as they come: a round is over once its line is out
+    reader = threading.Thread(target=lambda: out.extend(iter(stdout.readline, "")))
+    reader.start()
+    try:
+        wait_for(lambda: len(out) == 1, 30.0)  # polled at once (once started): it was due
+        assert len(site.requests) == hits + 1 and next_check() > utc_now()
+        time.sleep(1.0)
+        assert len(site.requests) == hits + 1  # due again in an hour: it sleeps
+        soon = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+        with sqlite3.connect(db) as connection:
+            connection.execute(
+                "UPDATE feeds SET next_check = ?", (soon.strftime("%Y-%m-%dT%H:%M:%SZ"),)
+            )
+        wait_for(lambda: len(site.requests) == hits + 2)
+        polled_at = datetime.now(UTC)
+        assert soon <= polled_at < soon + timedelta(seconds=8)  # when due, not before
+        assert site.requests[-1][1].get("If-None-Match") == '"v1"'
+        wait_for(lambda: len(out) == 2)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+        reader.join(timeout=30)
+    err = stderr.read()
+    assert process.returncode == 0, err
+    assert "Traceback" not in err and "Stopped; what was polled is stored." in err
+    assert out == [f"{site.url('/feed.xml')}: 0 new, 0 updated, 0 duplicates, 0 failed\n"] * 2

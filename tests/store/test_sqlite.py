@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from nutgraf.errors import InputError, NutgrafError
 from nutgraf.records import ArchiveItem, Article, Block, Summary, SummarySentence
 from nutgraf.store import NearQuery, PollOutcome, SQLiteStore
+from nutgraf.store import sqlite as sqlite_store
 from nutgraf.store.migrations import SQLITE_MIGRATIONS
 
 NOW = "2026-11-24T10:00:00Z"
@@ -146,6 +147,46 @@ def test_search_is_newest_first_and_ranked_on_request(store: SQLiteStore) -> Non
     ranked = [a.item.url for a in store.search("storm", ranked=True)]
     assert ranked[0] == "https://x/1"
     assert [a.item.url for a in store.latest()] == ["https://x/2", "https://x/3", "https://x/1"]
+
+
+def density_archive(store: SQLiteStore) -> None:
+    """Texts of equal length with 3, 2 and 1 "storm", the densest the oldest; the newest
+    article does not match at all."""
+    for n, (storms, published) in enumerate(
+        ((3, "2026-01-01"), (2, "2026-02-01"), (1, "2026-03-01"))
+    ):
+        text = " ".join(["storm"] * storms + ["calm"] * (8 - storms))
+        store.save(item(text, url=f"https://x/{n}", published=published))
+    store.save(item("calm " * 8, url="https://x/3", published="2026-04-01"))
+
+
+def test_ranked_search_is_best_first(store: SQLiteStore) -> None:
+    density_archive(store)
+    assert [a.item.url for a in store.search("storm")] == [
+        "https://x/2",
+        "https://x/1",
+        "https://x/0",
+    ]
+    ranked = [a.item.url for a in store.search("storm", ranked=True)]
+    assert ranked == ["https://x/0", "https://x/1", "https://x/2"]
+    assert [a.item.url for a in store.search("storm", ranked=True, offset=1, limit=1)] == [
+        "https://x/1"
+    ]
+
+
+def test_ranked_search_ranks_only_the_newest_matches(
+    store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    density_archive(store)
+    monkeypatch.setattr(sqlite_store, "RANKED_WINDOW", 2)
+    # The best match is the oldest, outside the window of the two newest matches (the
+    # newest article does not match, so it does not take a place in the window).
+    ranked = [a.item.url for a in store.search("storm", ranked=True)]
+    assert ranked == ["https://x/1", "https://x/2"]
+    assert store.search("storm", ranked=True, offset=2) == []
+    assert len(store.search("storm")) == 3  # newest first is not windowed
+    monkeypatch.setattr(sqlite_store, "RANKED_WINDOW", 3)
+    assert store.search("storm", ranked=True)[0].item.url == "https://x/0"
 
 
 def test_search_takes_any_text_safely(store: SQLiteStore) -> None:
@@ -315,7 +356,7 @@ def test_a_version_1_archive_is_migrated_and_searchable(tmp_path: Path) -> None:
         )
     old.close()
     with SQLiteStore(path) as store:
-        assert store.schema_version == len(SQLITE_MIGRATIONS) == 2
+        assert store.schema_version == len(SQLITE_MIGRATIONS) == 3
         assert [a.item.url for a in store.search("harbour")] == [
             "https://x/1",
             "https://x/2",

@@ -1,0 +1,85 @@
+"""``nutgraf serve``: the reading site over an archive, with uvicorn."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from nutgraf.config import load_settings
+from nutgraf.errors import NutgrafError
+
+DEMO_DB = "nutgraf-demo.db"
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@click.command("serve")
+@click.option("--db", default=None, help="The archive (default: $NUTGRAF_DB or nutgraf.db).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes answering requests (one per core is plenty).",
+)
+@click.option(
+    "--demo",
+    is_flag=True,
+    help=f"Serve the demo archive, building it first (default file: {DEMO_DB}).",
+)
+def serve_command(db: str | None, host: str, port: int, workers: int, demo: bool) -> None:
+    """Serve the reading site, its JSON twins, feeds and admin pages."""
+    import uvicorn
+
+    try:
+        settings = load_settings()
+        path = db or os.environ.get("NUTGRAF_DB") or (DEMO_DB if demo else "nutgraf.db")
+        if path.startswith(("postgres://", "postgresql://")):
+            raise NutgrafError("PostgreSQL archives are not supported yet; use a SQLite file")
+        if demo:
+            from nutgraf.demo import build_demo
+
+            tally = build_demo(Path(path), settings)
+            click.echo(f"demo archive {path}: {tally.summary_line()}", err=True)
+        elif not Path(path).is_file():
+            raise NutgrafError(
+                f"{path} does not exist; ingest something first (nutgraf ingest --db {path} "
+                "SOURCE...) or try nutgraf serve --demo"
+            )
+        local = is_loopback(host)
+        if not local and not settings.admin_token:
+            click.echo(
+                "note: admin pages are off (listening beyond loopback without an admin token; "
+                "set NUTGRAF_ADMIN_TOKEN to turn them on)",
+                err=True,
+            )
+    except NutgrafError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(1)
+    os.environ["NUTGRAF_DB"] = str(Path(path).resolve())
+    os.environ["NUTGRAF_SERVE_LOCAL"] = "1" if local else "0"
+    click.echo(f"serving {path} on http://{host}:{port}/", err=True)
+    uvicorn.run(
+        "nutgraf.web.server:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+        proxy_headers=False,
+    )

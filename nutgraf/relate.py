@@ -1,0 +1,70 @@
+"""What "Read also" looks for: the words that say what an article is about.
+
+The store ranks the archive against these words (BM25: rarer words weigh more, headline words
+double), so this side only has to name the article's topic: its headline's content words,
+then the content words its body repeats most. Pure: an article in, a tuple of words out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from nutgraf.nlp.language import detect_language, stopwords
+from nutgraf.records import Article, Headline, StoredArticle
+from nutgraf.store.base import Store
+
+RELATED_TERMS = 12
+_WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
+
+
+def related_terms(article: Article, count: int = RELATED_TERMS) -> tuple[str, ...]:
+    """Up to ``count`` lower-cased words: the headline's content words, then the body's most
+    repeated content words (at least twice), most frequent first."""
+    language = article.language or detect_language(article.text or article.title or "")
+    common = stopwords(language)
+    title = [w for w in _WORD.findall((article.title or "").lower()) if w not in common]
+    body = Counter(w for w in _WORD.findall(article.text.lower()) if w not in common)
+    repeated = (w for w, n in sorted(body.items(), key=lambda x: (-x[1], x[0])) if n >= 2)
+    terms = dict.fromkeys(title)
+    for word in repeated:
+        if len(terms) >= count:
+            break
+        terms.setdefault(word)
+    return tuple(terms)[:count]
+
+
+READ_ALSO_MIN = 2
+READ_ALSO_MAX = 5
+# After the first READ_ALSO_MIN, a related article is listed only when it scores at least this
+# share of the best one: five links are not worth a weak fifth.
+READ_ALSO_FLOOR = 0.35
+
+
+def read_also(store: Store, stored: StoredArticle) -> list[Headline]:
+    """The article's "Read also": as kept at ingest, else worked out now (and not written:
+    readers never wait for a write lock; archives from before it was kept are filled in by
+    re-ingesting).
+
+    Up to ``READ_ALSO_MAX`` articles by content similarity, never the article or its copies.
+    """
+    found = store.read_also(stored.id)
+    if found is None:
+        found = store.related(stored.id, related_terms(stored.item.article), limit=READ_ALSO_MAX)
+    if not found:
+        return []
+    best = found[0][1]
+    return [
+        headline
+        for rank, (headline, score) in enumerate(found)
+        if rank < READ_ALSO_MIN or score >= READ_ALSO_FLOOR * best
+    ]
+
+
+def keep_read_also(
+    store: Store, article_id: int, article: Article, now: str
+) -> list[tuple[Headline, float]]:
+    """Work out the article's related articles now and keep them in the archive."""
+    found = store.related(article_id, related_terms(article), limit=READ_ALSO_MAX)
+    store.keep_read_also(article_id, [(h.id, score) for h, score in found], now)
+    return found

@@ -1,0 +1,198 @@
+"""The admin pages: add a feed, add a URL, paste a text dump, re-ingest an article.
+
+Access: with an admin token set (``admin_token`` in nutgraf.toml or ``NUTGRAF_ADMIN_TOKEN``)
+the pages ask for it once and keep a session cookie derived from it; with none they are open
+only when the server listens on a loopback address, and closed otherwise. Every form carries
+a CSRF token that must equal the one in a SameSite=Strict cookie (double submit), and a
+cross-site Origin is refused outright.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from nutgraf.batch.ingest import Ingestor, Tally
+from nutgraf.batch.poll import add_feed
+from nutgraf.config import load_settings
+from nutgraf.errors import NutgrafError
+
+SESSION_COOKIE = "nutgraf_admin"
+CSRF_COOKIE = "nutgraf_csrf"
+MAX_DUMP_BYTES = 2 * 1024 * 1024
+FAILED_LOGIN_DELAY = 0.5
+
+
+def _session_value(token: str) -> str:
+    return hmac.new(token.encode(), b"nutgraf admin session", hashlib.sha256).hexdigest()
+
+
+def _access(request: Request) -> str:
+    """ "open", "login" (a token is needed and not given yet) or "closed"."""
+    from nutgraf.web.app import Site
+
+    site: Site = request.app.state.site
+    token = site.config.admin_token
+    if token:
+        given = request.cookies.get(SESSION_COOKIE, "")
+        return "open" if hmac.compare_digest(given, _session_value(token)) else "login"
+    return "open" if site.config.local_only else "closed"
+
+
+def _csrf(request: Request) -> str:
+    return request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+
+
+def _render(request: Request, status: int = 200, **context: object) -> Response:
+    from nutgraf.web.app import Site, html_response
+
+    site: Site = request.app.state.site
+    csrf = _csrf(request)
+    body = site.render(
+        "admin.html",
+        title="Admin",
+        access=_access(request),
+        csrf=csrf,
+        request=request,
+        **context,
+    )
+    response = html_response(body, status, headers={"cache-control": "no-store"})
+    response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict", path="/admin")
+    return response
+
+
+async def admin_page(request: Request) -> Response:
+    access = _access(request)
+    return _render(request, 403 if access == "closed" else 200)
+
+
+async def _checked_form(request: Request) -> dict[str, str] | Response:
+    """The posted form when the request may act, else the response refusing it."""
+    origin = request.headers.get("origin")
+    if origin and urlsplit(origin).netloc != request.url.netloc:
+        return _render(request, 403, error="refused: the form was posted from another site")
+    form = await request.form(max_files=0, max_fields=10, max_part_size=MAX_DUMP_BYTES)
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if not cookie or not hmac.compare_digest(cookie, fields.get("csrf", "")):
+        return _render(request, 403, error="refused: the form has expired; reload the page")
+    return fields
+
+
+async def login(request: Request) -> Response:
+    from nutgraf.web.app import Site
+
+    site: Site = request.app.state.site
+    fields = await _checked_form(request)
+    if isinstance(fields, Response):
+        return fields
+    token = site.config.admin_token
+    if not token:
+        return RedirectResponse("/admin", status_code=303)
+    if not hmac.compare_digest(fields.get("token", "").encode(), token.encode()):
+        await asyncio.sleep(FAILED_LOGIN_DELAY)
+        return _render(request, 403, error="wrong admin token")
+    response = RedirectResponse("/admin", status_code=303)
+    secure = request.url.scheme == "https"
+    response.set_cookie(
+        SESSION_COOKIE,
+        _session_value(token),
+        httponly=True,
+        samesite="strict",
+        path="/admin",
+        secure=secure,
+    )
+    return response
+
+
+def _action(work: Callable[[Ingestor, dict[str, str]], str]) -> Callable[[Request], object]:
+    """An admin form handler: refuse unless allowed, run ``work``, say what happened."""
+
+    async def handler(request: Request) -> Response:
+        from nutgraf.web.app import Site
+
+        if _access(request) != "open":
+            return _render(request, 403, error="sign in first")
+        fields = await _checked_form(request)
+        if isinstance(fields, Response):
+            return fields
+        site: Site = request.app.state.site
+
+        def run() -> tuple[str, int]:
+            with Ingestor(site.store, load_settings()) as ingestor:
+                return work(ingestor, fields), ingestor.tally.failed
+
+        try:
+            message, failed = await run_in_threadpool(run)
+        except NutgrafError as error:
+            return _render(request, 400, error=str(error))
+        finally:
+            site.cache.clear()
+        if failed:  # something was refused: say so as an error, not as a success
+            return _render(request, 422, error=message)
+        return _render(request, message=message)
+
+    return handler
+
+
+def _outcome(tally: Tally) -> str:
+    lines = [tally.summary_line()]
+    lines.extend(f"failed: {label}: {reason}" for label, reason in tally.failures)
+    return "\n".join(lines)
+
+
+def _required(fields: dict[str, str], name: str, what: str) -> str:
+    value = fields.get(name, "").strip()
+    if not value:
+        raise NutgrafError(f"give {what}")
+    return value
+
+
+def _add_feed(ingestor: Ingestor, fields: dict[str, str]) -> str:
+    url = _required(fields, "url", "the feed's address")
+    state, tally = add_feed(ingestor.store, ingestor.settings, url)
+    return f"subscribed to {state.url}\n{_outcome(tally)}"
+
+
+def _add_url(ingestor: Ingestor, fields: dict[str, str]) -> str:
+    url = _required(fields, "url", "the article's address")
+    return _outcome(ingestor.run([url]))
+
+
+def _add_dump(ingestor: Ingestor, fields: dict[str, str]) -> str:
+    text = _required(fields, "text", "the page's text")
+    ingestor.document(text.encode("utf-8"), "pasted text")
+    return _outcome(ingestor.tally)
+
+
+def _reingest(ingestor: Ingestor, fields: dict[str, str]) -> str:
+    raw = _required(fields, "article", "an article number or address")
+    url = raw
+    if raw.isdigit():
+        stored = ingestor.store.get(int(raw))
+        if stored is None:
+            raise NutgrafError(f"there is no article {raw}")
+        if not stored.item.url:
+            raise NutgrafError(f"article {raw} has no address to fetch again")
+        url = stored.item.url
+    return _outcome(ingestor.run([url]))
+
+
+def admin_routes() -> list[BaseRoute]:
+    return [
+        Route("/admin", admin_page, methods=["GET"], name="admin"),
+        Route("/admin/login", login, methods=["POST"], name="admin_login"),
+        Route("/admin/feeds", _action(_add_feed), methods=["POST"], name="admin_feed"),
+        Route("/admin/urls", _action(_add_url), methods=["POST"], name="admin_url"),
+        Route("/admin/dumps", _action(_add_dump), methods=["POST"], name="admin_dump"),
+        Route("/admin/reingest", _action(_reingest), methods=["POST"], name="admin_reingest"),
+    ]

@@ -1,0 +1,375 @@
+"""The reading site as an ASGI app (Starlette): routes, formats, caching and security headers.
+
+Every page has a JSON twin at the same address plus ``.json``, served by the same view; both
+are described in ``/openapi.json``. Rendered pages are kept for a few seconds, so a page read
+by many readers at once costs one render; the Content-Security-Policy nonce is fresh on every
+response all the same (the cache holds a placeholder that is swapped per response).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from nutgraf.errors import InputError, NutgrafError
+from nutgraf.store.base import Store
+from nutgraf.web import views
+from nutgraf.web.feeds import atom_feed, rss_feed
+from nutgraf.web.markup import host
+from nutgraf.web.openapi import openapi_document
+
+log = logging.getLogger("nutgraf.web")
+
+CACHE_SECONDS = 10.0
+CACHE_ENTRIES = 4096
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    (b"x-frame-options", b"DENY"),
+)
+STATIC_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'"
+_NONCE_SLOT = secrets.token_hex(16)  # stands for the nonce in cached pages; never guessable
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    """``admin_token`` guards the admin pages; with none they are open only to a server bound
+    to a loopback address (``local_only``)."""
+
+    name: str = "nutgraf"
+    admin_token: str | None = field(default=None, repr=False)
+    local_only: bool = True
+    cache_seconds: float = CACHE_SECONDS
+
+
+def page_csp(nonce: str) -> str:
+    return (
+        "default-src 'none'; "
+        f"script-src 'nonce-{nonce}'; "
+        "style-src 'self'; "
+        "img-src 'self' https:; "
+        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    )
+
+
+class _PageCache:
+    """Rendered bodies by address, each kept ``seconds`` (0: not at all); the oldest go first."""
+
+    def __init__(self, seconds: float = CACHE_SECONDS) -> None:
+        self.seconds = seconds
+        self._entries: OrderedDict[str, tuple[float, int, bytes, str]] = OrderedDict()
+
+    def get(self, key: str) -> tuple[int, bytes, str] | None:
+        if self.seconds <= 0:
+            return None
+        entry = self._entries.get(key)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1], entry[2], entry[3]
+
+    def put(self, key: str, status: int, body: bytes, media_type: str) -> None:
+        if self.seconds <= 0:
+            return
+        self._entries[key] = (time.monotonic() + self.seconds, status, body, media_type)
+        self._entries.move_to_end(key)
+        while len(self._entries) > CACHE_ENTRIES:
+            self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+class Site:
+    """The site's state: the archive, the templates and the page cache."""
+
+    def __init__(self, store: Store, config: SiteConfig) -> None:
+        self.store = store
+        self.config = config
+        self.templates = Environment(
+            loader=PackageLoader("nutgraf.web", "templates"),
+            autoescape=select_autoescape(("html", "xml")),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.templates.globals.update(site_name=config.name, host=host)
+        self.cache = _PageCache(config.cache_seconds)
+
+    def render(self, template: str, **context: Any) -> bytes:
+        html = self.templates.get_template(template).render(nonce=_NONCE_SLOT, **context)
+        return html.encode("utf-8")
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.endswith(".json")
+
+
+def html_response(
+    body: bytes, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """A page with a fresh nonce in its body and in its Content-Security-Policy."""
+    nonce = secrets.token_urlsafe(16)
+    response = Response(
+        body.replace(_NONCE_SLOT.encode(), nonce.encode()),
+        status_code=status,
+        media_type="text/html; charset=utf-8",
+        headers=headers,
+    )
+    response.headers["content-security-policy"] = page_csp(nonce)
+    return response
+
+
+def json_response(data: Any, status: int = 200) -> Response:
+    return Response(json_bytes(data), status_code=status, media_type="application/json")
+
+
+def json_bytes(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+ViewCall = Callable[[Site, Request], views.Page]
+
+
+def page_endpoint(
+    view: ViewCall, *, blocking: bool = False
+) -> Callable[[Request], Awaitable[Response]]:
+    """An endpoint serving ``view`` as HTML, or as JSON at the ``.json`` address.
+
+    A view reads a few rows by key and renders in well under a millisecond, less than a trip
+    to the thread pool costs, so it runs on the event loop; a ``blocking`` one (search, whose
+    cost depends on the words) runs in the thread pool instead.
+    """
+
+    async def endpoint(request: Request) -> Response:
+        site: Site = request.app.state.site
+        as_json = wants_json(request)
+        key = _cache_key(request)
+        cached = site.cache.get(key)
+        if cached is None:
+            if blocking:
+                body, media = await run_in_threadpool(_build, site, view, request, as_json)
+            else:
+                body, media = _build(site, view, request, as_json)
+            site.cache.put(key, 200, body, media)
+            cached = (200, body, media)
+        status, body, media = cached
+        if media == "application/json":
+            return Response(body, status_code=status, media_type="application/json")
+        return html_response(body, status)
+
+    return endpoint
+
+
+# The query parameters views read; others (tracking tags, cache busters) do not make a page
+# different, so they neither miss the cache nor crowd it.
+PAGE_PARAMETERS = ("q", "page", "from")
+
+
+def _cache_key(request: Request) -> str:
+    params = request.query_params
+    kept = "&".join(f"{name}={params[name]}" for name in PAGE_PARAMETERS if name in params)
+    return f"{request.url.path}?{kept}"
+
+
+def _build(site: Site, view: ViewCall, request: Request, as_json: bool) -> tuple[bytes, str]:
+    page = view(site, request)
+    if as_json:
+        return json_bytes(page.data), "application/json"
+    context = {**page.context, "title": page.title}
+    return site.render(page.template, **context), "text/html"
+
+
+def _int_param(request: Request, name: str, default: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise views.BadRequest(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _home(site: Site, request: Request) -> views.Page:
+    return views.home(site.store, _int_param(request, "page", 1))
+
+
+def _article(site: Site, request: Request) -> views.Page:
+    within = request.query_params.get("from") == "source"
+    return views.article(site.store, int(request.path_params["id"]), within_source=within)
+
+
+def _sources(site: Site, request: Request) -> views.Page:
+    return views.sources(site.store)
+
+
+def _source(site: Site, request: Request) -> views.Page:
+    return views.source(site.store, request.path_params["slug"], _int_param(request, "page", 1))
+
+
+def _search(site: Site, request: Request) -> views.Page:
+    query = request.query_params.get("q", "")
+    if len(query) > 500:
+        raise views.BadRequest("the search query is over 500 characters; shorten it")
+    return views.search(site.store, query, _int_param(request, "page", 1))
+
+
+def _group(site: Site, request: Request) -> views.Page:
+    return views.group(site.store, int(request.path_params["id"]))
+
+
+def _feed_endpoint(kind: str, per_source: bool) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        site: Site = request.app.state.site
+        # Feeds hold absolute links made from the Host header: cache them per host, so one
+        # request with a forged Host cannot serve its links to every reader.
+        key = f"{request.base_url}{request.url.path}"
+        cached = site.cache.get(key)
+        if cached is None:
+            slug = request.path_params.get("slug") if per_source else None
+            build = atom_feed if kind == "atom" else rss_feed
+            body = await run_in_threadpool(
+                build, site.store, str(request.base_url), site.config.name, slug
+            )
+            media = "application/atom+xml" if kind == "atom" else "application/rss+xml"
+            site.cache.put(key, 200, body, media)
+            cached = (200, body, media)
+        return Response(cached[1], media_type=cached[2] + "; charset=utf-8")
+
+    return endpoint
+
+
+async def _openapi(request: Request) -> Response:
+    return JSONResponse(openapi_document(request.app.state.site.config.name))
+
+
+async def _health(request: Request) -> Response:
+    return json_response({"status": "ok"})
+
+
+def _twins(path: str, view: ViewCall, name: str, *, blocking: bool = False) -> list[BaseRoute]:
+    endpoint = page_endpoint(view, blocking=blocking)
+    json_path = "/index.json" if path == "/" else f"{path}.json"
+    # The twin goes first: "/sources/{slug}" would also match "/sources/x.test.json".
+    return [
+        Route(json_path, endpoint, name=f"{name}_json"),
+        Route(path, endpoint, name=name),
+    ]
+
+
+def routes() -> list[BaseRoute]:
+    from nutgraf.web.admin import admin_routes
+
+    return [
+        *_twins("/", _home, "home"),
+        *_twins("/articles/{id:int}", _article, "article"),
+        *_twins("/sources", _sources, "sources"),
+        *_twins("/sources/{slug}", _source, "source"),
+        *_twins("/search", _search, "search", blocking=True),
+        *_twins("/groups/{id:int}", _group, "group"),
+        Route("/feed.rss", _feed_endpoint("rss", False), name="feed_rss"),
+        Route("/feed.atom", _feed_endpoint("atom", False), name="feed_atom"),
+        Route("/sources/{slug}/feed.rss", _feed_endpoint("rss", True), name="source_rss"),
+        Route("/sources/{slug}/feed.atom", _feed_endpoint("atom", True), name="source_atom"),
+        Route("/openapi.json", _openapi, name="openapi"),
+        Route("/healthz", _health, name="health"),
+        *admin_routes(),
+        Mount("/static", StaticFiles(packages=[("nutgraf.web", "static")]), name="static"),
+    ]
+
+
+def _error(request: Request, status: int, message: str) -> Response:
+    if wants_json(request) or request.url.path.startswith("/openapi"):
+        return json_response({"error": {"status": status, "message": message}}, status)
+    site: Site = request.app.state.site
+    body = site.render(
+        "error.html", title=f"Error {status}", status=status, message=message, request=request
+    )
+    return html_response(body, status)
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return _error(request, 404, str(exc) if str(exc) else "there is no page at this address")
+
+
+async def _bad_request(request: Request, exc: Exception) -> Response:
+    return _error(request, 400, str(exc))
+
+
+async def _unavailable(request: Request, exc: Exception) -> Response:
+    log.error("archive unavailable: %s", exc)
+    return _error(request, 503, f"the archive cannot be read now: {exc}")
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = {
+        404: "there is no page at this address",
+        405: "this address does not take that method",
+    }.get(exc.status_code, str(exc.detail))
+    return _error(request, exc.status_code, message)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    log.exception("error serving %s", request.url.path)
+    response = _error(request, 500, "the server failed to answer; the error is in its log")
+    # Starlette sends this one from outside every middleware, SecurityHeaders included.
+    for name, value in (*SECURITY_HEADERS, (b"content-security-policy", STATIC_CSP.encode())):
+        response.headers.setdefault(name.decode(), value.decode())
+    return response
+
+
+class SecurityHeaders:
+    """Headers every response carries; pages set their own nonce-based CSP."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name for name, _ in headers}
+                headers.extend(h for h in SECURITY_HEADERS if h[0] not in names)
+                if b"content-security-policy" not in names:
+                    headers.append((b"content-security-policy", STATIC_CSP.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def create_app(store: Store, config: SiteConfig | None = None) -> Starlette:
+    """The site over ``store``. The caller owns the store and closes it."""
+    app = Starlette(
+        routes=routes(),
+        exception_handlers={
+            views.NotFound: _not_found,
+            views.BadRequest: _bad_request,
+            InputError: _bad_request,
+            NutgrafError: _unavailable,
+            HTTPException: _http_error,
+            Exception: _server_error,
+        },
+    )
+    app.state.site = Site(store, config or SiteConfig())
+    app.add_middleware(SecurityHeaders)
+    return app

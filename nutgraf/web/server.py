@@ -1,0 +1,23 @@
+"""The app as the server processes build it, from the environment ``nutgraf serve`` sets."""
+
+from __future__ import annotations
+
+import os
+
+from starlette.applications import Starlette
+
+from nutgraf.config import load_settings
+from nutgraf.store.sqlite import SQLiteStore
+from nutgraf.web.app import SiteConfig, create_app
+
+
+def app_from_environment() -> Starlette:
+    """One worker's app: its own connection to the archive named by ``NUTGRAF_DB``."""
+    settings = load_settings()
+    store = SQLiteStore(os.environ.get("NUTGRAF_DB", "nutgraf.db"))
+    config = SiteConfig(
+        admin_token=settings.admin_token,
+        local_only=os.environ.get("NUTGRAF_SERVE_LOCAL", "1") == "1",
+        cache_seconds=settings.page_cache_seconds,
+    )
+    return create_app(store, config)

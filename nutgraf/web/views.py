@@ -1,0 +1,212 @@
+"""The site's views: each reads the archive and returns one ``Page``, which the app renders
+as HTML or, for the ``.json`` twin of the same address, as JSON. Nothing here knows HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from nutgraf import relate
+from nutgraf.records import SourceCount
+from nutgraf.serialize import headline_json, source_json, stored_json, summary_json
+from nutgraf.store.base import Store
+from nutgraf.web.markup import body_html, highlight, host, search_words, snippet
+
+PAGE_SIZE = 20
+MAX_PAGE = 500  # deeper pages are refused: use search, or the JSON twins' paging
+
+
+class NotFound(Exception):
+    """The address names nothing in the archive; the message says what."""
+
+
+class BadRequest(Exception):
+    """The request cannot be answered as asked; the message says how to fix it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """What a view found: ``template`` and ``context`` for HTML, ``data`` for JSON."""
+
+    template: str
+    title: str
+    data: Mapping[str, Any]
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+
+def home(store: Store, page: int = 1) -> Page:
+    page = _page_number(page)
+    articles = store.latest(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    more = len(articles) > PAGE_SIZE
+    articles = articles[:PAGE_SIZE]
+    return Page(
+        "home.html",
+        "Latest news",
+        {
+            "page": page,
+            "next_page": page + 1 if more else None,
+            "articles": [
+                {
+                    **_listed(a.id, a.item.article.title, a.item.site, a.item.article.source),
+                    "published": a.item.article.published,
+                    "summary": summary_json(a.item.summary),
+                }
+                for a in articles
+            ],
+        },
+        {"articles": articles, "page": page, "more": more},
+    )
+
+
+def article(store: Store, article_id: int, *, within_source: bool = False) -> Page:
+    stored = store.get(article_id)
+    if stored is None:
+        raise NotFound(f"there is no article {article_id}")
+    item, text = stored.item, stored.item.article
+    site = item.site if within_source else None
+    previous, following = store.neighbours(article_id, site=site)
+    group = store.copies(article_id)
+    copies = [h for h in group if h.id != article_id]
+    read_also = relate.read_also(store, stored)
+    return Page(
+        "article.html",
+        text.title or "Untitled article",
+        {
+            "article": stored_json(stored),
+            "read_also": [headline_json(h) for h in read_also],
+            "also_reported_by": [headline_json(h) for h in copies],
+            "group": group[0].id if copies else None,
+            "previous_article": headline_json(previous) if previous else None,
+            "next_article": headline_json(following) if following else None,
+        },
+        {
+            "stored": stored,
+            "article": text,
+            "summary": item.summary,
+            "body": body_html(text, item.summary),
+            "outlet": text.source or host(item.site or item.url) or "unknown source",
+            "source_slug": host(item.site) or None,
+            "read_also": read_also,
+            "copies": copies,
+            "group": group[0].id if copies else None,
+            "previous": previous,
+            "next": following,
+            "within_source": within_source,
+        },
+    )
+
+
+def sources(store: Store) -> Page:
+    listed = store.sources()
+    return Page(
+        "sources.html",
+        "Sources",
+        {"sources": [{**source_json(s), "slug": host(s.site)} for s in listed]},
+        {"sources": listed},
+    )
+
+
+def source(store: Store, slug: str, page: int = 1) -> Page:
+    page = _page_number(page)
+    found = _source_by_slug(store, slug)
+    headlines = store.headlines(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE, site=found.site)
+    more = len(headlines) > PAGE_SIZE
+    headlines = headlines[:PAGE_SIZE]
+    name = found.name or slug
+    return Page(
+        "source.html",
+        name,
+        {
+            "source": {**source_json(found), "slug": slug},
+            "page": page,
+            "next_page": page + 1 if more else None,
+            "articles": [headline_json(h) for h in headlines],
+        },
+        {
+            "source": found,
+            "name": name,
+            "slug": slug,
+            "headlines": headlines,
+            "page": page,
+            "more": more,
+        },
+    )
+
+
+def _source_by_slug(store: Store, slug: str) -> SourceCount:
+    for candidate in store.sources():
+        if host(candidate.site) == slug:
+            return candidate
+    raise NotFound(f"there is no source {slug!r}")
+
+
+def search(store: Store, query: str, page: int = 1) -> Page:
+    page = _page_number(page)
+    query = query.strip()
+    words = search_words(query)
+    if not query:
+        return Page(
+            "search.html",
+            "Search",
+            {"query": "", "page": 1, "next_page": None, "results": []},
+            {"query": "", "results": [], "page": 1, "more": False},
+        )
+    if not words:
+        raise BadRequest(f"search query {query!r} has no words to look for; give one or more")
+    found = store.search(query, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    more = len(found) > PAGE_SIZE
+    found = found[:PAGE_SIZE]
+    snippets = [snippet(s.item.article.text, words) for s in found]
+    results = [
+        {
+            "stored": s,
+            "title": highlight(s.item.article.title or "Untitled", words),
+            "snippet": highlight(text, words),
+            "outlet": s.item.article.source or host(s.item.site or s.item.url),
+        }
+        for s, text in zip(found, snippets, strict=True)
+    ]
+    return Page(
+        "search.html",
+        f"Search: {query}",
+        {
+            "query": query,
+            "page": page,
+            "next_page": page + 1 if more else None,
+            "results": [
+                {
+                    **_listed(s.id, s.item.article.title, s.item.site, s.item.article.source),
+                    "published": s.item.article.published,
+                    "snippet": text,
+                }
+                for s, text in zip(found, snippets, strict=True)
+            ],
+        },
+        {"query": query, "results": results, "page": page, "more": more, "words": words},
+    )
+
+
+def group(store: Store, article_id: int) -> Page:
+    members = store.copies(article_id)
+    if not members:
+        raise NotFound(f"there is no article {article_id}")
+    first = members[0]
+    return Page(
+        "group.html",
+        f"Copies of: {first.title or 'Untitled'}",
+        {"first": first.id, "articles": [headline_json(h) for h in members]},
+        {"first": first, "members": members},
+    )
+
+
+def _listed(
+    article_id: int, title: str | None, site: str | None, name: str | None
+) -> dict[str, Any]:
+    return {"id": article_id, "title": title, "source": {"name": name, "site": site}}
+
+
+def _page_number(page: int) -> int:
+    if page < 1 or page > MAX_PAGE:
+        raise BadRequest(f"page {page} is out of range; pages run from 1 to {MAX_PAGE}")
+    return page

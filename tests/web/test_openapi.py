@@ -1,0 +1,85 @@
+"""``/openapi.json`` describes exactly the app's JSON twins, and they answer as described."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from nutgraf.store import SQLiteStore
+from nutgraf.web.app import create_app
+from nutgraf.web.openapi import SCHEMAS
+from tests.web.conftest import Archive
+
+_CONVERTOR = re.compile(r"\{(\w+):\w+\}")
+
+
+def json_routes() -> set[str]:
+    """The app's ``.json`` paths in OpenAPI's spelling, less the document itself."""
+    app = create_app(SQLiteStore(":memory:"))
+    found = {
+        _CONVERTOR.sub(r"{\1}", route.path)
+        for route in app.routes
+        if isinstance(route, Route) and route.path.endswith(".json")
+    }
+    return found - {"/openapi.json"}
+
+
+def test_openapi_lists_exactly_the_json_twins(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    assert document["openapi"].startswith("3.1")
+    assert set(document["paths"]) == json_routes()
+    assert len(json_routes()) == 6
+
+
+def test_every_twin_has_an_html_page_at_the_same_address(client: TestClient) -> None:
+    app = create_app(SQLiteStore(":memory:"))
+    pages = {route.path for route in app.routes if isinstance(route, Route)}
+    for twin in json_routes():
+        html = "/" if twin == "/index.json" else twin.removesuffix(".json")
+        assert re.sub(r"\{(\w+)\}", r"{\1:int}", html) in pages or html in pages, twin
+
+
+def resolve(schema: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref")
+    return SCHEMAS[ref.rsplit("/", 1)[1]] if ref else schema
+
+
+def test_the_twins_answer_with_the_documented_fields(client: TestClient, archive: Archive) -> None:
+    document = client.get("/openapi.json").json()
+    examples = {
+        "/index.json": "/index.json",
+        "/articles/{id}.json": f"/articles/{archive.vote}.json",
+        "/sources.json": "/sources.json",
+        "/sources/{slug}.json": "/sources/coast.test.json",
+        "/search.json": "/search.json?q=lighthouse",
+        "/groups/{id}.json": f"/groups/{archive.copy}.json",
+    }
+    assert set(examples) == set(document["paths"])
+    for path, example in examples.items():
+        operation = document["paths"][path]["get"]
+        assert {"200", "400", "404"} <= set(operation["responses"])
+        schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+        body = client.get(example).json()
+        assert set(body) == set(schema["properties"]), path
+        for name in re.findall(r"\{(\w+)\}", path):
+            assert name in {p["name"] for p in operation["parameters"] if p["in"] == "path"}
+    article = client.get(f"/articles/{archive.vote}.json").json()["article"]
+    assert set(article) == set(SCHEMAS["Article"]["properties"])
+    assert set(article["source"]) == set(SCHEMAS["Article"]["properties"]["source"]["properties"])
+    headline = client.get(f"/groups/{archive.copy}.json").json()["articles"][1]
+    assert set(headline) == set(SCHEMAS["Headline"]["properties"])
+
+
+def test_the_error_shape_is_documented(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    error = document["components"]["schemas"]["Error"]
+    body = client.get("/articles/999.json").json()
+    assert set(body) == set(error["required"])
+    assert set(body["error"]) == set(error["properties"]["error"]["required"])
+    for operation in document["paths"].values():
+        assert operation["get"]["responses"]["404"]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/Error"
+        }
