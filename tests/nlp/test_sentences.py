@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nutgraf.nlp.sentences import split_sentences
+from nutgraf.nlp.sentences import _CANDIDATE, split_sentences
 
 # A quotation too long to be kept whole (over 320 characters) is split into its sentences.
 _POINTS = [f"Point number {n} is that the plan has failed." for n in range(1, 9)]
@@ -481,3 +483,18 @@ def test_news_like_tokens(pieces: list[str]) -> None:
     _check_spans(text, spans)
     if text.strip():
         assert spans
+
+
+# The pattern _CANDIDATE was written as before it was made to open with a character class.
+_PLAIN_CANDIDATE = re.compile(r"(?:\.(?:\s?\.){2,}|[.!?…]+)[\"'”’»)\]]*(?=\s)")
+_TERMINATOR_HEAVY = st.lists(
+    st.sampled_from([*".!?… \n\t\"'”’»)]ab", ". . .", ". .", "..."]), max_size=30
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(_TERMINATOR_HEAVY, st.text(max_size=40)))
+def test_candidates_are_those_of_the_plain_pattern(text: str) -> None:
+    for start, end in ((0, len(text)), (1, max(1, len(text) - 1))):
+        found = [m.span() for m in _CANDIDATE.finditer(text, start, end)]
+        assert found == [m.span() for m in _PLAIN_CANDIDATE.finditer(text, start, end)]
