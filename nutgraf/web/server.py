@@ -7,14 +7,14 @@ import os
 from starlette.applications import Starlette
 
 from nutgraf.config import load_settings
-from nutgraf.store.sqlite import SQLiteStore
+from nutgraf.store import open_store
 from nutgraf.web.app import SiteConfig, create_app
 
 
 def app_from_environment() -> Starlette:
-    """One worker's app: its own connection to the archive named by ``NUTGRAF_DB``."""
+    """One worker's app: its own connection (or pool) to the archive named by ``NUTGRAF_DB``."""
     settings = load_settings()
-    store = SQLiteStore(os.environ.get("NUTGRAF_DB", "nutgraf.db"))
+    store = open_store(os.environ.get("NUTGRAF_DB", "nutgraf.db"))
     config = SiteConfig(
         admin_token=settings.admin_token,
         local_only=os.environ.get("NUTGRAF_SERVE_LOCAL", "1") == "1",

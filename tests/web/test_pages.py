@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from starlette.testclient import TestClient
@@ -414,3 +416,30 @@ def test_an_empty_archive_says_how_to_fill_it(store: SQLiteStore) -> None:
         assert "The archive is empty" in client.get("/").text
         assert client.get("/index.json").json() == {"page": 1, "next_page": None, "articles": []}
         assert client.get("/sources.json").json() == {"sources": []}
+
+
+def test_the_original_pages_links_are_kept_as_searches(tmp_path: Path) -> None:
+    from nutgraf.batch.pipeline import Origin, archive_item, save
+    from nutgraf.extract import extract
+    from tests.web.conftest import make_client
+
+    dump = (
+        "Harbour lights return\n\nThe harbour lights were switched on again on Friday after a "
+        "long repair that kept the old lamps dark for most of the winter season.\n\n"
+        "Read also:\n— Ferry timetable changes for the summer\n\nSource: Coast Post\n\n"
+        "Previous Article\n\nBakery opens on the pier\n\nNext Article\n\nStorm warning for Sunday"
+    )
+    with SQLiteStore(tmp_path / "dump.db") as store:
+        article = extract(dump.encode())
+        saved = save(store, archive_item(article, origin=Origin(), fetched="2026-11-24T10:00:00Z"))
+        with make_client(store) as client:
+            doc = page_html(client.get(f"/articles/{saved.id}").text)
+    links = {a.text: a.get("href") for a in doc.xpath("//aside[@class='original']//a")}
+    assert links == {
+        headline: "/search?q=" + quote(headline)
+        for headline in (
+            "Ferry timetable changes for the summer",
+            "Bakery opens on the pier",
+            "Storm warning for Sunday",
+        )
+    }
