@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import dataclasses
 import datetime
 import io
 import itertools
@@ -635,7 +636,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     search = None
     if args.search_articles:
-        search = cached_archive(args.search_articles, args.seed, SITE)
+        # Search reads no "Read also": the larger archive skips working it out.
+        search = cached_archive(
+            args.search_articles, args.seed, dataclasses.replace(SITE, read_also=False, revision=0)
+        )
         print(
             f"search archive {search['path']} ({'reused' if search['reused'] else 'built'})",
             file=sys.stderr,
