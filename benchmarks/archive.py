@@ -25,7 +25,7 @@ from typing import Any
 
 from nutgraf.records import ArchiveItem, Article, Block, Summary, SummarySentence
 from nutgraf.relate import keep_read_also
-from nutgraf.store import SQLiteStore
+from nutgraf.store import SQLiteStore, Store
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 STORIES = DATA / "summaries" / "train.jsonl.gz"
@@ -80,7 +80,7 @@ PLAIN = Shape()
 SITE = Shape("site", OUTLETS, lead=3, copies=0.03, html=True, read_also=True, revision=1)
 
 
-def build(store: SQLiteStore, count: int, seed: int, shape: Shape = PLAIN) -> Counter[str]:
+def build(store: Store, count: int, seed: int, shape: Shape = PLAIN) -> Counter[str]:
     """Fill ``store`` with ``count`` articles; returns each word's article count."""
     stories = _stories()
     rng = random.Random(seed)

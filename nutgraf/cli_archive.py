@@ -31,7 +31,8 @@ _db = click.option(
     "db",
     metavar="PATH",
     default=None,
-    help="The archive (SQLite file); default $NUTGRAF_DB or ~/.local/share/nutgraf/nutgraf.db.",
+    help="The archive, a SQLite file or a postgresql:// URL; default $NUTGRAF_DB or "
+    "~/.local/share/nutgraf/nutgraf.db.",
 )
 _json = click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 

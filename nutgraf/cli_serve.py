@@ -25,7 +25,11 @@ def is_loopback(host: str) -> bool:
 
 
 @click.command("serve")
-@click.option("--db", default=None, help="The archive (default: $NUTGRAF_DB or nutgraf.db).")
+@click.option(
+    "--db",
+    default=None,
+    help="The archive, a SQLite file or a postgresql:// URL (default: $NUTGRAF_DB or nutgraf.db).",
+)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.option(
@@ -47,9 +51,17 @@ def serve_command(db: str | None, host: str, port: int, workers: int, demo: bool
     try:
         settings = load_settings()
         path = db or os.environ.get("NUTGRAF_DB") or (DEMO_DB if demo else "nutgraf.db")
-        if path.startswith(("postgres://", "postgresql://")):
-            raise NutgrafError("PostgreSQL archives are not supported yet; use a SQLite file")
-        if demo:
+        postgres = path.startswith(("postgres://", "postgresql://"))
+        if postgres and demo:
+            raise NutgrafError("--demo builds a SQLite file; give it a path, not a URL")
+        shown = path
+        if postgres:
+            from nutgraf.store import open_store
+            from nutgraf.store.postgres import redact
+
+            open_store(path).close()  # one error line now, not one in every worker
+            shown = redact(path)
+        elif demo:
             from nutgraf.demo import build_demo
 
             tally = build_demo(Path(path), settings)
@@ -69,9 +81,9 @@ def serve_command(db: str | None, host: str, port: int, workers: int, demo: bool
     except NutgrafError as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(1)
-    os.environ["NUTGRAF_DB"] = str(Path(path).resolve())
+    os.environ["NUTGRAF_DB"] = path if postgres else str(Path(path).resolve())
     os.environ["NUTGRAF_SERVE_LOCAL"] = "1" if local else "0"
-    click.echo(f"serving {path} on http://{host}:{port}/", err=True)
+    click.echo(f"serving {shown} on http://{host}:{port}/", err=True)
     uvicorn.run(
         "nutgraf.web.server:app_from_environment",
         factory=True,

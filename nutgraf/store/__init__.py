@@ -21,6 +21,9 @@ __all__ = [
 ]
 
 
+_URLS = ("postgres://", "postgresql://")
+
+
 def default_database() -> Path:
     """``$NUTGRAF_DB``, else ``nutgraf.db`` under ``$XDG_DATA_HOME/nutgraf`` (~/.local/share)."""
     configured = os.environ.get("NUTGRAF_DB")
@@ -31,13 +34,33 @@ def default_database() -> Path:
 
 
 def open_store(target: str | Path | None = None) -> Store:
-    """Open (creating it if needed) the archive at ``target`` or the default location."""
-    location = str(target) if target is not None else str(default_database())
-    if location.startswith(("postgres://", "postgresql://")):
-        raise NutgrafError(
-            f"{location.split('@')[-1]}: PostgreSQL archives are not supported by this version; "
-            "use a SQLite file path"
-        )
+    """Open (creating it if needed) the archive at ``target`` or the default location.
+
+    Args:
+        target: a SQLite file path (or ``":memory:"``), or a ``postgresql://`` (or
+            ``postgres://``) URL; None for ``default_database()``.
+
+    Returns:
+        The archive, migrated to this version's schema.
+
+    Raises:
+        NutgrafError: it cannot be opened (one line; a URL's password is left out).
+    """
+    configured = os.environ.get("NUTGRAF_DB", "")
+    if target is not None:
+        location = str(target)
+    elif configured.startswith(_URLS):
+        location = configured  # as given: a Path would fold its "//"
+    else:
+        location = str(default_database())
+    if location.startswith(_URLS):
+        try:
+            from nutgraf.store.postgres import PostgresStore
+        except ImportError:
+            raise NutgrafError(
+                "PostgreSQL archives need psycopg: pip install 'nutgraf[postgres]'"
+            ) from None
+        return PostgresStore(location)
     if location != ":memory:" and target is None:
         Path(location).parent.mkdir(parents=True, exist_ok=True)
     return SQLiteStore(location)

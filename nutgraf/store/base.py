@@ -1,4 +1,4 @@
-"""The archive's interface: what every backend (SQLite now, PostgreSQL later) provides.
+"""The archive's interface: what every backend (SQLite, PostgreSQL) provides.
 
 SQL lives only in this package. Callers hand in typed records and get typed records back;
 deciding what a duplicate is stays in ``nutgraf.dedup``, and the store only answers the
@@ -18,6 +18,15 @@ from nutgraf.records import ArchiveItem, Duplicate, Headline, SourceCount, Store
 
 SaveStatus = Literal["new", "updated", "unchanged", "duplicate"]
 SEARCH_LIMIT_MAX = 100
+# Ranked search ranks the newest this many matches (see SQLiteStore.search).
+RANKED_WINDOW = 5000
+# "Read also" ranks only this many of the newest articles sharing a word with the article,
+# asks with at most RELATED_QUERY_WORDS words, and leaves out words held by more than
+# COMMON_SHARE of the archive (but never counts fewer than COMMON_FLOOR holders as common).
+RELATED_WINDOW = 5000
+RELATED_QUERY_WORDS = 8
+COMMON_SHARE = 0.05
+COMMON_FLOOR = 50
 
 
 @dataclass(frozen=True, slots=True)

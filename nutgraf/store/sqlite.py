@@ -10,30 +10,21 @@ process (not a power cut, which may drop the last commits but never corrupts the
 
 from __future__ import annotations
 
-import json
-import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from nutgraf.errors import NutgrafError
-from nutgraf.records import (
-    ArchiveItem,
-    Article,
-    Block,
-    Duplicate,
-    Headline,
-    SourceCount,
-    StoredArticle,
-    Summary,
-    SummarySentence,
-)
+from nutgraf.records import ArchiveItem, Duplicate, Headline, SourceCount, StoredArticle
 from nutgraf.store.base import (
-    SEARCH_LIMIT_MAX,
+    COMMON_FLOOR,
+    COMMON_SHARE,
+    RANKED_WINDOW,
+    RELATED_QUERY_WORDS,
+    RELATED_WINDOW,
     FeedState,
     NearQuery,
     PollOutcome,
@@ -41,28 +32,26 @@ from nutgraf.store.base import (
     require_words,
 )
 from nutgraf.store.migrations import SQLITE_MIGRATIONS
+from nutgraf.store.rows import (
+    ARTICLE_COLUMNS,
+    HEADLINE_COLUMNS,
+    ITEM_COLUMNS,
+    NEAR_CANDIDATES,
+    SEARCH_WORD,
+    SORT_TIME,
+    best_near,
+    bounded,
+    feed_state,
+    headline,
+    item_values,
+    read_also_json,
+    read_also_pairs,
+    same_text,
+    second,
+    stored,
+)
 
 BUSY_TIMEOUT_MS = 10_000
-_NEAR_CANDIDATES = 50
-_SEARCH_WORD = re.compile(r"\w+", re.UNICODE)
-# Ranked search ranks the newest this many matches (see SQLiteStore.search).
-RANKED_WINDOW = 5000
-# "Read also" ranks only this many of the newest articles sharing a word with the article,
-# asks with at most RELATED_QUERY_WORDS words, and leaves out words held by more than
-# COMMON_SHARE of the archive (but never counts fewer than COMMON_FLOOR holders as common).
-RELATED_WINDOW = 5000
-RELATED_QUERY_WORDS = 8
-COMMON_SHARE = 0.05
-COMMON_FLOOR = 50
-_HEADLINE_COLUMNS = """
-    id, title, source, site, url, published, sort_time,
-    duplicate_of, duplicate_kind, overlap, duplicate_reason
-"""
-_ARTICLE_COLUMNS = """
-    id, url, canonical_url, feed, guid, site, source, title, byline, published, fetched,
-    language, blocks, html, summary, related, previous, next, content_hash,
-    duplicate_of, duplicate_kind, overlap, duplicate_reason
-"""
 
 
 class SQLiteStore:
@@ -160,12 +149,12 @@ class SQLiteStore:
                     item.article.title
                 ):
                     return SaveResult(int(known["id"]), "unchanged")
-                values = _item_values(item)
+                values = item_values(item)
                 key = known["search_key"]
-                if _second(values[_SORT_TIME], item.fetched) != key >> _KEY_BITS:
-                    key = _search_key(db, values[_SORT_TIME], item.fetched)
+                if second(values[SORT_TIME], item.fetched) != key >> _KEY_BITS:
+                    key = _search_key(db, values[SORT_TIME], item.fetched)
                 db.execute(
-                    f"UPDATE articles SET {', '.join(f'{c} = ?' for c in _ITEM_COLUMNS)}, "
+                    f"UPDATE articles SET {', '.join(f'{c} = ?' for c in ITEM_COLUMNS)}, "
                     "search_key = ? WHERE id = ?",
                     (*values, key, known["id"]),
                 )
@@ -183,20 +172,20 @@ class SQLiteStore:
             return SaveResult(article_id, "new")
 
     def get(self, article_id: int) -> StoredArticle | None:
-        rows = self._read(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,))
-        return _stored(rows[0]) if rows else None
+        rows = self._read(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,))
+        return stored(rows[0]) if rows else None
 
     def latest(
         self, *, limit: int = 20, offset: int = 0, site: str | None = None
     ) -> list[StoredArticle]:
-        limit, offset = _bounded(limit, offset)
+        limit, offset = bounded(limit, offset)
         where, parameters = ("WHERE site = ?", (site,)) if site else ("", ())
         rows = self._read(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles {where} "
+            f"SELECT {ARTICLE_COLUMNS} FROM articles {where} "
             "ORDER BY sort_time DESC, id DESC LIMIT ? OFFSET ?",
             (*parameters, limit, offset),
         )
-        return [_stored(row) for row in rows]
+        return [stored(row) for row in rows]
 
     def search(
         self, query: str, *, limit: int = 20, offset: int = 0, ranked: bool = False
@@ -210,10 +199,10 @@ class SQLiteStore:
         word statistics cover every article); older matches are simply not candidates, so a
         ranked query never returns more than ``RANKED_WINDOW`` articles over all its pages.
         """
-        words = _SEARCH_WORD.findall(query)
+        words = SEARCH_WORD.findall(query)
         require_words(words, query)
         match = " ".join('"' + word.replace('"', '""') + '"' for word in words)
-        limit, offset = _bounded(limit, offset)
+        limit, offset = bounded(limit, offset)
         # Rank or sort the matching ids alone, then read just the page of rows: sorting
         # whole rows (text, HTML, summary) of every match was most of the cost.
         # The index's rowid is the time-ordered search key: newest first is its own order and
@@ -229,12 +218,12 @@ class SQLiteStore:
         if not keys:
             return []
         rows = self._read(
-            f"SELECT {_ARTICLE_COLUMNS}, search_key FROM articles "
+            f"SELECT {ARTICLE_COLUMNS}, search_key FROM articles "
             f"WHERE search_key IN ({', '.join('?' * len(keys))})",
             tuple(keys),
         )
         by_key = {int(row["search_key"]): row for row in rows}
-        return [_stored(by_key[k]) for k in keys if k in by_key]
+        return [stored(by_key[k]) for k in keys if k in by_key]
 
     def _window_floor(self, match: str, window: int) -> int | None:
         """The search key of the ``window``-th newest match, or None when there are fewer
@@ -250,13 +239,13 @@ class SQLiteStore:
         last = 0
         while True:
             rows = self._read(
-                f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id > ? ORDER BY id LIMIT 500",
+                f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id > ? ORDER BY id LIMIT 500",
                 (last,),
             )
             if not rows:
                 return
             for row in rows:
-                yield _stored(row)
+                yield stored(row)
             last = int(rows[-1]["id"])
 
     def count(self) -> int:
@@ -267,14 +256,14 @@ class SQLiteStore:
     def headlines(
         self, *, limit: int = 20, offset: int = 0, site: str | None = None
     ) -> list[Headline]:
-        limit, offset = _bounded(limit, offset)
+        limit, offset = bounded(limit, offset)
         where, parameters = ("WHERE site = ?", (site,)) if site else ("", ())
         rows = self._read(
-            f"SELECT {_HEADLINE_COLUMNS} FROM articles {where} "
+            f"SELECT {HEADLINE_COLUMNS} FROM articles {where} "
             "ORDER BY sort_time DESC, id DESC LIMIT ? OFFSET ?",
             (*parameters, limit, offset),
         )
-        return [_headline(row) for row in rows]
+        return [headline(row) for row in rows]
 
     def neighbours(
         self, article_id: int, *, site: str | None = None
@@ -288,12 +277,12 @@ class SQLiteStore:
         found = []
         for compare, order in (("<", "DESC"), (">", "ASC")):
             rows = self._read(
-                f"SELECT {_HEADLINE_COLUMNS} FROM articles "
+                f"SELECT {HEADLINE_COLUMNS} FROM articles "
                 f"WHERE (sort_time, id) {compare} (?, ?) {where} "
                 f"ORDER BY sort_time {order}, id {order} LIMIT 1",
                 (*here, *extra),
             )
-            found.append(_headline(rows[0]) if rows else None)
+            found.append(headline(rows[0]) if rows else None)
         return found[0], found[1]
 
     def copies(self, article_id: int) -> list[Headline]:
@@ -304,11 +293,10 @@ class SQLiteStore:
             return []
         first = int(rows[0][0])
         rows = self._read(
-            f"SELECT {_HEADLINE_COLUMNS} FROM articles WHERE id = ? OR duplicate_of = ? "
-            "ORDER BY id",
+            f"SELECT {HEADLINE_COLUMNS} FROM articles WHERE id = ? OR duplicate_of = ? ORDER BY id",
             (first, first),
         )
-        return [_headline(row) for row in rows]
+        return [headline(row) for row in rows]
 
     def related(
         self, article_id: int, terms: Sequence[str], *, limit: int = 5
@@ -319,7 +307,7 @@ class SQLiteStore:
         if not rows:
             return []
         own = int(rows[0]["first"])
-        words = self._distinctive([w for t in terms for w in _SEARCH_WORD.findall(t.lower())])
+        words = self._distinctive([w for t in terms for w in SEARCH_WORD.findall(t.lower())])
         if not words:
             return []
         match = " OR ".join('"' + word.replace('"', '""') + '"' for word in words)
@@ -336,7 +324,7 @@ class SQLiteStore:
         if not scores:
             return []
         rows = self._read(
-            f"SELECT {_HEADLINE_COLUMNS}, search_key FROM articles "
+            f"SELECT {HEADLINE_COLUMNS}, search_key FROM articles "
             f"WHERE search_key IN ({', '.join('?' * len(scores))})",
             tuple(scores),
         )
@@ -351,7 +339,7 @@ class SQLiteStore:
             if first in seen:
                 continue  # the article itself, a copy of it, or a copy of one already listed
             seen.add(first)
-            found.append((_headline(row), score))
+            found.append((headline(row), score))
             if len(found) == limit:
                 break
         return found
@@ -379,14 +367,14 @@ class SQLiteStore:
         rows = self._read("SELECT related FROM read_also WHERE article_id = ?", (article_id,))
         if not rows:
             return None
-        pairs = [(int(i), float(score)) for i, score in json.loads(rows[0]["related"])]
+        pairs = read_also_pairs(rows[0]["related"])
         if not pairs:
             return []
         found = self._read(
-            f"SELECT {_HEADLINE_COLUMNS} FROM articles WHERE id IN ({', '.join('?' * len(pairs))})",
+            f"SELECT {HEADLINE_COLUMNS} FROM articles WHERE id IN ({', '.join('?' * len(pairs))})",
             tuple(i for i, _ in pairs),
         )
-        by_id = {int(row["id"]): _headline(row) for row in found}
+        by_id = {int(row["id"]): headline(row) for row in found}
         return [(by_id[i], score) for i, score in pairs if i in by_id]
 
     def keep_read_also(
@@ -397,7 +385,7 @@ class SQLiteStore:
                 "INSERT INTO read_also(article_id, computed, related) VALUES (?, ?, ?) "
                 "ON CONFLICT(article_id) DO UPDATE SET computed = excluded.computed, "
                 "related = excluded.related",
-                (article_id, computed, json.dumps([[i, float(f"{s:.6g}")] for i, s in related])),
+                (article_id, computed, read_also_json(related)),
             )
 
     def sources(self) -> list[SourceCount]:
@@ -433,11 +421,11 @@ class SQLiteStore:
         return state, created
 
     def feeds(self) -> list[FeedState]:
-        return [_feed(row) for row in self._read("SELECT * FROM feeds ORDER BY id")]
+        return [feed_state(row) for row in self._read("SELECT * FROM feeds ORDER BY id")]
 
     def feed(self, url: str) -> FeedState | None:
         rows = self._read("SELECT * FROM feeds WHERE url = ?", (url,))
-        return _feed(rows[0]) if rows else None
+        return feed_state(rows[0]) if rows else None
 
     def due_feeds(self, now: str, limit: int = 100) -> list[FeedState]:
         rows = self._read(
@@ -445,7 +433,7 @@ class SQLiteStore:
             "AND (next_check IS NULL OR next_check <= ?) ORDER BY next_check, id LIMIT ?",
             (now, limit),
         )
-        return [_feed(row) for row in rows]
+        return [feed_state(row) for row in rows]
 
     def record_poll(self, feed_id: int, outcome: PollOutcome) -> FeedState:
         with self._write() as db:
@@ -483,7 +471,7 @@ class SQLiteStore:
             row = db.execute("SELECT * FROM feeds WHERE id = ?", (feed_id,)).fetchone()
         if row is None:
             raise NutgrafError(f"no feed with id {feed_id}")
-        return _feed(row)
+        return feed_state(row)
 
     def record_failure(self, source: str, reason: str, at: str) -> None:
         with self._write() as db:
@@ -498,85 +486,22 @@ class SQLiteStore:
         return [(row["source"], row["reason"], row["at"]) for row in rows]
 
 
-# --- rows <-> records -----------------------------------------------------------------------
-
-_ITEM_COLUMNS = (
-    "url",
-    "canonical_url",
-    "feed",
-    "guid",
-    "site",
-    "source",
-    "title",
-    "byline",
-    "published",
-    "fetched",
-    "sort_time",
-    "language",
-    "blocks",
-    "html",
-    "text",
-    "summary",
-    "related",
-    "previous",
-    "next",
-    "content_hash",
-)
-
-
-def _item_values(item: ArchiveItem) -> tuple[Any, ...]:
-    article, summary = item.article, item.summary
-    return (
-        item.url,
-        item.canonical_url,
-        item.feed,
-        item.guid,
-        item.site,
-        article.source,
-        article.title,
-        article.byline,
-        article.published,
-        item.fetched,
-        _sort_time(article.published, item.fetched),
-        article.language or summary.language,
-        json.dumps([[b.kind, b.text] for b in article.blocks], ensure_ascii=False),
-        item.html,
-        article.text,
-        json.dumps(
-            {
-                "language": summary.language,
-                "reading_minutes": summary.reading_minutes,
-                "sentences": [[s.text, s.paragraph, s.start, s.end] for s in summary.sentences],
-            },
-            ensure_ascii=False,
-        ),
-        json.dumps(list(article.related), ensure_ascii=False),
-        article.previous,
-        article.next,
-        item.content_hash,
-    )
-
-
-def _sort_time(published: str | None, fetched: str) -> str:
-    """Order by publication when the date reads as ISO 8601, else by fetch time."""
-    if published and re.match(r"\d{4}-\d{2}-\d{2}", published):
-        return published
-    return fetched
+# --- writing ---------------------------------------------------------------------------------
 
 
 def _insert(db: sqlite3.Connection, item: ArchiveItem, duplicate: Duplicate | None) -> int:
     columns = (
-        *_ITEM_COLUMNS,
+        *ITEM_COLUMNS,
         "search_key",
         "duplicate_of",
         "duplicate_kind",
         "overlap",
         "duplicate_reason",
     )
-    values = _item_values(item)
+    values = item_values(item)
     values = (
         *values,
-        _search_key(db, values[_SORT_TIME], item.fetched),
+        _search_key(db, values[SORT_TIME], item.fetched),
         duplicate.of if duplicate else None,
         duplicate.kind if duplicate else None,
         duplicate.overlap if duplicate else None,
@@ -592,25 +517,11 @@ def _insert(db: sqlite3.Connection, item: ArchiveItem, duplicate: Duplicate | No
 # The full-text index is keyed by time: second of the sort time << 20, plus the article's rank
 # within that second (up to 2**20 articles a second), so newest first is the index's own order.
 _KEY_BITS = 20
-_SORT_TIME = _ITEM_COLUMNS.index("sort_time")
-
-
-def _second(sort_time: str, fetched: str) -> int:
-    """Seconds since 1970 of the sort time (else the fetch time; else 0), UTC when unstated."""
-    for value in (sort_time, fetched):
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except (ValueError, AttributeError):
-            continue
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return int(moment.timestamp())
-    return 0
 
 
 def _search_key(db: sqlite3.Connection, sort_time: str, fetched: str) -> int:
     """The next free key in the article's second (inside the write transaction)."""
-    base = _second(sort_time, fetched) << _KEY_BITS
+    base = second(sort_time, fetched) << _KEY_BITS
     row = db.execute(
         "SELECT max(search_key) FROM articles WHERE search_key >= ? AND search_key < ?",
         (base, base + (1 << _KEY_BITS)),
@@ -655,7 +566,7 @@ def _same_text(db: sqlite3.Connection, item: ArchiveItem) -> Duplicate | None:
     ).fetchone()
     if row is None:
         return None
-    return Duplicate(int(row["id"]), "content", 1.0, f"same text as article {row['id']}")
+    return same_text(int(row["id"]))
 
 
 def _near_copy(db: sqlite3.Connection, near: NearQuery | None) -> Duplicate | None:
@@ -666,84 +577,10 @@ def _near_copy(db: sqlite3.Connection, near: NearQuery | None) -> Duplicate | No
     rows = db.execute(
         f"SELECT a.id, a.text FROM articles a WHERE a.duplicate_of IS NULL AND a.id IN "
         f"(SELECT article_id FROM near_keys WHERE key IN ({marks}) "
-        f"GROUP BY article_id ORDER BY count(*) DESC, article_id LIMIT {_NEAR_CANDIDATES})",
+        f"GROUP BY article_id ORDER BY count(*) DESC, article_id LIMIT {NEAR_CANDIDATES})",
         keys,
     ).fetchall()
-    best: tuple[float, int] | None = None
-    for row in rows:
-        overlap = near.overlap(row["text"])
-        if overlap >= near.threshold and (
-            best is None or (overlap, -row["id"]) > (best[0], -best[1])
-        ):
-            best = (overlap, int(row["id"]))
-    if best is None:
-        return None
-    return Duplicate(best[1], "near", round(best[0], 4), near.describe(best[0]))
-
-
-def _stored(row: sqlite3.Row) -> StoredArticle:
-    summary = json.loads(row["summary"])
-    article = Article(
-        title=row["title"],
-        blocks=tuple(Block(kind, text) for kind, text in json.loads(row["blocks"])),
-        source=row["source"],
-        byline=row["byline"],
-        published=row["published"],
-        language=row["language"],
-        related=tuple(json.loads(row["related"] or "[]")),
-        previous=row["previous"],
-        next=row["next"],
-        url=row["url"],
-    )
-    item = ArchiveItem(
-        article=article,
-        summary=Summary(
-            tuple(SummarySentence(*s) for s in summary["sentences"]),
-            summary["language"],
-            summary["reading_minutes"],
-        ),
-        fetched=row["fetched"],
-        content_hash=row["content_hash"],
-        url=row["url"],
-        canonical_url=row["canonical_url"],
-        feed=row["feed"],
-        guid=row["guid"],
-        site=row["site"],
-        html=row["html"],
-    )
-    return StoredArticle(int(row["id"]), item, _duplicate(row))
-
-
-def _headline(row: sqlite3.Row) -> Headline:
-    return Headline(
-        id=int(row["id"]),
-        title=row["title"],
-        source=row["source"],
-        site=row["site"],
-        url=row["url"],
-        published=row["published"],
-        sort_time=row["sort_time"],
-        duplicate=_duplicate(row),
-    )
-
-
-def _duplicate(row: sqlite3.Row) -> Duplicate | None:
-    if row["duplicate_of"] is None:
-        return None
-    return Duplicate(
-        int(row["duplicate_of"]),
-        row["duplicate_kind"],
-        float(row["overlap"]),
-        row["duplicate_reason"],
-    )
-
-
-def _feed(row: sqlite3.Row) -> FeedState:
-    return FeedState(**{key: row[key] for key in row.keys()})  # noqa: SIM118 (Row has no iter)
-
-
-def _bounded(limit: int, offset: int) -> tuple[int, int]:
-    return max(1, min(int(limit), SEARCH_LIMIT_MAX)), max(0, int(offset))
+    return best_near(rows, near)
 
 
 def _statements(script: str) -> list[str]:

@@ -1,23 +1,17 @@
-"""What the site reads around an article: lists, neighbours, copies, related, sources."""
+"""What the site reads around an article: lists, neighbours, copies, related, sources (on
+every backend: the ``store`` fixture is in tests/store/conftest.py)."""
 
 from __future__ import annotations
 
-import pytest
-
 from nutgraf.records import Article, Block
 from nutgraf.relate import related_terms
-from nutgraf.store import NearQuery, SQLiteStore
+from nutgraf.store import NearQuery, Store
 from tests.store.test_sqlite import item
 
 WORDS = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima".split()
 
 
-@pytest.fixture
-def store() -> SQLiteStore:
-    return SQLiteStore(":memory:")
-
-
-def test_headlines_are_newest_first_and_filter_by_site(store: SQLiteStore) -> None:
+def test_headlines_are_newest_first_and_filter_by_site(store: Store) -> None:
     store.save(item("one", url="https://a.test/1", published="2026-01-01", site="https://a.test/"))
     store.save(item("two", url="https://b.test/2", published="2026-01-03", site="https://b.test/"))
     store.save(
@@ -35,7 +29,7 @@ def test_headlines_are_newest_first_and_filter_by_site(store: SQLiteStore) -> No
     assert [h.url for h in store.headlines(limit=1, offset=1)] == ["https://a.test/3"]
 
 
-def test_neighbours_follow_publication_order_and_site(store: SQLiteStore) -> None:
+def test_neighbours_follow_publication_order_and_site(store: Store) -> None:
     ids = {}
     for day, site in ((1, "a"), (2, "b"), (3, "a"), (4, "b"), (5, "a")):
         saved = store.save(
@@ -58,7 +52,7 @@ def test_neighbours_follow_publication_order_and_site(store: SQLiteStore) -> Non
     assert store.neighbours(999) == (None, None)
 
 
-def test_neighbours_break_ties_on_the_same_time_by_id(store: SQLiteStore) -> None:
+def test_neighbours_break_ties_on_the_same_time_by_id(store: Store) -> None:
     a = store.save(item("first", url="https://a.test/1", published="2026-01-01")).id
     b = store.save(item("second", url="https://a.test/2", published="2026-01-01")).id
     assert store.neighbours(a)[1] is not None
@@ -70,7 +64,7 @@ def _near(text: str) -> NearQuery:
     return NearQuery(keys=(1, 2, 3), overlap=lambda other: 0.9, threshold=0.35, describe=str)
 
 
-def test_copies_are_the_whole_group_from_any_member(store: SQLiteStore) -> None:
+def test_copies_are_the_whole_group_from_any_member(store: Store) -> None:
     text = " ".join(WORDS * 3)
     first = store.save(item(text, url="https://a.test/wire"), _near(text)).id
     later = store.save(item(text + " edited", url="https://b.test/wire"), _near(text)).id
@@ -84,7 +78,7 @@ def test_copies_are_the_whole_group_from_any_member(store: SQLiteStore) -> None:
     assert store.copies(12345) == []
 
 
-def test_related_ranks_shared_rare_words_and_skips_the_group(store: SQLiteStore) -> None:
+def test_related_ranks_shared_rare_words_and_skips_the_group(store: Store) -> None:
     base = "The harbour commission voted on the lighthouse budget and the ferry timetable."
     me = store.save(item(base, url="https://a.test/me", title="Lighthouse budget vote")).id
     copy_text = base
@@ -109,7 +103,7 @@ def test_related_ranks_shared_rare_words_and_skips_the_group(store: SQLiteStore)
     assert store.related(999, terms) == []
 
 
-def test_related_lists_one_copy_per_story(store: SQLiteStore) -> None:
+def test_related_lists_one_copy_per_story(store: Store) -> None:
     me = store.save(item("Volcano ash closes airports.", url="https://a.test/me")).id
     wire = "Volcano ash grounded flights across the region on Monday, officials said."
     first = store.save(item(wire, url="https://b.test/1")).id
@@ -118,7 +112,7 @@ def test_related_lists_one_copy_per_story(store: SQLiteStore) -> None:
     assert found == [first]
 
 
-def test_sources_count_articles_per_site(store: SQLiteStore) -> None:
+def test_sources_count_articles_per_site(store: Store) -> None:
     store.save(item("one", url="https://a.test/1", published="2026-01-01", site="https://a.test/"))
     store.save(item("two", url="https://a.test/2", published="2026-01-05", site="https://a.test/"))
     store.save(
@@ -153,7 +147,7 @@ def test_related_terms_lead_with_the_headline_then_repeated_words() -> None:
     assert len(related_terms(article, count=2)) == 2
 
 
-def test_read_also_is_kept_and_read_back_in_order(store: SQLiteStore) -> None:
+def test_read_also_is_kept_and_read_back_in_order(store: Store) -> None:
     me = store.save(item("Volcano ash closes airports.", url="https://a.test/me")).id
     one = store.save(item("Volcano ash grounded flights.", url="https://b.test/1")).id
     two = store.save(item("Ash from the volcano again.", url="https://c.test/2")).id
@@ -164,7 +158,7 @@ def test_read_also_is_kept_and_read_back_in_order(store: SQLiteStore) -> None:
     assert store.read_also(me) == []
 
 
-def test_ingest_keeps_read_also_and_readers_get_the_floor(store: SQLiteStore) -> None:
+def test_ingest_keeps_read_also_and_readers_get_the_floor(store: Store) -> None:
     from nutgraf.batch.pipeline import Origin, archive_item, save
     from nutgraf.relate import READ_ALSO_MIN, read_also
 

@@ -1,20 +1,25 @@
-"""The SQLite archive: upserts, duplicates, search, feeds, migrations, concurrent writers."""
+"""The archive on every backend: upserts, duplicates, search, feeds; then what only the SQLite
+file has (migrations, PRAGMAs, locks, concurrent writers on one file).
+
+The ``store`` fixture (tests/store/conftest.py) runs each test against SQLite and against
+PostgreSQL; tests/store/test_postgres.py holds what only PostgreSQL has."""
 
 from __future__ import annotations
 
 import hashlib
 import multiprocessing
 import sqlite3
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from nutgraf.errors import InputError, NutgrafError
 from nutgraf.records import ArchiveItem, Article, Block, Summary, SummarySentence
-from nutgraf.store import NearQuery, PollOutcome, SQLiteStore
-from nutgraf.store import sqlite as sqlite_store
+from nutgraf.store import NearQuery, PollOutcome, SQLiteStore, Store
 from nutgraf.store.migrations import SQLITE_MIGRATIONS
 
 NOW = "2026-11-24T10:00:00Z"
@@ -55,12 +60,12 @@ def item(
     )
 
 
-@pytest.fixture
-def store() -> SQLiteStore:
-    return SQLiteStore(":memory:")
+def module_of(store: Store) -> ModuleType:
+    """The backend's module, whose settings (RANKED_WINDOW...) a test may change."""
+    return sys.modules[type(store).__module__]
 
 
-def test_an_article_round_trips(store: SQLiteStore) -> None:
+def test_an_article_round_trips(store: Store) -> None:
     original = item("The council voted to repair the bridge.", url="https://example.org/a")
     result = store.save(original)
     assert result.status == "new"
@@ -70,7 +75,7 @@ def test_an_article_round_trips(store: SQLiteStore) -> None:
     assert stored.duplicate is None
 
 
-def test_saving_again_is_a_no_op_and_a_changed_text_an_update(store: SQLiteStore) -> None:
+def test_saving_again_is_a_no_op_and_a_changed_text_an_update(store: Store) -> None:
     first = store.save(item("Version one of the story.", url="https://example.org/a"))
     again = store.save(item("Version one of the story.", url="https://example.org/a"))
     assert (again.status, again.id) == ("unchanged", first.id)
@@ -81,7 +86,7 @@ def test_saving_again_is_a_no_op_and_a_changed_text_an_update(store: SQLiteStore
     assert store.search("one") == []
 
 
-def test_the_same_guid_in_the_same_feed_is_the_same_article(store: SQLiteStore) -> None:
+def test_the_same_guid_in_the_same_feed_is_the_same_article(store: Store) -> None:
     feed = "https://example.org/feed.xml"
     first = store.save(item("Text.", url="https://example.org/a?v=1", feed=feed, guid="g1"))
     moved = store.save(item("Text.", url="https://example.org/a?v=2", feed=feed, guid="g1"))
@@ -90,13 +95,13 @@ def test_the_same_guid_in_the_same_feed_is_the_same_article(store: SQLiteStore) 
     assert other_feed.id != first.id
 
 
-def test_a_file_without_an_address_is_known_by_its_text(store: SQLiteStore) -> None:
+def test_a_file_without_an_address_is_known_by_its_text(store: Store) -> None:
     first = store.save(item("Pasted text of a page."))
     assert store.save(item("Pasted text of a page.")).status == "unchanged"
     assert store.save(item("Pasted text of a page.")).id == first.id
 
 
-def test_the_same_text_at_another_address_is_linked_not_dropped(store: SQLiteStore) -> None:
+def test_the_same_text_at_another_address_is_linked_not_dropped(store: Store) -> None:
     first = store.save(item("Wire copy about the storm.", url="https://a.example/storm"))
     copy = store.save(item("Wire copy about the storm.", url="https://b.example/storm-news"))
     assert copy.status == "duplicate"
@@ -111,7 +116,7 @@ def test_the_same_text_at_another_address_is_linked_not_dropped(store: SQLiteSto
     assert store.count() == 2
 
 
-def test_a_near_copy_is_linked_to_the_best_candidate(store: SQLiteStore) -> None:
+def test_a_near_copy_is_linked_to_the_best_candidate(store: Store) -> None:
     def near(keys: tuple[int, ...], scores: dict[str, float]) -> NearQuery:
         return NearQuery(
             keys=keys,
@@ -134,7 +139,7 @@ def test_a_near_copy_is_linked_to_the_best_candidate(store: SQLiteStore) -> None
     assert below.status == "new"
 
 
-def test_search_is_newest_first_and_ranked_on_request(store: SQLiteStore) -> None:
+def test_search_is_newest_first_and_ranked_on_request(store: Store) -> None:
     store.save(
         item("Storm hits the coast. Storm storm storm.", url="https://x/1", published="2026-01-01")
     )
@@ -149,7 +154,7 @@ def test_search_is_newest_first_and_ranked_on_request(store: SQLiteStore) -> Non
     assert [a.item.url for a in store.latest()] == ["https://x/2", "https://x/3", "https://x/1"]
 
 
-def density_archive(store: SQLiteStore) -> None:
+def density_archive(store: Store) -> None:
     """Texts of equal length with 3, 2 and 1 "storm", the densest the oldest; the newest
     article does not match at all."""
     for n, (storms, published) in enumerate(
@@ -160,7 +165,7 @@ def density_archive(store: SQLiteStore) -> None:
     store.save(item("calm " * 8, url="https://x/3", published="2026-04-01"))
 
 
-def test_ranked_search_is_best_first(store: SQLiteStore) -> None:
+def test_ranked_search_is_best_first(store: Store) -> None:
     density_archive(store)
     assert [a.item.url for a in store.search("storm")] == [
         "https://x/2",
@@ -175,28 +180,28 @@ def test_ranked_search_is_best_first(store: SQLiteStore) -> None:
 
 
 def test_ranked_search_ranks_only_the_newest_matches(
-    store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+    store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     density_archive(store)
-    monkeypatch.setattr(sqlite_store, "RANKED_WINDOW", 2)
+    monkeypatch.setattr(module_of(store), "RANKED_WINDOW", 2)
     # The best match is the oldest, outside the window of the two newest matches (the
     # newest article does not match, so it does not take a place in the window).
     ranked = [a.item.url for a in store.search("storm", ranked=True)]
     assert ranked == ["https://x/1", "https://x/2"]
     assert store.search("storm", ranked=True, offset=2) == []
     assert len(store.search("storm")) == 3  # newest first is not windowed
-    monkeypatch.setattr(sqlite_store, "RANKED_WINDOW", 3)
+    monkeypatch.setattr(module_of(store), "RANKED_WINDOW", 3)
     assert store.search("storm", ranked=True)[0].item.url == "https://x/0"
 
 
-def test_search_takes_any_text_safely(store: SQLiteStore) -> None:
+def test_search_takes_any_text_safely(store: Store) -> None:
     store.save(item('Quotes "and" NEAR( operators AND OR NOT *', url="https://x/1"))
     assert len(store.search('"and" NEAR( OR *')) == 1
     with pytest.raises(InputError, match="no words"):
         store.search(' "( ) * ')
 
 
-def test_search_and_latest_are_bounded(store: SQLiteStore) -> None:
+def test_search_and_latest_are_bounded(store: Store) -> None:
     for n in range(120):
         store.save(item(f"Report number {n} on the harbour.", url=f"https://x/{n}"))
     assert len(store.search("harbour", limit=10_000)) == 100
@@ -205,7 +210,7 @@ def test_search_and_latest_are_bounded(store: SQLiteStore) -> None:
     assert len(page_two) == 50
 
 
-def test_feeds_are_added_once_and_their_polls_recorded(store: SQLiteStore) -> None:
+def test_feeds_are_added_once_and_their_polls_recorded(store: Store) -> None:
     feed, created = store.add_feed("https://example.org/feed.xml", now=NOW)
     assert created
     again, created_again = store.add_feed("https://example.org/feed.xml", now=NOW)
@@ -230,9 +235,75 @@ def test_feeds_are_added_once_and_their_polls_recorded(store: SQLiteStore) -> No
     assert store.due_feeds("2099-01-01T00:00:00Z") == []
 
 
-def test_failures_are_kept(store: SQLiteStore) -> None:
+def test_failures_are_kept(store: Store) -> None:
     store.record_failure("bad.xml", "not a feed", NOW)
     assert store.failures() == [("bad.xml", "not a feed", NOW)]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    title=st.text(max_size=80),
+    text=st.text(min_size=1, max_size=400),
+)
+def test_any_text_round_trips(store: Store, title: str, text: str) -> None:
+    if not isinstance(store, SQLiteStore):
+        assume("\x00" not in title + text)  # PostgreSQL text cannot hold NUL (test_postgres)
+    original = item(text, title=title, url="https://x/1")  # saved again: updated in place
+    stored = store.get(store.save(original).id)
+    assert stored is not None and stored.item == original
+
+
+def test_a_few_equal_words_do_not_make_a_copy(store: Store) -> None:
+    def short() -> NearQuery:
+        return NearQuery((), lambda _text: 0.0, 0.35, str, identifying=False)
+
+    first = store.save(item("Comments", url="https://news.example/1"), short())
+    other = store.save(item("Comments", url="https://news.example/2"), short())
+    assert (first.status, other.status) == ("new", "new")
+
+
+def test_a_guid_that_changes_on_every_fetch_does_not_make_a_new_article(
+    store: Store,
+) -> None:
+    feed = "https://example.org/feed.xml"
+    first = store.save(item("Same story.", url="https://example.org/s", feed=feed, guid="t=1"))
+    again = store.save(item("Same story.", url="https://example.org/s", feed=feed, guid="t=2"))
+    assert (again.status, again.id) == ("unchanged", first.id)
+    assert store.count() == 1
+
+
+def test_a_changed_date_moves_the_article_in_search_order(store: Store) -> None:
+    store.save(item("Floods in the valley.", url="https://x/1", published="2026-01-01"))
+    store.save(item("Floods reach the town.", url="https://x/2", published="2026-02-01"))
+    store.save(item("Floods in the valley, updated.", url="https://x/1", published="2026-03-01"))
+    assert [a.item.url for a in store.search("floods")] == ["https://x/1", "https://x/2"]
+    assert len(store.search("updated")) == 1 and store.search("valley")[0].item.url == "https://x/1"
+
+
+def test_search_folds_case_and_latin_accents_and_splits_words(store: Store) -> None:
+    store.save(item("Le café de Łódź: e-mail à l'équipe.", url="https://x/1", title="Crème brûlée"))
+    for query in ("cafe", "CAFÉ", "łodz", "e mail", "equipe", "creme brulee", "l"):
+        assert [a.item.url for a in store.search(query)] == ["https://x/1"], query
+    assert store.search("lodz") == []  # ł is a letter of its own, not l with a mark
+    assert store.search("email") == []
+
+
+def test_long_addresses_are_stored_and_recognised(store: Store) -> None:
+    url = "https://example.org/story?id=" + "7" * 5000
+    feed = "https://example.org/feed.xml?key=" + "k" * 5000
+    first = store.save(item("Long address.", url=url, feed=feed, guid=url))
+    assert store.save(item("Long address.", url=url, feed=feed, guid=url)).id == first.id
+    moved = store.save(item("Long address.", url=url + "&v=2", feed=feed, guid=url))
+    assert (moved.status, moved.id) == ("unchanged", first.id)
+    state, created = store.add_feed(feed, now=NOW)
+    assert created and store.add_feed(feed, now=NOW) == (state, False)
+    assert store.feed(feed) == state
+
+
+# --- SQLite only: the database file, its PRAGMAs, its lock, its v1 -> v2 migration ------------
+# (tests/store/test_postgres.py has PostgreSQL's migrations, errors and concurrent writers)
 
 
 def test_a_database_file_keeps_its_data_and_schema_version(tmp_path: Path) -> None:
@@ -280,37 +351,6 @@ def test_two_processes_writing_the_same_articles_store_each_once(tmp_path: Path)
     with SQLiteStore(path) as store:
         assert store.count() == 40
         assert all(a.duplicate is None for a in store.articles())
-
-
-@settings(max_examples=40, deadline=None)
-@given(
-    title=st.text(max_size=80),
-    text=st.text(min_size=1, max_size=400),
-)
-def test_any_text_round_trips(title: str, text: str) -> None:
-    with SQLiteStore(":memory:") as store:
-        original = item(text, title=title, url="https://x/1")
-        stored = store.get(store.save(original).id)
-        assert stored is not None and stored.item == original
-
-
-def test_a_few_equal_words_do_not_make_a_copy(store: SQLiteStore) -> None:
-    def short() -> NearQuery:
-        return NearQuery((), lambda _text: 0.0, 0.35, str, identifying=False)
-
-    first = store.save(item("Comments", url="https://news.example/1"), short())
-    other = store.save(item("Comments", url="https://news.example/2"), short())
-    assert (first.status, other.status) == ("new", "new")
-
-
-def test_a_guid_that_changes_on_every_fetch_does_not_make_a_new_article(
-    store: SQLiteStore,
-) -> None:
-    feed = "https://example.org/feed.xml"
-    first = store.save(item("Same story.", url="https://example.org/s", feed=feed, guid="t=1"))
-    again = store.save(item("Same story.", url="https://example.org/s", feed=feed, guid="t=2"))
-    assert (again.status, again.id) == ("unchanged", first.id)
-    assert store.count() == 1
 
 
 def test_a_database_locked_by_another_writer_gives_a_clear_error(
@@ -364,11 +404,3 @@ def test_a_version_1_archive_is_migrated_and_searchable(tmp_path: Path) -> None:
         ]
         store.save(item("The harbour closed again.", url="https://x/3", published="2026-04-01"))
         assert store.search("harbour")[0].item.url == "https://x/3"
-
-
-def test_a_changed_date_moves_the_article_in_search_order(store: SQLiteStore) -> None:
-    store.save(item("Floods in the valley.", url="https://x/1", published="2026-01-01"))
-    store.save(item("Floods reach the town.", url="https://x/2", published="2026-02-01"))
-    store.save(item("Floods in the valley, updated.", url="https://x/1", published="2026-03-01"))
-    assert [a.item.url for a in store.search("floods")] == ["https://x/1", "https://x/2"]
-    assert len(store.search("updated")) == 1 and store.search("valley")[0].item.url == "https://x/1"

@@ -1,0 +1,217 @@
+"""Rows <-> records, shared by the backends: what an article row holds and how it reads back.
+
+A backend's rows are anything indexed by column name (``sqlite3.Row``, a psycopg dict row),
+so the SQLite and PostgreSQL archives store the same values and return the same records.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from nutgraf.records import (
+    ArchiveItem,
+    Article,
+    Block,
+    Duplicate,
+    Headline,
+    StoredArticle,
+    Summary,
+    SummarySentence,
+)
+from nutgraf.store.base import SEARCH_LIMIT_MAX, FeedState, NearQuery
+
+SEARCH_WORD = re.compile(r"\w+", re.UNICODE)
+HEADLINE_COLUMNS = """
+    id, title, source, site, url, published, sort_time,
+    duplicate_of, duplicate_kind, overlap, duplicate_reason
+"""
+ARTICLE_COLUMNS = """
+    id, url, canonical_url, feed, guid, site, source, title, byline, published, fetched,
+    language, blocks, html, summary, related, previous, next, content_hash,
+    duplicate_of, duplicate_kind, overlap, duplicate_reason
+"""
+# The columns an ArchiveItem fills, in the order of ``item_values``.
+ITEM_COLUMNS = (
+    "url",
+    "canonical_url",
+    "feed",
+    "guid",
+    "site",
+    "source",
+    "title",
+    "byline",
+    "published",
+    "fetched",
+    "sort_time",
+    "language",
+    "blocks",
+    "html",
+    "text",
+    "summary",
+    "related",
+    "previous",
+    "next",
+    "content_hash",
+)
+SORT_TIME = ITEM_COLUMNS.index("sort_time")
+# How many articles sharing LSH keys with a new text have their text compared with it.
+NEAR_CANDIDATES = 50
+
+
+class Row(Protocol):
+    """A database row read by column name."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+    def keys(self) -> Any: ...
+
+
+def item_values(item: ArchiveItem) -> tuple[Any, ...]:
+    """The values of ``ITEM_COLUMNS`` for ``item``."""
+    article, summary = item.article, item.summary
+    return (
+        item.url,
+        item.canonical_url,
+        item.feed,
+        item.guid,
+        item.site,
+        article.source,
+        article.title,
+        article.byline,
+        article.published,
+        item.fetched,
+        sort_time(article.published, item.fetched),
+        article.language or summary.language,
+        json.dumps([[b.kind, b.text] for b in article.blocks], ensure_ascii=False),
+        item.html,
+        article.text,
+        json.dumps(
+            {
+                "language": summary.language,
+                "reading_minutes": summary.reading_minutes,
+                "sentences": [[s.text, s.paragraph, s.start, s.end] for s in summary.sentences],
+            },
+            ensure_ascii=False,
+        ),
+        json.dumps(list(article.related), ensure_ascii=False),
+        article.previous,
+        article.next,
+        item.content_hash,
+    )
+
+
+def sort_time(published: str | None, fetched: str) -> str:
+    """Order by publication when the date reads as ISO 8601, else by fetch time."""
+    if published and re.match(r"\d{4}-\d{2}-\d{2}", published):
+        return published
+    return fetched
+
+
+def second(sort_time: str, fetched: str) -> int:
+    """Seconds since 1970 of the sort time (else the fetch time; else 0), UTC when unstated."""
+    for value in (sort_time, fetched):
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except (ValueError, AttributeError):
+            continue
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return int(moment.timestamp())
+    return 0
+
+
+def best_near(candidates: Iterable[Row], near: NearQuery) -> Duplicate | None:
+    """The candidate (rows with ``id`` and ``text``) sharing the most with the new text, at or
+    above the threshold; ties go to the oldest."""
+    best: tuple[float, int] | None = None
+    for row in candidates:
+        overlap = near.overlap(row["text"])
+        if overlap >= near.threshold and (
+            best is None or (overlap, -row["id"]) > (best[0], -best[1])
+        ):
+            best = (overlap, int(row["id"]))
+    if best is None:
+        return None
+    return Duplicate(best[1], "near", round(best[0], 4), near.describe(best[0]))
+
+
+def same_text(article_id: int) -> Duplicate:
+    return Duplicate(article_id, "content", 1.0, f"same text as article {article_id}")
+
+
+def stored(row: Row) -> StoredArticle:
+    summary = json.loads(row["summary"])
+    article = Article(
+        title=row["title"],
+        blocks=tuple(Block(kind, text) for kind, text in json.loads(row["blocks"])),
+        source=row["source"],
+        byline=row["byline"],
+        published=row["published"],
+        language=row["language"],
+        related=tuple(json.loads(row["related"] or "[]")),
+        previous=row["previous"],
+        next=row["next"],
+        url=row["url"],
+    )
+    item = ArchiveItem(
+        article=article,
+        summary=Summary(
+            tuple(SummarySentence(*s) for s in summary["sentences"]),
+            summary["language"],
+            summary["reading_minutes"],
+        ),
+        fetched=row["fetched"],
+        content_hash=row["content_hash"],
+        url=row["url"],
+        canonical_url=row["canonical_url"],
+        feed=row["feed"],
+        guid=row["guid"],
+        site=row["site"],
+        html=row["html"],
+    )
+    return StoredArticle(int(row["id"]), item, duplicate(row))
+
+
+def headline(row: Row) -> Headline:
+    return Headline(
+        id=int(row["id"]),
+        title=row["title"],
+        source=row["source"],
+        site=row["site"],
+        url=row["url"],
+        published=row["published"],
+        sort_time=row["sort_time"],
+        duplicate=duplicate(row),
+    )
+
+
+def duplicate(row: Row) -> Duplicate | None:
+    if row["duplicate_of"] is None:
+        return None
+    return Duplicate(
+        int(row["duplicate_of"]),
+        row["duplicate_kind"],
+        float(row["overlap"]),
+        row["duplicate_reason"],
+    )
+
+
+def feed_state(row: Row) -> FeedState:
+    return FeedState(**{key: row[key] for key in row.keys()})  # noqa: SIM118 (Row has no iter)
+
+
+def bounded(limit: int, offset: int) -> tuple[int, int]:
+    return max(1, min(int(limit), SEARCH_LIMIT_MAX)), max(0, int(offset))
+
+
+def read_also_json(related: Sequence[tuple[int, float]]) -> str:
+    """Related article ids with their scores (6 significant digits), as kept."""
+    return json.dumps([[i, float(f"{s:.6g}")] for i, s in related])
+
+
+def read_also_pairs(kept: str) -> list[tuple[int, float]]:
+    return [(int(i), float(score)) for i, score in json.loads(kept)]
