@@ -38,7 +38,7 @@ from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from nutgraf.errors import NutgrafError
-from nutgraf.records import ArchiveItem, Duplicate, Headline, SourceCount, StoredArticle
+from nutgraf.records import ArchiveItem, Duplicate, Headline, StoredArticle
 from nutgraf.store.base import (
     COMMON_FLOOR,
     COMMON_SHARE,
@@ -52,6 +52,7 @@ from nutgraf.store.base import (
     require_words,
 )
 from nutgraf.store.migrations import POSTGRES_MIGRATIONS
+from nutgraf.store.reading import ReadingQueries
 from nutgraf.store.rows import (
     ARTICLE_COLUMNS,
     HEADLINE_COLUMNS,
@@ -117,7 +118,7 @@ class Statistics:
     floor: float | None
 
 
-class PostgresStore:
+class PostgresStore(ReadingQueries):
     """The archive in a PostgreSQL database, named by a ``postgresql://`` URL.
 
     Args:
@@ -128,6 +129,8 @@ class PostgresStore:
         NutgrafError: the server cannot be reached or refuses the login, or the database
             holds something else or a newer schema (one line, the password left out).
     """
+
+    _MARK = "%s"
 
     def __init__(self, url: str, *, pool_size: int = POOL_SIZE) -> None:
         self.name = redact(url)
@@ -432,52 +435,6 @@ class PostgresStore:
 
     # --- reading: what the site shows around an article -------------------------------------
 
-    def headlines(
-        self, *, limit: int = 20, offset: int = 0, site: str | None = None
-    ) -> list[Headline]:
-        limit, offset = bounded(limit, offset)
-        where, parameters = ("WHERE site = %s", (site,)) if site else ("", ())
-        rows = self._read(
-            f"SELECT {HEADLINE_COLUMNS} FROM articles {where} "
-            "ORDER BY sort_time DESC, id DESC LIMIT %s OFFSET %s",
-            (*parameters, limit, offset),
-        )
-        return [headline(row) for row in rows]
-
-    def neighbours(
-        self, article_id: int, *, site: str | None = None
-    ) -> tuple[Headline | None, Headline | None]:
-        rows = self._read("SELECT sort_time FROM articles WHERE id = %s", (article_id,))
-        if not rows:
-            return None, None
-        here = (rows[0]["sort_time"], article_id)
-        where = "AND site = %s" if site else ""
-        extra = (site,) if site else ()
-        found = []
-        for compare, order in (("<", "DESC"), (">", "ASC")):
-            rows = self._read(
-                f"SELECT {HEADLINE_COLUMNS} FROM articles "
-                f"WHERE (sort_time, id) {compare} (%s, %s) {where} "
-                f"ORDER BY sort_time {order}, id {order} LIMIT 1",
-                (*here, *extra),
-            )
-            found.append(headline(rows[0]) if rows else None)
-        return found[0], found[1]
-
-    def copies(self, article_id: int) -> list[Headline]:
-        rows = self._read(
-            "SELECT coalesce(duplicate_of, id) AS first FROM articles WHERE id = %s", (article_id,)
-        )
-        if not rows:
-            return []
-        first = int(rows[0]["first"])
-        rows = self._read(
-            f"SELECT {HEADLINE_COLUMNS} FROM articles WHERE id = %s OR duplicate_of = %s "
-            "ORDER BY id",
-            (first, first),
-        )
-        return [headline(row) for row in rows]
-
     def related(
         self, article_id: int, terms: Sequence[str], *, limit: int = 5
     ) -> list[tuple[Headline, float]]:
@@ -563,16 +520,6 @@ class PostgresStore:
                 "related = excluded.related",
                 (article_id, _clean(computed), read_also_json(related)),
             )
-
-    def sources(self) -> list[SourceCount]:
-        rows = self._read(
-            "SELECT site, max(source) AS name, count(*) AS articles, max(sort_time) AS latest "
-            "FROM articles WHERE site IS NOT NULL GROUP BY site ORDER BY latest DESC"
-        )
-        return [
-            SourceCount(row["site"], row["name"], int(row["articles"]), row["latest"])
-            for row in rows
-        ]
 
     # --- feeds ----------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from nutgraf.errors import NutgrafError
-from nutgraf.records import ArchiveItem, Duplicate, Headline, SourceCount, StoredArticle
+from nutgraf.records import ArchiveItem, Duplicate, Headline, StoredArticle
 from nutgraf.store.base import (
     COMMON_FLOOR,
     COMMON_SHARE,
@@ -32,6 +32,7 @@ from nutgraf.store.base import (
     require_words,
 )
 from nutgraf.store.migrations import SQLITE_MIGRATIONS
+from nutgraf.store.reading import ReadingQueries
 from nutgraf.store.rows import (
     ARTICLE_COLUMNS,
     HEADLINE_COLUMNS,
@@ -54,7 +55,7 @@ from nutgraf.store.rows import (
 BUSY_TIMEOUT_MS = 10_000
 
 
-class SQLiteStore:
+class SQLiteStore(ReadingQueries):
     """The default archive. ``path`` may be ``":memory:"`` for tests."""
 
     def __init__(self, path: str | Path) -> None:
@@ -253,51 +254,6 @@ class SQLiteStore:
 
     # --- reading: what the site shows around an article -------------------------------------
 
-    def headlines(
-        self, *, limit: int = 20, offset: int = 0, site: str | None = None
-    ) -> list[Headline]:
-        limit, offset = bounded(limit, offset)
-        where, parameters = ("WHERE site = ?", (site,)) if site else ("", ())
-        rows = self._read(
-            f"SELECT {HEADLINE_COLUMNS} FROM articles {where} "
-            "ORDER BY sort_time DESC, id DESC LIMIT ? OFFSET ?",
-            (*parameters, limit, offset),
-        )
-        return [headline(row) for row in rows]
-
-    def neighbours(
-        self, article_id: int, *, site: str | None = None
-    ) -> tuple[Headline | None, Headline | None]:
-        rows = self._read("SELECT sort_time FROM articles WHERE id = ?", (article_id,))
-        if not rows:
-            return None, None
-        here = (rows[0]["sort_time"], article_id)
-        where = "AND site = ?" if site else ""
-        extra = (site,) if site else ()
-        found = []
-        for compare, order in (("<", "DESC"), (">", "ASC")):
-            rows = self._read(
-                f"SELECT {HEADLINE_COLUMNS} FROM articles "
-                f"WHERE (sort_time, id) {compare} (?, ?) {where} "
-                f"ORDER BY sort_time {order}, id {order} LIMIT 1",
-                (*here, *extra),
-            )
-            found.append(headline(rows[0]) if rows else None)
-        return found[0], found[1]
-
-    def copies(self, article_id: int) -> list[Headline]:
-        rows = self._read(
-            "SELECT coalesce(duplicate_of, id) FROM articles WHERE id = ?", (article_id,)
-        )
-        if not rows:
-            return []
-        first = int(rows[0][0])
-        rows = self._read(
-            f"SELECT {HEADLINE_COLUMNS} FROM articles WHERE id = ? OR duplicate_of = ? ORDER BY id",
-            (first, first),
-        )
-        return [headline(row) for row in rows]
-
     def related(
         self, article_id: int, terms: Sequence[str], *, limit: int = 5
     ) -> list[tuple[Headline, float]]:
@@ -387,16 +343,6 @@ class SQLiteStore:
                 "related = excluded.related",
                 (article_id, computed, read_also_json(related)),
             )
-
-    def sources(self) -> list[SourceCount]:
-        rows = self._read(
-            "SELECT site, max(source) AS name, count(*) AS articles, max(sort_time) AS latest "
-            "FROM articles WHERE site IS NOT NULL GROUP BY site ORDER BY latest DESC"
-        )
-        return [
-            SourceCount(row["site"], row["name"], int(row["articles"]), row["latest"])
-            for row in rows
-        ]
 
     # --- feeds ----------------------------------------------------------------------------
 

@@ -1,0 +1,80 @@
+"""The reading queries both backends share: lists, neighbours, copies and sources.
+
+Written once in SQL that SQLite and PostgreSQL both take; only the parameter mark differs
+(``?`` against ``%s``), which each backend names in ``_MARK``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from nutgraf.records import Headline, SourceCount
+from nutgraf.store.rows import HEADLINE_COLUMNS, bounded, headline
+
+
+class ReadingQueries:
+    """Mixed into a backend that provides ``_read(sql, parameters)`` returning rows that can
+    be indexed by column name."""
+
+    _MARK: ClassVar[str] = "?"
+
+    def _read(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
+        raise NotImplementedError
+
+    def _shared_read(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
+        return self._read(sql if self._MARK == "?" else sql.replace("?", self._MARK), parameters)
+
+    def headlines(
+        self, *, limit: int = 20, offset: int = 0, site: str | None = None
+    ) -> list[Headline]:
+        limit, offset = bounded(limit, offset)
+        where, parameters = ("WHERE site = ?", (site,)) if site else ("", ())
+        rows = self._shared_read(
+            f"SELECT {HEADLINE_COLUMNS} FROM articles {where} "
+            "ORDER BY sort_time DESC, id DESC LIMIT ? OFFSET ?",
+            (*parameters, limit, offset),
+        )
+        return [headline(row) for row in rows]
+
+    def neighbours(
+        self, article_id: int, *, site: str | None = None
+    ) -> tuple[Headline | None, Headline | None]:
+        rows = self._shared_read("SELECT sort_time FROM articles WHERE id = ?", (article_id,))
+        if not rows:
+            return None, None
+        here = (rows[0]["sort_time"], article_id)
+        where = "AND site = ?" if site else ""
+        extra = (site,) if site else ()
+        found = []
+        for compare, order in (("<", "DESC"), (">", "ASC")):
+            rows = self._shared_read(
+                f"SELECT {HEADLINE_COLUMNS} FROM articles "
+                f"WHERE (sort_time, id) {compare} (?, ?) {where} "
+                f"ORDER BY sort_time {order}, id {order} LIMIT 1",
+                (*here, *extra),
+            )
+            found.append(headline(rows[0]) if rows else None)
+        return found[0], found[1]
+
+    def copies(self, article_id: int) -> list[Headline]:
+        rows = self._shared_read(
+            "SELECT coalesce(duplicate_of, id) AS first FROM articles WHERE id = ?", (article_id,)
+        )
+        if not rows:
+            return []
+        first = int(rows[0]["first"])
+        rows = self._shared_read(
+            f"SELECT {HEADLINE_COLUMNS} FROM articles WHERE id = ? OR duplicate_of = ? ORDER BY id",
+            (first, first),
+        )
+        return [headline(row) for row in rows]
+
+    def sources(self) -> list[SourceCount]:
+        rows = self._shared_read(
+            "SELECT site, max(source) AS name, count(*) AS articles, max(sort_time) AS latest "
+            "FROM articles WHERE site IS NOT NULL GROUP BY site ORDER BY latest DESC"
+        )
+        return [
+            SourceCount(row["site"], row["name"], int(row["articles"]), row["latest"])
+            for row in rows
+        ]
