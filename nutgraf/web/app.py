@@ -73,20 +73,20 @@ class _PageCache:
 
     def __init__(self, seconds: float = CACHE_SECONDS) -> None:
         self.seconds = seconds
-        self._entries: OrderedDict[str, tuple[float, int, bytes, str]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[float, bytes, str]] = OrderedDict()
 
-    def get(self, key: str) -> tuple[int, bytes, str] | None:
+    def get(self, key: str) -> tuple[bytes, str] | None:
         if self.seconds <= 0:
             return None
         entry = self._entries.get(key)
         if entry is None or entry[0] < time.monotonic():
             return None
-        return entry[1], entry[2], entry[3]
+        return entry[1], entry[2]
 
-    def put(self, key: str, status: int, body: bytes, media_type: str) -> None:
+    def put(self, key: str, body: bytes, media_type: str) -> None:
         if self.seconds <= 0:
             return
-        self._entries[key] = (time.monotonic() + self.seconds, status, body, media_type)
+        self._entries[key] = (time.monotonic() + self.seconds, body, media_type)
         self._entries.move_to_end(key)
         while len(self._entries) > CACHE_ENTRIES:
             self._entries.popitem(last=False)
@@ -165,12 +165,12 @@ def page_endpoint(
                 body, media = await run_in_threadpool(_build, site, view, request, as_json)
             else:
                 body, media = _build(site, view, request, as_json)
-            site.cache.put(key, 200, body, media)
-            cached = (200, body, media)
-        status, body, media = cached
+            site.cache.put(key, body, media)
+            cached = (body, media)
+        body, media = cached
         if media == "application/json":
-            return Response(body, status_code=status, media_type="application/json")
-        return html_response(body, status)
+            return Response(body, media_type="application/json")
+        return html_response(body)
 
     return endpoint
 
@@ -246,9 +246,9 @@ def _feed_endpoint(kind: str, per_source: bool) -> Callable[[Request], Awaitable
                 build, site.store, str(request.base_url), site.config.name, slug
             )
             media = "application/atom+xml" if kind == "atom" else "application/rss+xml"
-            site.cache.put(key, 200, body, media)
-            cached = (200, body, media)
-        return Response(cached[1], media_type=cached[2] + "; charset=utf-8")
+            site.cache.put(key, body, media)
+            cached = (body, media)
+        return Response(cached[0], media_type=cached[1] + "; charset=utf-8")
 
     return endpoint
 

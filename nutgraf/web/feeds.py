@@ -13,7 +13,8 @@ from urllib.parse import urljoin
 
 from nutgraf.records import StoredArticle
 from nutgraf.store.base import Store
-from nutgraf.web.markup import host
+from nutgraf.store.rows import second
+from nutgraf.web.views import source_by_slug
 
 FEED_ITEMS = 50
 # Characters XML 1.0 cannot carry at all, even escaped.
@@ -24,12 +25,8 @@ ATOM = "http://www.w3.org/2005/Atom"
 def _articles(store: Store, slug: str | None) -> tuple[list[StoredArticle], str]:
     if slug is None:
         return store.latest(limit=FEED_ITEMS), ""
-    for source in store.sources():
-        if host(source.site) == slug:
-            return store.latest(limit=FEED_ITEMS, site=source.site), source.name or slug
-    from nutgraf.web.views import NotFound
-
-    raise NotFound(f"there is no source {slug!r}")
+    source = source_by_slug(store, slug)
+    return store.latest(limit=FEED_ITEMS, site=source.site), source.name or slug
 
 
 def _summary_text(stored: StoredArticle) -> str:
@@ -37,15 +34,9 @@ def _summary_text(stored: StoredArticle) -> str:
 
 
 def _moment(stored: StoredArticle) -> datetime:
-    for value in (stored.item.article.published, stored.item.fetched):
-        if not value:
-            continue
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            continue
-        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return datetime(1970, 1, 1, tzinfo=UTC)
+    """Publication time, else fetch time, as the archive orders by them (1970 for neither)."""
+    when = second(stored.item.article.published or "", stored.item.fetched)
+    return datetime.fromtimestamp(when, UTC)
 
 
 def rss_feed(store: Store, base_url: str, site_name: str, slug: str | None = None) -> bytes:

@@ -109,7 +109,7 @@ def sources(store: Store) -> Page:
 
 def source(store: Store, slug: str, page: int = 1) -> Page:
     page = _page_number(page)
-    found = _source_by_slug(store, slug)
+    found = source_by_slug(store, slug)
     headlines = store.headlines(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE, site=found.site)
     more = len(headlines) > PAGE_SIZE
     headlines = headlines[:PAGE_SIZE]
@@ -134,7 +134,8 @@ def source(store: Store, slug: str, page: int = 1) -> Page:
     )
 
 
-def _source_by_slug(store: Store, slug: str) -> SourceCount:
+def source_by_slug(store: Store, slug: str) -> SourceCount:
+    """The source whose site's host is ``slug`` (as its page address and feeds name it)."""
     for candidate in store.sources():
         if host(candidate.site) == slug:
             return candidate
