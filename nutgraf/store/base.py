@@ -74,6 +74,8 @@ class FeedState:
     last_error: str | None = None
     disabled_reason: str | None = None
     interval_seconds: int = 3600
+    lease_owner: str | None = None  # the dispatcher that claimed it, until ``lease_until``
+    lease_until: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -133,6 +133,20 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
         computed TEXT NOT NULL,
         related TEXT NOT NULL
     );
+    """,    # 4: beyond one machine. A feed claimed by a dispatcher holds a lease (who, until when)
+    # so that no other dispatcher sends it while a worker polls it; a lease past its time is
+    # free again. ``summarizer`` names the summarizer that wrote an article's summary, so a
+    # backfill rewrites only what an older one wrote; ``checkpoints`` is where a long job
+    # (a backfill) records how far it got, to resume after a crash.
+    """
+    ALTER TABLE feeds ADD COLUMN lease_owner TEXT;
+    ALTER TABLE feeds ADD COLUMN lease_until TEXT;
+    ALTER TABLE articles ADD COLUMN summarizer TEXT;
+    CREATE TABLE checkpoints (
+        name TEXT PRIMARY KEY,
+        position INTEGER NOT NULL,
+        updated TEXT NOT NULL
+    );
     """,
 )
 
@@ -226,6 +240,16 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
         source text NOT NULL,
         reason text NOT NULL,
         at text NOT NULL
+    );
+    """,    # 2: as SQLite's 4: feed leases, the summarizer of each summary, checkpoints.
+    """
+    ALTER TABLE feeds ADD COLUMN lease_owner text;
+    ALTER TABLE feeds ADD COLUMN lease_until text COLLATE "C";
+    ALTER TABLE articles ADD COLUMN summarizer text;
+    CREATE TABLE checkpoints (
+        name text PRIMARY KEY,
+        position bigint NOT NULL,
+        updated text NOT NULL
     );
     """,
 )
