@@ -5,11 +5,16 @@ the pages ask for it once and keep a session cookie derived from it; with none t
 only when the server listens on a loopback address, and closed otherwise. Every form carries
 a CSRF token that must equal the one in a SameSite=Strict cookie (double submit), and a
 cross-site Origin is refused outright.
+
+A done action answers with a redirect back to /admin (post, redirect, get), carrying what
+happened in a one-time cookie, so reloading the page does not do it again. A failed one
+answers at once, with the form filled in as it was sent: nothing typed or pasted is lost.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import secrets
@@ -28,6 +33,8 @@ from nutgraf.errors import NutgrafError
 
 SESSION_COOKIE = "nutgraf_admin"
 CSRF_COOKIE = "nutgraf_csrf"
+FLASH_COOKIE = "nutgraf_done"
+FLASH_MAX_CHARS = 3000  # a cookie holds about 4 kB
 MAX_DUMP_BYTES = 2 * 1024 * 1024
 FAILED_LOGIN_DELAY = 0.5
 
@@ -72,7 +79,31 @@ def _render(request: Request, status: int = 200, **context: object) -> Response:
 
 async def admin_page(request: Request) -> Response:
     access = _access(request)
-    return _render(request, 403 if access == "closed" else 200)
+    message = _read_flash(request.cookies.get(FLASH_COOKIE, ""))
+    response = _render(request, 403 if access == "closed" else 200, message=message)
+    if FLASH_COOKIE in request.cookies:
+        response.delete_cookie(FLASH_COOKIE, path="/admin")
+    return response
+
+
+def _done(message: str) -> Response:
+    """Back to /admin, which says ``message`` once."""
+    if len(message) > FLASH_MAX_CHARS:
+        message = message[: FLASH_MAX_CHARS - 1] + "…"
+    response = RedirectResponse("/admin", status_code=303)
+    value = base64.urlsafe_b64encode(message.encode("utf-8")).decode("ascii")
+    response.set_cookie(FLASH_COOKIE, value, httponly=True, samesite="strict", path="/admin")
+    return response
+
+
+def _read_flash(value: str) -> str | None:
+    """The message a done action left, or None. It is only ever shown as escaped text."""
+    if not value:
+        return None
+    try:
+        return base64.urlsafe_b64decode(value.encode("ascii")).decode("utf-8")[:FLASH_MAX_CHARS]
+    except (ValueError, UnicodeError):
+        return None
 
 
 async def _checked_form(request: Request) -> dict[str, str] | Response:
@@ -131,15 +162,16 @@ def _action(work: Callable[[Ingestor, dict[str, str]], str]) -> Callable[[Reques
             with Ingestor(site.store, load_settings()) as ingestor:
                 return work(ingestor, fields), ingestor.tally.failed
 
+        sent = {"form": request.url.path, **fields}
         try:
             message, failed = await run_in_threadpool(run)
         except NutgrafError as error:
-            return _render(request, 400, error=str(error))
+            return _render(request, 400, error=str(error), sent=sent)
         finally:
             site.cache.clear()
         if failed:  # something was refused: say so as an error, not as a success
-            return _render(request, 422, error=message)
-        return _render(request, message=message)
+            return _render(request, 422, error=message, sent=sent)
+        return _done(message)
 
     return handler
 

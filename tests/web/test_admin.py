@@ -14,7 +14,6 @@ import uvicorn
 from click.testing import CliRunner
 from starlette.testclient import TestClient
 
-from nutgraf.batch.ingest import Ingestor
 from nutgraf.cli import main
 from nutgraf.store import SQLiteStore
 from nutgraf.web import admin
@@ -351,9 +350,6 @@ def test_an_empty_field_is_refused_with_what_to_give(client: TestClient) -> None
         assert notice(response) == ("error", message)
 
 
-@pytest.mark.skipif(
-    not hasattr(Ingestor, "document"), reason="Ingestor.document is not written yet"
-)
 def test_pasting_a_text_dump_adds_an_article(client: TestClient, store: SQLiteStore) -> None:
     client.get("/")
     before = store.count()
@@ -363,6 +359,36 @@ def test_pasting_a_text_dump_adds_an_article(client: TestClient, store: SQLiteSt
     assert notice(response) == ("ok", "1 new, 0 updated, 0 duplicates, 0 failed")
     assert store.count() == before + 1
     assert "Harbour ferry resumes" in client.get("/").text
+
+
+def test_a_done_action_redirects_so_a_reload_does_not_repeat_it(
+    client: TestClient, store: SQLiteStore
+) -> None:
+    text = "Harbour ferry resumes\n\n" + "\n\n".join(re.split(r"(?<=\.) ", STORIES[7])[:6])
+    response = client.post(
+        "/admin/dumps", data={"csrf": csrf(client), "text": text}, follow_redirects=False
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/admin"
+    shown = client.get("/admin")
+    assert notice(shown) == ("ok", "1 new, 0 updated, 0 duplicates, 0 failed")
+    assert shown.headers["cache-control"] == "no-store"
+    # The message is said once; a reload shows the forms alone and adds nothing.
+    reloaded = client.get("/admin")
+    assert not page_html(reloaded.text).xpath("//*[contains(@class, 'notice')]")
+    assert page_html(reloaded.text).xpath("//textarea[@name='text']/text()") == []
+
+
+def test_a_failed_action_keeps_what_was_sent_in_its_form(client: TestClient) -> None:
+    pasted = "Advertisement\n\nSubscribe"  # page furniture, no article
+    response = post(client, "/admin/dumps", text=pasted)
+    assert response.status_code == 400
+    assert notice(response)[0] == "error"
+    doc = page_html(response.text)
+    assert doc.xpath("//textarea[@name='text']/text()") == [pasted]
+    assert doc.xpath("//input[@id='page-url']/@value") == [""]  # only the form that was sent
+    missing = post(client, "/admin/reingest", article="999 <b>")
+    assert page_html(missing.text).xpath("//input[@id='again']/@value") == ["999 <b>"]
+    assert "999 <b>" not in missing.text  # escaped, not markup
 
 
 @pytest.mark.usefixtures("loopback_allowed")

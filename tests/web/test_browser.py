@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 import uvicorn
@@ -125,10 +125,16 @@ class Tab:
 
 
 @contextmanager
-def tab(browser: Browser, shots: Path, *, javascript: bool = True) -> Iterator[Tab]:
+def tab(
+    browser: Browser,
+    shots: Path,
+    *,
+    javascript: bool = True,
+    color_scheme: Literal["light", "dark"] = "light",
+) -> Iterator[Tab]:
     context: BrowserContext = browser.new_context(
         java_script_enabled=javascript,
-        color_scheme="light",
+        color_scheme=color_scheme,
         viewport={"width": 1000, "height": 800},
     )
     context.add_init_script(WATCH_CSP)
@@ -361,6 +367,113 @@ def test_a_feed_added_on_the_admin_page_shows_on_the_home_page(
         headlines = page.locator("ol.stream > li h2").all_inner_texts()
         assert sorted(headlines) == ["Loopback story 0", "Loopback story 1"]
         t.shot("home-after-admin")
+
+
+# Every visible element with text of its own, whose contrast with what lies behind it is
+# under WCAG 2 AA: 4.5:1, or 3:1 for large text (24px, or 18.66px bold). Colours with alpha
+# are laid over the backgrounds below them, down to the canvas.
+LOW_CONTRAST = """
+() => {
+  const rgba = (c) => {
+    const m = c.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) return null;
+    const p = m[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  };
+  const over = (top, below) =>
+    [0, 1, 2].map((i) => top[i] * top[3] + below[i] * (1 - top[3])).concat([1]);
+  const canvas = rgba(getComputedStyle(document.documentElement).backgroundColor);
+  const behind = (element) => {
+    const layers = [];
+    for (let e = element; e; e = e.parentElement) {
+      const c = rgba(getComputedStyle(e).backgroundColor);
+      if (c && c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
+    }
+    let colour = canvas && canvas[3] > 0 ? over(canvas, [255, 255, 255, 1]) : [255, 255, 255, 1];
+    for (let i = layers.length - 1; i >= 0; i--) colour = over(layers[i], colour);
+    return colour;
+  };
+  const luminance = (c) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
+  };
+  const low = [];
+  for (const element of document.querySelectorAll("body *")) {
+    const own = [...element.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    const box = element.getBoundingClientRect();
+    const style = getComputedStyle(element);
+    if (!own || box.width <= 1 || box.height <= 1 || style.visibility === "hidden") continue;
+    const back = behind(element);
+    const fore = over(rgba(style.color), back);
+    const [a, b] = [luminance(fore), luminance(back)];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (parseInt(style.fontWeight, 10) >= 700 && size >= 18.66);
+    if (ratio < (large ? 3 : 4.5)) {
+      low.push(`${element.tagName.toLowerCase()}.${element.className} ` +
+               `"${element.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
+    }
+  }
+  return low;
+}
+"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_text_has_aa_contrast(
+    browser: Browser, shots: Path, served: Served, scheme: Literal["light", "dark"]
+) -> None:
+    archive = served.archive
+    pages = {
+        "home": "/",
+        "article": f"/articles/{archive.vote}#s2",  # a cited sentence, highlighted
+        "search": "/search?q=lighthouse",
+        "sources": "/sources",
+        "admin": "/admin",
+    }
+    with tab(browser, shots, color_scheme=scheme) as t:
+        page = t.page
+        checked = 0
+        for name, path in pages.items():
+            page.goto(served.base + path)
+            for box in page.locator("details").all():  # summaries open, as a reader opens them
+                box.evaluate("d => { d.open = true; }")
+            if name == "admin":  # the notices too
+                page.evaluate(
+                    """() => { for (const kind of ["ok", "error"]) {
+                         const p = document.createElement("p");
+                         p.className = "notice " + kind; p.textContent = "notice " + kind;
+                         document.querySelector("main").prepend(p); } }"""
+                )
+            t.shot(f"contrast-{scheme}-{name}")
+            assert page.evaluate(LOW_CONTRAST) == [], f"{name} in {scheme}"
+            checked += page.evaluate("() => document.querySelectorAll('body *').length")
+        assert checked > 100
+
+
+def test_the_contrast_check_finds_low_contrast(
+    browser: Browser, shots: Path, served: Served
+) -> None:
+    """The check above can fail: grey on white, and pale text on a pale mark, are caught."""
+    with tab(browser, shots) as t:
+        page = t.page
+        page.goto(served.base + "/sources")
+        # Styles set through the CSSOM: the CSP refuses style attributes in markup.
+        page.evaluate(
+            """() => {
+              const add = (parent, tag, text, style) => {
+                const e = document.createElement(tag);
+                e.textContent = text; Object.assign(e.style, style); parent.append(e); return e;
+              };
+              const main = document.querySelector("main");
+              add(main, "p", "grey on white", {color: "#999", background: "#fff"});
+              const mark = add(main, "p", "", {background: "rgba(255, 240, 168, 0.5)"});
+              add(mark, "span", "pale on a pale mark", {color: "#ccc"});
+              add(main, "h1", "large enough at 3:1", {color: "#949494", background: "#fff"});
+            }"""
+        )
+        low = page.evaluate(LOW_CONTRAST)
+        assert [entry.split('"')[1] for entry in low] == ["grey on white", "pale on a pale mark"]
 
 
 def test_the_csp_blocks_an_injected_inline_script_and_the_watch_sees_it(
