@@ -3,8 +3,8 @@ as HTML or, for the ``.json`` twin of the same address, as JSON. Nothing here kn
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from nutgraf import relate
@@ -27,12 +27,13 @@ class BadRequest(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """What a view found: ``template`` and ``context`` for HTML, ``data`` for JSON."""
+    """What a view found: ``template`` and ``context`` for HTML, ``data`` for JSON. Both are
+    built on demand: a request wants one of the two."""
 
     template: str
     title: str
-    data: Mapping[str, Any]
-    context: Mapping[str, Any] = field(default_factory=dict)
+    data: Callable[[], Mapping[str, Any]]
+    context: Callable[[], Mapping[str, Any]]
 
 
 def home(store: Store, page: int = 1) -> Page:
@@ -43,7 +44,7 @@ def home(store: Store, page: int = 1) -> Page:
     return Page(
         "home.html",
         "Latest news",
-        {
+        lambda: {
             "page": page,
             "next_page": page + 1 if more else None,
             "articles": [
@@ -55,7 +56,7 @@ def home(store: Store, page: int = 1) -> Page:
                 for a in articles
             ],
         },
-        {"articles": articles, "page": page, "more": more},
+        lambda: {"articles": articles, "page": page, "more": more},
     )
 
 
@@ -72,7 +73,7 @@ def article(store: Store, article_id: int, *, within_source: bool = False) -> Pa
     return Page(
         "article.html",
         text.title or "Untitled article",
-        {
+        lambda: {
             "article": stored_json(stored),
             "read_also": [headline_json(h) for h in read_also],
             "also_reported_by": [headline_json(h) for h in copies],
@@ -80,7 +81,7 @@ def article(store: Store, article_id: int, *, within_source: bool = False) -> Pa
             "previous_article": headline_json(previous) if previous else None,
             "next_article": headline_json(following) if following else None,
         },
-        {
+        lambda: {
             "stored": stored,
             "article": text,
             "summary": item.summary,
@@ -102,8 +103,8 @@ def sources(store: Store) -> Page:
     return Page(
         "sources.html",
         "Sources",
-        {"sources": [{**source_json(s), "slug": host(s.site)} for s in listed]},
-        {"sources": listed},
+        lambda: {"sources": [{**source_json(s), "slug": host(s.site)} for s in listed]},
+        lambda: {"sources": listed},
     )
 
 
@@ -117,13 +118,13 @@ def source(store: Store, slug: str, page: int = 1) -> Page:
     return Page(
         "source.html",
         name,
-        {
+        lambda: {
             "source": {**source_json(found), "slug": slug},
             "page": page,
             "next_page": page + 1 if more else None,
             "articles": [headline_json(h) for h in headlines],
         },
-        {
+        lambda: {
             "source": found,
             "name": name,
             "slug": slug,
@@ -150,8 +151,8 @@ def search(store: Store, query: str, page: int = 1) -> Page:
         return Page(
             "search.html",
             "Search",
-            {"query": "", "page": 1, "next_page": None, "results": []},
-            {"query": "", "results": [], "page": 1, "more": False},
+            lambda: {"query": "", "page": 1, "next_page": None, "results": []},
+            lambda: {"query": "", "results": [], "page": 1, "more": False},
         )
     if not words:
         raise BadRequest(f"search query {query!r} has no words to look for; give one or more")
@@ -159,19 +160,22 @@ def search(store: Store, query: str, page: int = 1) -> Page:
     more = len(found) > PAGE_SIZE
     found = found[:PAGE_SIZE]
     snippets = [snippet(s.item.article.text, words) for s in found]
-    results = [
-        {
-            "stored": s,
-            "title": highlight(s.item.article.title or "Untitled", words),
-            "snippet": highlight(text, words),
-            "outlet": s.item.article.source or host(s.item.site or s.item.url),
-        }
-        for s, text in zip(found, snippets, strict=True)
-    ]
+
+    def results() -> list[dict[str, Any]]:
+        return [
+            {
+                "stored": s,
+                "title": highlight(s.item.article.title or "Untitled", words),
+                "snippet": highlight(text, words),
+                "outlet": s.item.article.source or host(s.item.site or s.item.url),
+            }
+            for s, text in zip(found, snippets, strict=True)
+        ]
+
     return Page(
         "search.html",
         f"Search: {query}",
-        {
+        lambda: {
             "query": query,
             "page": page,
             "next_page": page + 1 if more else None,
@@ -184,7 +188,7 @@ def search(store: Store, query: str, page: int = 1) -> Page:
                 for s, text in zip(found, snippets, strict=True)
             ],
         },
-        {"query": query, "results": results, "page": page, "more": more, "words": words},
+        lambda: {"query": query, "results": results(), "page": page, "more": more, "words": words},
     )
 
 
@@ -196,8 +200,8 @@ def group(store: Store, article_id: int) -> Page:
     return Page(
         "group.html",
         f"Copies of: {first.title or 'Untitled'}",
-        {"first": first.id, "articles": [headline_json(h) for h in members]},
-        {"first": first, "members": members},
+        lambda: {"first": first.id, "articles": [headline_json(h) for h in members]},
+        lambda: {"first": first, "members": members},
     )
 
 
