@@ -1,0 +1,477 @@
+"""Stories: articles about one event, grouped incrementally as they arrive.
+
+``StoryIndex.add(document)`` places one article and returns an ``Assignment`` saying where it
+went and why. It never scans all stories: it looks the article's rarest, heaviest terms up in
+an inverted index that holds only the stories active within the time window, so the cost of
+an add depends on how much news arrives in a window, not on the size of the archive.
+
+1. Terms: ``extract_terms`` (headline stems, names and numbers, body stems; see ``terms.py``),
+   times inverse document frequencies learned from every article added so far. An article
+   keeps its ``DOCUMENT_TERMS`` heaviest terms as a unit vector.
+2. Candidates: the stories posted under the article's ``LOOKUP_TERMS`` heaviest terms whose
+   articles lie within ``window`` of its time (nearest member), at most ``MAX_CANDIDATES`` of
+   them, those sharing the most terms first.
+3. Join: the cosine of the article and each candidate's centroid (the sum of its members'
+   vectors, kept to its ``CENTROID_TERMS`` heaviest terms). The best at or above
+   ``join_threshold`` gets the article; otherwise it opens a story of its own.
+4. Merge: another candidate the article also reaches at ``join_threshold`` is merged into the
+   same story when the two centroids are at least ``merge_threshold`` alike: the article
+   showed they are one event. The older story (smaller id) keeps its id.
+5. Split: when a story reaches 3, 6, 12, 24... articles, and after a merge, its members are
+   checked against each other: two are linked when their cosine is at least
+   ``link_threshold``; when the links fall apart into separate groups, each group becomes a
+   story (the largest keeps the id). This undoes chaining, where articles joined one by one
+   through a drifting centroid without saying the same thing as each other.
+
+Stories whose newest article is older than the newest time seen minus ``window`` minus
+``grace`` are closed: they leave the inverted index and their vectors are dropped; which
+article belongs to which story is kept. Everything is deterministic: the same articles in
+the same order give the same stories.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from nutgraf.stories.terms import DocumentTerms, extract_terms
+
+ArticleKey = int | str
+Vector = dict[str, float]
+
+DAY = 86_400.0
+DOCUMENT_TERMS = 60
+CENTROID_TERMS = 100
+LOOKUP_TERMS = 12
+POSTED_TERMS = 30
+MAX_CANDIDATES = 40
+SHARED_SHOWN = 5
+FIRST_RECHECK = 3
+
+
+@dataclass(frozen=True, slots=True)
+class StoryOptions:
+    """How the clusterer decides.
+
+    Chosen on the training stream of ``clusters.jsonl`` (the articles of the NeuS "train"
+    roundups), B-cubed F1 (``python -m benchmarks.stories --tune``). Without a day penalty:
+    join 0.20 0.874, 0.25 0.882, 0.30 0.879. Penalty 0.05: join 0.15 0.887, 0.20 0.896, 0.25
+    0.898; 0.10: 0.906, 0.910, 0.904; 0.15: 0.915, 0.912, 0.906. A hard window of 1 day
+    (join 0.20, no penalty) gave 0.912, 2 days 0.895, 5 days 0.858: time matters as much as
+    words, but gold stories here span a day or two while real ones run longer, so the window
+    stays at 3 days and nearness in time is a soft penalty within it. The link threshold for
+    splits (0, 0.12, 0.20) moved F1 by 0.001: with at most 3 articles per gold story, chains
+    are rare in this data. The term weights of ``terms.py`` moved it by under 0.005 (title
+    2/3/4: 0.913/0.915/0.918; names 0.75/1.5/3: 0.917/0.915/0.910), within noise.
+    ``merge_threshold`` was not tuned (few merges happen on this data; see BENCHMARKS.md).
+    """
+
+    window_days: float = 3.0
+    grace_days: float = 3.0
+    join_threshold: float = 0.15
+    merge_threshold: float = 0.35
+    link_threshold: float = 0.12
+    day_penalty: float = 0.15
+
+
+@dataclass(frozen=True, slots=True)
+class StoryDocument:
+    """An article as the clusterer needs it.
+
+    ``time`` is an ISO 8601 date or date-time (a date is midnight UTC; a time without an
+    offset is UTC). ``terms`` may be given precomputed (``extract_terms``); otherwise they are
+    read from ``title`` and ``text`` in ``language``.
+    """
+
+    id: ArticleKey
+    time: str
+    title: str = ""
+    text: str = ""
+    source: str | None = None
+    language: str = "en"
+    terms: DocumentTerms | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """An earlier article whose story changed (a merge or a split), and its story now."""
+
+    article: ArticleKey
+    story: int
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """Where an article went and why.
+
+    ``story`` is its story's id. ``opened`` says it started that story. ``score`` is the
+    cosine with the story it joined, or with the best candidate it did not reach when it
+    opened one (0.0 without candidates); ``shared`` the terms that weighed most in that score
+    (``@name``, ``#number``, stems). ``candidates`` is how many stories were compared.
+    ``merged`` lists stories folded into this one, ``split`` the stories split off it, and
+    ``moved`` the earlier articles whose story changed.
+    """
+
+    article: ArticleKey
+    story: int
+    opened: bool
+    score: float
+    shared: tuple[str, ...]
+    candidates: int
+    merged: tuple[int, ...] = ()
+    split: tuple[int, ...] = ()
+    moved: tuple[Moved, ...] = ()
+
+    @property
+    def reason(self) -> str:
+        """The decision in words."""
+        terms = ", ".join(self.shared) or "nothing"
+        if self.opened:
+            return (
+                f"opened story {self.story}: best of {self.candidates} candidates scored "
+                f"{self.score:.3f} (shared {terms})"
+            )
+        text = f"joined story {self.story} at {self.score:.3f} (shared {terms})"
+        if self.merged:
+            text += f"; merged {', '.join(map(str, self.merged))}"
+        if self.split:
+            text += f"; split off {', '.join(map(str, self.split))}"
+        return text
+
+
+@dataclass(slots=True)
+class _Story:
+    id: int
+    members: list[ArticleKey]
+    first: float
+    last: float
+    centroid: Vector = field(default_factory=dict)
+    norm: float = 0.0
+    posted: set[str] = field(default_factory=set)
+    checked_at: int = 0
+
+
+class StoryIndex:
+    """Incremental story clustering; see the module's docstring for the rules."""
+
+    def __init__(self, options: StoryOptions | None = None) -> None:
+        self.options = options or StoryOptions()
+        self._window = self.options.window_days * DAY
+        self._horizon = (self.options.window_days + self.options.grace_days) * DAY
+        self._df: Counter[str] = Counter()
+        self._articles = 0
+        self._story_of: dict[ArticleKey, int] = {}
+        self._times: dict[ArticleKey, float] = {}
+        self._sequence: dict[ArticleKey, int] = {}
+        self._vectors: dict[ArticleKey, Vector] = {}
+        self._open: dict[int, _Story] = {}
+        self._closed: dict[int, tuple[ArticleKey, ...]] = {}
+        self._postings: dict[str, dict[int, None]] = {}
+        self._expiry: list[tuple[float, int]] = []
+        self._latest = -math.inf
+        self._next_id = 1
+
+    # --- reading ------------------------------------------------------------------------
+
+    def story_of(self, article: ArticleKey) -> int:
+        """The story ``article`` is in (KeyError when it was never added)."""
+        return self._story_of[article]
+
+    def members(self, story: int) -> tuple[ArticleKey, ...]:
+        """The articles of ``story``, in the order they were added."""
+        if story in self._open:
+            return tuple(self._open[story].members)
+        return self._closed[story]
+
+    def stories(self) -> Iterator[tuple[int, tuple[ArticleKey, ...]]]:
+        """Every story and its articles, by id."""
+        ids = sorted([*self._open, *self._closed])
+        return ((story, self.members(story)) for story in ids)
+
+    def __len__(self) -> int:
+        return self._articles
+
+    @property
+    def open_stories(self) -> int:
+        """Stories still active (in the inverted index)."""
+        return len(self._open)
+
+    # --- adding -------------------------------------------------------------------------
+
+    def add(self, document: StoryDocument) -> Assignment:
+        """Place one article in a story and say why.
+
+        Args:
+            document: the article; its id must be new to this index.
+
+        Returns:
+            The ``Assignment``: story id, whether it opened, score and shared terms, and any
+            merge or split this caused.
+        """
+        if document.id in self._story_of:
+            raise ValueError(f"article {document.id!r} was added already")
+        terms = document.terms or extract_terms(document.title, document.text, document.language)
+        when = parse_time(document.time)
+        self._close_expired(when)
+        vector = self._vectorize(terms)
+        ranked = self._rank(vector, when)
+        best = ranked[0] if ranked else None
+        if best is None or best[0] < self.options.join_threshold:
+            story = self._open_story(document.id, when, vector)
+            score, shared = (best[0], _shared(vector, best[1])) if best else (0.0, ())
+            return Assignment(document.id, story.id, True, score, shared, len(ranked))
+        score, story = best
+        shared = _shared(vector, story)
+        self._join(story, document.id, when, vector)
+        story, merged, moved = self._merge_linked(story, ranked[1:])
+        split, split_moved = self._recheck(story, force=bool(merged))
+        return Assignment(
+            document.id,
+            self._story_of[document.id],
+            False,
+            score,
+            shared,
+            len(ranked),
+            merged=tuple(sorted(merged)),
+            split=tuple(split),
+            moved=_final_moves([*moved, *split_moved], document.id, self._story_of),
+        )
+
+    def _vectorize(self, terms: DocumentTerms) -> Vector:
+        """TF-IDF of the article's terms (document frequencies updated first), top terms only,
+        as a unit vector."""
+        self._articles += 1
+        self._df.update(term for term, _ in terms.weights)
+        total = self._articles + 1
+        weighted = [(w * math.log(total / (self._df[t] + 0.5)), t) for t, w in terms.weights]
+        top = heapq.nlargest(DOCUMENT_TERMS, weighted)
+        norm = math.sqrt(sum(w * w for w, _ in top)) or 1.0
+        return {t: w / norm for w, t in top if w > 0}
+
+    def _rank(self, vector: Vector, when: float) -> list[tuple[float, _Story]]:
+        """Candidate stories within the window, best cosine first (ties: smaller id)."""
+        hits: Counter[int] = Counter()
+        for term in list(vector)[:LOOKUP_TERMS]:
+            postings = self._postings.get(term)
+            if postings:
+                hits.update(postings.keys())
+        ranked = []
+        window = self._window
+        penalty = self.options.day_penalty / DAY
+        for story_id, _ in sorted(hits.items(), key=lambda item: (-item[1], item[0])):
+            story = self._open[story_id]
+            if story.first - window <= when <= story.last + window:
+                apart = max(0.0, story.first - when, when - story.last)
+                ranked.append((_cosine(vector, story) - penalty * apart, story))
+                if len(ranked) >= MAX_CANDIDATES:
+                    break
+        ranked.sort(key=lambda pair: (-pair[0], pair[1].id))
+        return ranked
+
+    def _open_story(self, article: ArticleKey, when: float, vector: Vector) -> _Story:
+        story = _Story(self._next_id, [], when, when)
+        self._next_id += 1
+        self._open[story.id] = story
+        self._join(story, article, when, vector)
+        return story
+
+    def _join(self, story: _Story, article: ArticleKey, when: float, vector: Vector) -> None:
+        story.members.append(article)
+        story.first, story.last = min(story.first, when), max(story.last, when)
+        self._story_of[article] = story.id
+        self._times[article] = when
+        self._sequence[article] = len(self._sequence)
+        self._vectors[article] = vector
+        for term, weight in vector.items():
+            story.centroid[term] = story.centroid.get(term, 0.0) + weight
+        self._refresh(story)
+
+    def _refresh(self, story: _Story) -> None:
+        """Trim the centroid to its heaviest terms, post its top terms, schedule its expiry."""
+        centroid = story.centroid
+        if len(centroid) > CENTROID_TERMS:
+            kept = heapq.nlargest(CENTROID_TERMS, centroid.items(), key=lambda item: item[1])
+            story.centroid = centroid = dict(kept)
+        story.norm = math.sqrt(sum(w * w for w in centroid.values())) or 1.0
+        top = heapq.nlargest(POSTED_TERMS, centroid.items(), key=lambda item: item[1])
+        for term, _ in top:
+            if term not in story.posted:
+                story.posted.add(term)
+                self._postings.setdefault(term, {})[story.id] = None
+        heapq.heappush(self._expiry, (story.last, story.id))
+        self._latest = max(self._latest, story.last)
+
+    def _merge_linked(
+        self, story: _Story, others: list[tuple[float, _Story]]
+    ) -> tuple[_Story, list[int], list[Moved]]:
+        """Fold together ``story`` and the other candidates the article reached that are close
+        to it; the oldest of them (smallest id) keeps its id and is returned."""
+        options = self.options
+        linked = [
+            other
+            for score, other in others
+            if score >= options.join_threshold
+            and _centroid_cosine(story, other) >= options.merge_threshold
+        ]
+        if not linked:
+            return story, [], []
+        group = sorted([story, *linked], key=lambda s: s.id)
+        keeper, folded = group[0], group[1:]
+        moved = []
+        for other in folded:
+            for article in other.members:
+                moved.append(Moved(article, keeper.id))
+            self._retire(other)
+            keeper.members.extend(other.members)
+            keeper.first, keeper.last = min(keeper.first, other.first), max(keeper.last, other.last)
+            for article in other.members:
+                self._story_of[article] = keeper.id
+        keeper.members.sort(key=self._sequence.__getitem__)
+        self._rebuild(keeper)
+        return keeper, [s.id for s in folded], moved
+
+    def _recheck(self, story: _Story, force: bool) -> tuple[list[int], list[Moved]]:
+        """Split ``story`` into the groups its members' links make, at sizes 3, 6, 12..."""
+        size = len(story.members)
+        due = size >= FIRST_RECHECK and size >= 2 * story.checked_at
+        if not (force or due) or size < 2:
+            return [], []
+        story.checked_at = size
+        groups = _linked_groups(story.members, self._vectors, self.options.link_threshold)
+        if len(groups) == 1:
+            return [], []
+        groups.sort(key=lambda g: (-len(g), story.members.index(g[0])))
+        story.members = groups[0]
+        story.first = min(self._times[a] for a in groups[0])
+        story.last = max(self._times[a] for a in groups[0])
+        self._rebuild(story)
+        new_ids, moved = [], []
+        for group in groups[1:]:
+            first = group[0]
+            part = _Story(self._next_id, [], self._times[first], self._times[first])
+            self._next_id += 1
+            self._open[part.id] = part
+            part.members = group
+            part.first = min(self._times[a] for a in group)
+            part.last = max(self._times[a] for a in group)
+            part.checked_at = len(group)
+            for article in group:
+                self._story_of[article] = part.id
+                moved.append(Moved(article, part.id))
+            self._rebuild(part)
+            new_ids.append(part.id)
+        return new_ids, moved
+
+    def _rebuild(self, story: _Story) -> None:
+        """Recompute a story's centroid from its members and post it again."""
+        centroid: Vector = {}
+        for article in story.members:
+            for term, weight in self._vectors[article].items():
+                centroid[term] = centroid.get(term, 0.0) + weight
+        story.centroid = centroid
+        self._refresh(story)
+
+    def _retire(self, story: _Story) -> None:
+        """Take a story out of the inverted index and the open stories."""
+        for term in story.posted:
+            postings = self._postings.get(term)
+            if postings is not None:
+                postings.pop(story.id, None)
+                if not postings:
+                    del self._postings[term]
+        del self._open[story.id]
+
+    def _close_expired(self, when: float) -> None:
+        """Close the stories whose newest article is beyond the horizon of the newest time."""
+        latest = max(self._latest, when)
+        limit = latest - self._horizon
+        expiry = self._expiry
+        while expiry and expiry[0][0] < limit:
+            last, story_id = heapq.heappop(expiry)
+            story = self._open.get(story_id)
+            if story is None or story.last != last:
+                continue  # merged away, or it grew since: a later entry stands for it
+            self._retire(story)
+            self._closed[story_id] = tuple(story.members)
+            for article in story.members:
+                self._vectors.pop(article, None)
+
+
+def parse_time(value: str) -> float:
+    """Seconds since the epoch of an ISO 8601 date or date-time (UTC when no offset is given)."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"time {value!r} is not an ISO 8601 date or date-time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def cluster_documents(
+    documents: Iterable[StoryDocument], options: StoryOptions | None = None
+) -> dict[ArticleKey, int]:
+    """Add ``documents`` in the order given; every article's final story."""
+    index = StoryIndex(options)
+    added = [index.add(document).article for document in documents]
+    return {article: index.story_of(article) for article in added}
+
+
+def _cosine(vector: Vector, story: _Story) -> float:
+    centroid = story.centroid
+    return sum(w * centroid.get(t, 0.0) for t, w in vector.items()) / story.norm
+
+
+def _centroid_cosine(a: _Story, b: _Story) -> float:
+    small, large = (a, b) if len(a.centroid) <= len(b.centroid) else (b, a)
+    dot = sum(w * large.centroid.get(t, 0.0) for t, w in small.centroid.items())
+    return dot / (a.norm * b.norm)
+
+
+def _shared(vector: Vector, story: _Story) -> tuple[str, ...]:
+    """The terms that add most to the article's cosine with the story."""
+    centroid = story.centroid
+    parts = [(w * centroid[t], t) for t, w in vector.items() if t in centroid]
+    parts.sort(key=lambda part: (-part[0], part[1]))
+    return tuple(t for _, t in parts[:SHARED_SHOWN])
+
+
+def _linked_groups(
+    members: list[ArticleKey], vectors: dict[ArticleKey, Vector], threshold: float
+) -> list[list[ArticleKey]]:
+    """Connected groups of ``members`` where a link is a cosine of ``threshold`` or more; each
+    group in the members' order, groups by their first member."""
+    parent = list(range(len(members)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(members)):
+        left = vectors[members[i]]
+        for j in range(i + 1, len(members)):
+            right = vectors[members[j]]
+            small, large = (left, right) if len(left) <= len(right) else (right, left)
+            if sum(w * large.get(t, 0.0) for t, w in small.items()) >= threshold:
+                parent[root(j)] = root(i)
+    groups: dict[int, list[ArticleKey]] = {}
+    for i, article in enumerate(members):
+        groups.setdefault(root(i), []).append(article)
+    return list(groups.values())
+
+
+def _final_moves(
+    moves: list[Moved], added: ArticleKey, story_of: dict[ArticleKey, int]
+) -> tuple[Moved, ...]:
+    """Each moved earlier article once (not the one just added), with the story it ends in."""
+    seen: dict[ArticleKey, None] = {}
+    for move in moves:
+        if move.article != added:
+            seen[move.article] = None
+    return tuple(Moved(article, story_of[article]) for article in seen)
