@@ -1,0 +1,161 @@
+"""Story clustering and multi-source summary quality, against floors below measured values.
+
+Measured by ``python -m benchmarks.stories`` (BENCHMARKS.md, "Stories"): B-cubed F1 0.934 on
+the held-out (val + test) stream of clusters.jsonl, 0.908 on clusters_leads_2021.jsonl, 0.960
+on clusters_basil.jsonl; multi-source ROUGE-1/2 34.70/14.47 on the 106 val + test stories of
+multidoc.jsonl (35.51/14.58 on all 484). Those need ../shared/data and skip without it.
+
+The sample in tests/data/stories always runs: 41 articles about 15 invented events over three
+weeks, written for nutgraf (see its README). There B-cubed F1 is 0.891 (precision 0.927,
+recall 0.858); the TF-IDF baseline scores 0.912, the title-words baseline 0.714, everything
+in one story 0.132 and every article alone 0.536. Two of its hard cases are known misses
+(``test_sample_known_misses``): the two towns' rent votes a day apart are merged, and
+next-day reports with a new angle (Storm Ilse's damage and repairs, the dock strike's effect
+on shops) open stories of their own (the day penalty of ``StoryOptions``; without it F1 is
+0.939). The first event is split too: with three articles
+seen, inverse document frequencies favour the terms no other article has.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from nutgraf.nlp.sentences import split_sentences
+from nutgraf.records import Article, Block
+from nutgraf.stories.baselines import cluster_by_tfidf, cluster_by_title_words
+from nutgraf.stories.bcubed import score_bcubed
+from nutgraf.stories.cluster import StoryDocument, cluster_documents
+from nutgraf.stories.summary import summarize_story
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "stories" / "clusters-sample.jsonl"
+SAMPLE_FLOOR_F1 = 0.87
+SAMPLE_FLOOR_PRECISION = 0.90
+
+
+def read_stream(
+    path: Path, held_out_only: bool = False
+) -> tuple[list[StoryDocument], dict[str, str]]:
+    documents, gold = [], {}
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            row = json.loads(line)
+            if held_out_only and "-train-" in row["cluster"]:
+                continue
+            documents.append(
+                StoryDocument(
+                    row["id"],
+                    row["time"],
+                    row["title"] or "",
+                    row["text"],
+                    row["source"],
+                    row["lang"],
+                )
+            )
+            gold[row["id"]] = row["cluster"]
+    return documents, gold
+
+
+def test_sample_stream_floor_and_beats_the_title_words_baseline() -> None:
+    documents, gold = read_stream(SAMPLE)
+    score = score_bcubed(cluster_documents(documents), gold)
+    assert score.f1 >= SAMPLE_FLOOR_F1
+    assert score.precision >= SAMPLE_FLOOR_PRECISION
+    assert score.f1 > score_bcubed(cluster_by_title_words(documents), gold).f1
+
+
+def test_sample_floor_rejects_one_story_and_all_alone() -> None:
+    documents, gold = read_stream(SAMPLE)
+    one_story = {d.id: 0 for d in documents}
+    all_alone = {d.id: i for i, d in enumerate(documents)}
+    assert score_bcubed(one_story, gold).f1 < SAMPLE_FLOOR_F1
+    assert score_bcubed(all_alone, gold).f1 < SAMPLE_FLOOR_F1
+
+
+def sample_stories() -> dict[str, set[int]]:
+    """Each gold event of the sample and the stories nutgraf put its articles in."""
+    documents, gold = read_stream(SAMPLE)
+    story = cluster_documents(documents)
+    found: dict[str, set[int]] = {}
+    for article, event in gold.items():
+        found.setdefault(event, set()).add(story[article])
+    return found
+
+
+def test_sample_hard_cases() -> None:
+    found = sample_stories()
+    # One event, three very different headlines.
+    assert len(found["nutgraf-penhallow-breach"]) == 1
+    # Two storms two days apart, and a cup final that mentions the first one.
+    assert found["nutgraf-storm-ilse"].isdisjoint(found["nutgraf-storm-joran"])
+    assert found["nutgraf-storm-ilse"].isdisjoint(found["nutgraf-cup-final"])
+    # Follow-ups more than a week later are new events.
+    assert found["nutgraf-dock-strike"].isdisjoint(found["nutgraf-dock-deal"])
+    assert found["nutgraf-ebbridge-rent-cap"].isdisjoint(found["nutgraf-ebbridge-lawsuit"])
+    # The single-article event stays alone.
+    (museum,) = found["nutgraf-marlcombe-museum"]
+    others = [stories for event, stories in found.items() if event != "nutgraf-marlcombe-museum"]
+    assert all(museum not in stories for stories in others)
+
+
+@pytest.mark.xfail(strict=True, reason="known miss; see the module docstring")
+@pytest.mark.parametrize("case", ["two council votes", "coverage over two days"])
+def test_sample_known_misses(case: str) -> None:
+    found = sample_stories()
+    if case == "two council votes":
+        assert found["nutgraf-ebbridge-rent-cap"].isdisjoint(found["nutgraf-fenwarden-rent-vote"])
+    else:
+        assert len(found["nutgraf-storm-ilse"]) == len(found["nutgraf-dock-strike"]) == 1
+
+
+def test_held_out_stream_floor_and_beats_the_tfidf_baseline(shared_data: Path) -> None:
+    documents, gold = read_stream(shared_data / "stories" / "clusters.jsonl", held_out_only=True)
+    score = score_bcubed(cluster_documents(documents), gold)
+    baseline = score_bcubed(cluster_by_tfidf(documents), gold)
+    assert score.f1 >= 0.92
+    assert score.f1 > baseline.f1
+
+
+def test_basil_and_leads_floors(shared_data: Path) -> None:
+    for name, floor in (("clusters_basil.jsonl", 0.94), ("clusters_leads_2021.jsonl", 0.89)):
+        documents, gold = read_stream(shared_data / "stories" / name)
+        assert score_bcubed(cluster_documents(documents), gold).f1 >= floor, name
+
+
+def test_multi_source_summary_rouge_floor(shared_data: Path) -> None:
+    from rouge_score import rouge_scorer
+
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2"], use_stemmer=True)
+    with (shared_data / "stories" / "multidoc.jsonl").open(encoding="utf-8") as lines:
+        rows = [json.loads(line) for line in lines]
+    rows = [row for row in rows if row["neus_split"] != "train"]
+    totals = [0.0, 0.0]
+    for row in rows:
+        story = [
+            (
+                a["id"],
+                Article(
+                    title=a["title"],
+                    blocks=tuple(
+                        Block("paragraph", p) for p in a["text"].split("\n\n") if p.strip()
+                    ),
+                    source=a["source"],
+                    language="en",
+                ),
+            )
+            for a in row["articles"]
+        ]
+        summary = summarize_story(story, sentences=3)
+        reference = "\n".join(row["reference"][s:e] for s, e in split_sentences(row["reference"]))
+        scores = scorer.score(reference, "\n".join(s.text for s in summary.sentences))
+        totals[0] += scores["rouge1"].fmeasure
+        totals[1] += scores["rouge2"].fmeasure
+    rouge1, rouge2 = (100 * t / len(rows) for t in totals)
+    assert rouge1 >= FLOOR_ROUGE1
+    assert rouge2 >= FLOOR_ROUGE2
+
+
+FLOOR_ROUGE1 = 34.0
+FLOOR_ROUGE2 = 13.8
