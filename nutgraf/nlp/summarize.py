@@ -64,14 +64,19 @@ COVERAGE_MIN_DF = 3
 
 
 def _summarizer_name() -> str:
-    """ "nutgraf VERSION/MODEL": the package version and the first 12 hex digits of the
-    SHA-256 of ``model.json``, so a retrained model is a new summarizer even at one version."""
+    """ "nutgraf VERSION/CODE": the package version and the first 12 hex digits of a SHA-256
+    of ``model.json`` and the source of every module of ``nutgraf.nlp``, so a retrained model
+    or a change in how sentences are split, scored or picked is a new summarizer even at one
+    version."""
     try:
         version = metadata.version("nutgraf")
     except metadata.PackageNotFoundError:  # run from a source tree that is not installed
         version = "unknown"
-    model = resources.files("nutgraf.nlp").joinpath("model.json").read_bytes()
-    return f"nutgraf {version}/{hashlib.sha256(model).hexdigest()[:12]}"
+    digest = hashlib.sha256()
+    package = resources.files("nutgraf.nlp")
+    for name in sorted(p.name for p in package.iterdir() if p.name.endswith((".py", ".json"))):
+        digest.update(name.encode() + b"\0" + package.joinpath(name).read_bytes() + b"\0")
+    return f"nutgraf {version}/{digest.hexdigest()[:12]}"
 
 
 # The summarizer this code is: stored with every summary it writes (``articles.summarizer``),
