@@ -15,7 +15,10 @@ from typing import Any
 import click
 
 from nutgraf.cli_archive import ARCHIVE_COMMANDS
+from nutgraf.cli_backfill import backfill_command
+from nutgraf.cli_distributed import DISTRIBUTED_COMMANDS
 from nutgraf.cli_serve import serve_command
+from nutgraf.cli_stories import stories_command
 from nutgraf.errors import NutgrafError
 from nutgraf.extract import extract
 from nutgraf.ingest.sources import read_source
@@ -29,7 +32,13 @@ def main() -> None:
     """nutgraf: a self-hosted news desk. Extract, summarize and evaluate news offline."""
 
 
-for _command in (*ARCHIVE_COMMANDS, serve_command):
+for _command in (
+    *ARCHIVE_COMMANDS,
+    *DISTRIBUTED_COMMANDS,
+    backfill_command,
+    serve_command,
+    stories_command,
+):
     main.add_command(_command)
 
 _sources = click.argument("sources", nargs=-1, metavar="[SOURCE...]")

@@ -13,6 +13,7 @@ from pathlib import Path
 from nutgraf.batch.ingest import Ingestor, Tally
 from nutgraf.config import Settings
 from nutgraf.store.sqlite import SQLiteStore
+from nutgraf.stories.archive import update_stories
 
 
 def demo_sources() -> list[Path]:
@@ -23,9 +24,12 @@ def demo_sources() -> list[Path]:
 
 
 def build_demo(path: Path, settings: Settings | None = None) -> Tally:
-    """Ingest the demo corpus into the archive at ``path`` (again is a no-op)."""
+    """Ingest the demo corpus into the archive at ``path`` and group it into stories (again
+    is a no-op)."""
     offline = Settings(
         allow_networks=(), fetch_pages=False, admin_token=settings.admin_token if settings else None
     )
     with SQLiteStore(path) as store, Ingestor(store, offline) as ingestor:
-        return ingestor.run([str(p) for p in demo_sources()])
+        tally = ingestor.run([str(p) for p in demo_sources()])
+        update_stories(store)
+        return tally

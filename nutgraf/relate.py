@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Collection, Sequence
 
 from nutgraf.nlp.language import detect_language, stopwords
 from nutgraf.records import Article, Headline, StoredArticle
@@ -41,24 +42,54 @@ READ_ALSO_MAX = 5
 READ_ALSO_FLOOR = 0.35
 
 
-def read_also(store: Store, stored: StoredArticle) -> list[Headline]:
-    """The article's "Read also": as kept at ingest, else worked out now (and not written:
-    readers never wait for a write lock; archives from before it was kept are filled in by
-    re-ingesting).
+def read_also(
+    store: Store,
+    stored: StoredArticle,
+    *,
+    story: Sequence[Headline] = (),
+    copies: Collection[int] = (),
+) -> list[Headline]:
+    """The article's "Read also": the other outlets' reports of its story first (earliest
+    first, one per copy group, none from the article's own outlet), then the related articles
+    kept at ingest, else worked out now (and not written: readers never wait for a write
+    lock; archives from before it was kept are filled in by re-ingesting).
 
-    Up to ``READ_ALSO_MAX`` articles by content similarity, never the article or its copies.
+    Args:
+        store: the archive.
+        stored: the article.
+        story: its story's articles (``Store.story_articles``), if it has one.
+        copies: the ids of its copies (``Store.copies``), left out like the article itself.
+
+    Returns:
+        At most ``READ_ALSO_MAX`` articles, never the article or its copies; after the first
+        ``READ_ALSO_MIN``, a related article only when it scores near the best one.
     """
+    skip = {stored.id, *copies}
+    own = _outlet(stored.item.article.source, stored.item.site)
+    listed: list[Headline] = []
+    groups: set[int] = set()
+    for other in story:
+        group = other.duplicate.of if other.duplicate else other.id
+        if other.id in skip or group in skip or group in groups:
+            continue
+        if _outlet(other.source, other.site) == own:
+            continue
+        groups.add(group)
+        listed.append(other)
+    skip.update(h.id for h in story)
     found = store.read_also(stored.id)
     if found is None:
         found = store.related(stored.id, related_terms(stored.item.article), limit=READ_ALSO_MAX)
-    if not found:
-        return []
-    best = found[0][1]
-    return [
-        headline
-        for rank, (headline, score) in enumerate(found)
-        if rank < READ_ALSO_MIN or score >= READ_ALSO_FLOOR * best
-    ]
+    related = [(h, score) for h, score in found if h.id not in skip]
+    best = related[0][1] if related else 0.0
+    for headline, score in related:
+        if len(listed) < READ_ALSO_MIN or score >= READ_ALSO_FLOOR * best:
+            listed.append(headline)
+    return listed[:READ_ALSO_MAX]
+
+
+def _outlet(name: str | None, site: str | None) -> str | None:
+    return site or name
 
 
 def keep_read_also(

@@ -251,7 +251,7 @@ class Ingestor:
         feed = parse_feed(data, url=url, content_type=content_type)
         for warning in feed.warnings:
             self.tally.notes.append((label, warning))
-        drafts = [_draft(entry, feed, url or label) for entry in feed.entries]
+        drafts = [draft_entry(entry, feed, url or label) for entry in feed.entries]
         wanted = {
             n: (draft.entry.link, draft.article)
             for n, draft in enumerate(drafts)
@@ -266,28 +266,21 @@ class Ingestor:
 
     # --- one feed entry -------------------------------------------------------------------
 
-    def _entry(self, draft: _Draft, page: Future[_PageRead] | None) -> None:
+    def _entry(self, draft: Draft, page: Future[_PageRead] | None) -> None:
         """Save one entry: its page's text when that was read and is longer, else the feed's.
 
         Runs on the ingesting thread, in feed order: the store and the tally are only touched
         here, so counts, notes and failure lines come out as if pages were read one by one.
         """
-        entry, article = draft.entry, draft.article
-        if page is not None and entry.link:
+        read = None
+        if page is not None and draft.entry.link:
             read = page.result()
             if read.note is not None:
-                self.tally.notes.append((entry.link, read.note))
-            if read.article is not None and len(read.article.text.split()) > draft.words:
-                self._save(read.article, draft.origin, entry.link)
-                return
-        if not article.paragraphs:
-            if not entry.title:
-                raise InputError("an entry with neither a title nor any text")
-            why = "its page could not be read" if entry.link else "it links to no page"
-            if not self.settings.fetch_pages:
-                why = "page fetching is off"
-            raise InputError(f"{entry.title!r} has only a headline in the feed, and {why}")
-        self._save(article, draft.origin, entry.link or draft.feed_url, html=draft.html or None)
+                self.tally.notes.append((draft.entry.link, read.note))
+        chosen = choose_article(
+            draft, read.article if read is not None else None, self.settings.fetch_pages
+        )
+        self._save(chosen.article, draft.origin, chosen.label, html=chosen.html)
 
     @contextlib.contextmanager
     def _pages(
@@ -341,19 +334,9 @@ class Ingestor:
         if self.fetcher.was_unreachable(link):
             return _PageRead(None, f"teaser kept: {_host(link)} was unreachable in this run")
         try:
-            fetched = self.fetcher.fetch(link, PAGE_MAX_BYTES)
-            page = extract(fetched.body, url=fetched.final_url, name=fetched.final_url)
+            return _PageRead(read_page(self.fetcher, link, teaser), None)
         except NutgrafError as error:
             return _PageRead(None, f"teaser kept: {error}")
-        merged = replace(
-            page,
-            title=teaser.title or page.title,
-            source=teaser.source or page.source,
-            byline=page.byline or teaser.byline,
-            published=teaser.published or page.published,
-            url=fetched.final_url,
-        )
-        return _PageRead(merged, None)
 
     # --- I/O helpers ------------------------------------------------------------------------
 
@@ -419,8 +402,57 @@ class _PageRead:
     note: str | None
 
 
+def read_page(fetcher: Fetcher, link: str, teaser: Article) -> Article:
+    """A teaser's page, fetched and extracted, with what the feed said of it kept (headline,
+    outlet, date); uses the shared fetcher (thread-safe) and pure code only.
+
+    Raises:
+        NutgrafError: the page cannot be fetched or read.
+    """
+    fetched = fetcher.fetch(link, PAGE_MAX_BYTES)
+    page = extract(fetched.body, url=fetched.final_url, name=fetched.final_url)
+    return replace(
+        page,
+        title=teaser.title or page.title,
+        source=teaser.source or page.source,
+        byline=page.byline or teaser.byline,
+        published=teaser.published or page.published,
+        url=fetched.final_url,
+    )
+
+
 @dataclass(frozen=True, slots=True)
-class _Draft:
+class Chosen:
+    """What to store of a feed entry: the article, the label its failures and notes go under,
+    and the HTML kept for display (the feed's, when the article is the feed's)."""
+
+    article: Article
+    label: str
+    html: str | None
+
+
+def choose_article(draft: Draft, page: Article | None, fetch_pages: bool) -> Chosen:
+    """The entry's page when it was read and says more than the feed, else the feed's text
+    (pure).
+
+    Raises:
+        InputError: the feed holds only a headline and no page text was had.
+    """
+    entry, article = draft.entry, draft.article
+    if page is not None and entry.link and len(page.text.split()) > draft.words:
+        return Chosen(page, entry.link, None)
+    if not article.paragraphs:
+        if not entry.title:
+            raise InputError("an entry with neither a title nor any text")
+        why = "its page could not be read" if entry.link else "it links to no page"
+        if not fetch_pages:
+            why = "page fetching is off"
+        raise InputError(f"{entry.title!r} has only a headline in the feed, and {why}")
+    return Chosen(article, entry.link or draft.feed_url, draft.html or None)
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
     """A feed entry read from the feed alone, before its page (if any) is fetched."""
 
     entry: FeedEntry
@@ -438,7 +470,7 @@ class _Draft:
         return self.words < TEASER_WORDS
 
 
-def _draft(entry: FeedEntry, feed: Feed, feed_url: str) -> _Draft:
+def draft_entry(entry: FeedEntry, feed: Feed, feed_url: str) -> Draft:
     """The entry as an article from what the feed holds (pure)."""
     html = entry.content_html or entry.summary_html or ""
     article = Article(
@@ -453,7 +485,7 @@ def _draft(entry: FeedEntry, feed: Feed, feed_url: str) -> _Draft:
     origin = Origin(
         url=entry.link, feed=feed_url, guid=entry.guid, site=feed.link, source=feed.title
     )
-    return _Draft(entry, article, origin, html, feed_url)
+    return Draft(entry, article, origin, html, feed_url)
 
 
 def _host(url: str) -> str:

@@ -79,10 +79,11 @@ def near_query(text: str) -> NearQuery:
     )
 
 
-def save(store: Store, item: ArchiveItem) -> SaveResult:
-    """Store ``item``, recognising it if known and linking it if it copies an earlier one;
-    a new or changed article gets its "Read also" worked out now, so no reader waits for it."""
-    result = store.save(item, near_query(item.article.text))
+def save(store: Store, item: ArchiveItem, near: NearQuery | None = None) -> SaveResult:
+    """Store ``item``, recognising it if known and linking it if it copies an earlier one
+    (``near``: its ``near_query``, worked out here when not given); a new or changed article
+    gets its "Read also" worked out now, so no reader waits for it."""
+    result = store.save(item, near if near is not None else near_query(item.article.text))
     if result.status != "unchanged":
         keep_read_also(store, result.id, item.article, item.fetched)
     return result

@@ -16,7 +16,7 @@ from nutgraf.batch.ingest import Fetcher, Ingestor, Tally, sniff, utc_now
 from nutgraf.config import Settings
 from nutgraf.errors import FeedError, FetchError, NutgrafError
 from nutgraf.ingest.feeds import discover_feeds
-from nutgraf.ingest.fetch import FEED_MAX_BYTES
+from nutgraf.ingest.fetch import FEED_MAX_BYTES, Fetched
 from nutgraf.ingest.schedule import next_check, should_disable
 from nutgraf.store.base import FeedState, PollOutcome, Store
 
@@ -107,38 +107,59 @@ def poll_feed(
         if not fetched.not_modified:
             parsed = ingestor.feed_bytes(fetched.body, feed.url, url=fetched.final_url)
             title, site = parsed.title, parsed.link
-        outcome = PollOutcome(
-            checked=now,
-            next_check=_later(now, settings.poll_interval),
-            etag=fetched.etag,
-            last_modified=fetched.last_modified,
-            title=title,
-            site=site,
-        )
+        outcome = polled(now, fetched, settings, title=title, site=site)
     except NutgrafError as error:
-        retry_after = error.retry_after if isinstance(error, FetchError) else None
-        failures = feed.failures + 1
-        moment = _instant(now)
-        first = _instant(feed.first_failure) if feed.first_failure else moment
-        outcome = PollOutcome(
-            checked=now,
-            next_check=_format(
-                next_check(
-                    moment,
-                    interval=timedelta(seconds=settings.poll_interval),
-                    failures=failures,
-                    retry_after=retry_after,
-                    rng=rng,
-                )
-            ),
-            error=" ".join(str(error).split()),
-            disabled_reason=(
-                f"failed {failures} times since {_format(first)}: {error}"
-                if should_disable(failures, first, moment)
-                else None
-            ),
-        )
+        outcome = poll_failed(feed, error, now, settings, rng)
     return store.record_poll(feed.id, outcome), ingestor.tally
+
+
+def polled(
+    now: str,
+    fetched: Fetched,
+    settings: Settings,
+    *,
+    title: str | None = None,
+    site: str | None = None,
+) -> PollOutcome:
+    """A poll that fetched the feed (or heard it was not modified): next check after the
+    feed's interval, its validators kept for the next conditional GET (pure)."""
+    return PollOutcome(
+        checked=now,
+        next_check=_later(now, settings.poll_interval),
+        etag=fetched.etag,
+        last_modified=fetched.last_modified,
+        title=title,
+        site=site,
+    )
+
+
+def poll_failed(
+    feed: FeedState, error: NutgrafError, now: str, settings: Settings, rng: random.Random
+) -> PollOutcome:
+    """A failed poll: the next check backs off (honouring Retry-After), and a feed failing
+    for days is disabled with the reason (pure but for ``rng``)."""
+    retry_after = error.retry_after if isinstance(error, FetchError) else None
+    failures = feed.failures + 1
+    moment = _instant(now)
+    first = _instant(feed.first_failure) if feed.first_failure else moment
+    return PollOutcome(
+        checked=now,
+        next_check=_format(
+            next_check(
+                moment,
+                interval=timedelta(seconds=settings.poll_interval),
+                failures=failures,
+                retry_after=retry_after,
+                rng=rng,
+            )
+        ),
+        error=" ".join(str(error).split()),
+        disabled_reason=(
+            f"failed {failures} times since {_format(first)}: {error}"
+            if should_disable(failures, first, moment)
+            else None
+        ),
+    )
 
 
 def _later(now: str, seconds: int) -> str:

@@ -9,12 +9,23 @@ that an article is new.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from nutgraf.errors import InputError
-from nutgraf.records import ArchiveItem, Duplicate, Headline, SourceCount, StoredArticle
+from nutgraf.records import (
+    ArchiveItem,
+    Article,
+    Duplicate,
+    Headline,
+    SourceCount,
+    StoredArticle,
+    Summary,
+)
+
+if TYPE_CHECKING:  # the story records live with their queries (store/stories.py)
+    from nutgraf.store.stories import Arrival, Placement, StoryDigest, StoryText
 
 SaveStatus = Literal["new", "updated", "unchanged", "duplicate"]
 SEARCH_LIMIT_MAX = 100
@@ -52,6 +63,17 @@ class SaveResult:
     id: int
     status: SaveStatus
     duplicate: Duplicate | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSummary:
+    """An article as a backfill reads it: the article, the summary stored for it, and the
+    summarizer that wrote that summary (None: stored before summarizers were recorded)."""
+
+    id: int
+    article: Article
+    summary: Summary
+    summarizer: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +141,27 @@ class Store(Protocol):
         """Every article, oldest id first (for export)."""
         ...
 
+    def article_ids(self, after: int, limit: int) -> list[int]:
+        """Up to ``limit`` article ids above ``after``, ascending: the archive in batches."""
+        ...
+
+    def stored_summaries(self, ids: Sequence[int]) -> list[StoredSummary]:
+        """The articles with these ids (those that exist), ascending, with their summaries."""
+        ...
+
+    def replace_summaries(self, rows: Sequence[tuple[int, Summary, str]]) -> int:
+        """Store each (article id, summary, summarizer) in one transaction; returns how many
+        articles changed (the same summary by the same summarizer again changes nothing)."""
+        ...
+
+    def checkpoint(self, name: str) -> int | None:
+        """How far the job ``name`` got (see ``save_checkpoint``); None if it never saved one."""
+        ...
+
+    def save_checkpoint(self, name: str, position: int, at: str) -> None:
+        """Record that the job ``name`` is done up to ``position`` (at time ``at``)."""
+        ...
+
     def count(self) -> int: ...
 
     def headlines(
@@ -182,13 +225,68 @@ class Store(Protocol):
         """Enabled feeds whose next check is due, the most overdue first."""
         ...
 
-    def record_poll(self, feed_id: int, outcome: PollOutcome) -> FeedState: ...
+    def claim_due_feeds(
+        self, now: str, owner: str, lease_seconds: int, limit: int, *, per_host: int | None = None
+    ) -> list[FeedState]:
+        """Lease up to ``limit`` due, enabled feeds that no one holds (no lease, or one past its
+        time) to ``owner`` for ``lease_seconds``, the most overdue first; at most ``per_host``
+        feeds of one host (the rest stay unleased for a later claim). Two claimers never get
+        the same feed while its lease runs; ``record_poll`` ends the lease."""
+        ...
+
+    def record_poll(self, feed_id: int, outcome: PollOutcome) -> FeedState:
+        """Record how a poll went and end the feed's lease, if it had one."""
+        ...
 
     def record_failure(self, source: str, reason: str, at: str) -> None:
         """Keep a failed ingest item (what and why) so nothing fails silently."""
         ...
 
     def failures(self, limit: int = 100) -> list[tuple[str, str, str]]: ...
+
+    # Stories (store/stories.py, shared by both backends).
+
+    def story_state(self) -> tuple[int, dict[str, Any]] | None:
+        """The story clusterer's saved state and the last article id it holds (None: never)."""
+        ...
+
+    def story_through(self) -> int:
+        """The last article id the stories hold (0 when none)."""
+        ...
+
+    def arrivals(self, after: int, limit: int) -> list[Arrival]:
+        """Up to ``limit`` articles with ids above ``after``, in id (arrival) order."""
+        ...
+
+    def save_stories(
+        self,
+        placements: Sequence[Placement],
+        texts: Sequence[StoryText],
+        state: Mapping[str, Any],
+        *,
+        expected: int,
+        through: int,
+        at: str,
+    ) -> bool:
+        """In one transaction, place articles (their copies follow them), store the texts of
+        the stories they changed, recount those stories and save the state as going
+        ``through`` an article id; only if the saved state still goes through ``expected``
+        (else nothing is written and it returns False: another updater got there first)."""
+        ...
+
+    def story_of(self, article_id: int) -> int | None: ...
+
+    def story_articles(self, story_id: int) -> list[Headline]:
+        """The story's articles (copies included), earliest first."""
+        ...
+
+    def story_digest(self, story_id: int) -> StoryDigest | None: ...
+
+    def latest_stories(
+        self, *, limit: int = 20, offset: int = 0, min_sources: int = 2
+    ) -> list[StoryDigest]:
+        """Stories told by at least ``min_sources`` outlets, the latest news first."""
+        ...
 
 
 def require_words(words: Sequence[str], query: str) -> None:

@@ -133,7 +133,7 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
         computed TEXT NOT NULL,
         related TEXT NOT NULL
     );
-    """,    # 4: beyond one machine. A feed claimed by a dispatcher holds a lease (who, until when)
+    """,  # 4: beyond one machine. A feed claimed by a dispatcher holds a lease (who, until when)
     # so that no other dispatcher sends it while a worker polls it; a lease past its time is
     # free again. ``summarizer`` names the summarizer that wrote an article's summary, so a
     # backfill rewrites only what an older one wrote; ``checkpoints`` is where a long job
@@ -147,6 +147,37 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
         position INTEGER NOT NULL,
         updated TEXT NOT NULL
     );
+    """,
+    # 5: stories (issue 6). ``stories`` places each article in a story (its copies follow
+    # it), ``story_state`` is the clusterer's state and how far it got (the last article id),
+    # ``story_summaries`` each story's digest: headline, counts, multi-source summary (JSON).
+    """
+    CREATE TABLE stories (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+        story_id INTEGER NOT NULL,
+        score REAL NOT NULL,
+        reason TEXT NOT NULL,
+        assigned TEXT NOT NULL
+    );
+    CREATE INDEX stories_by_story ON stories(story_id, article_id);
+    CREATE TABLE story_state (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        through INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        saved TEXT NOT NULL
+    );
+    CREATE TABLE story_summaries (
+        story_id INTEGER PRIMARY KEY,
+        headline TEXT,
+        articles INTEGER NOT NULL,
+        sources INTEGER NOT NULL,
+        first_time TEXT NOT NULL,
+        last_time TEXT NOT NULL,
+        members TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        computed TEXT NOT NULL
+    );
+    CREATE INDEX story_summaries_by_time ON story_summaries(last_time DESC, story_id DESC);
     """,
 )
 
@@ -241,7 +272,7 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
         reason text NOT NULL,
         at text NOT NULL
     );
-    """,    # 2: as SQLite's 4: feed leases, the summarizer of each summary, checkpoints.
+    """,  # 2: as SQLite's 4: feed leases, the summarizer of each summary, checkpoints.
     """
     ALTER TABLE feeds ADD COLUMN lease_owner text;
     ALTER TABLE feeds ADD COLUMN lease_until text COLLATE "C";
@@ -251,5 +282,34 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
         position bigint NOT NULL,
         updated text NOT NULL
     );
+    """,
+    # 3: as SQLite's 5: stories, the clusterer's state, story digests.
+    """
+    CREATE TABLE stories (
+        article_id bigint PRIMARY KEY REFERENCES articles(id),
+        story_id bigint NOT NULL,
+        score double precision NOT NULL,
+        reason text NOT NULL,
+        assigned text NOT NULL
+    );
+    CREATE INDEX stories_by_story ON stories (story_id, article_id);
+    CREATE TABLE story_state (
+        id integer PRIMARY KEY CHECK (id = 1),
+        through bigint NOT NULL,
+        state text NOT NULL,
+        saved text NOT NULL
+    );
+    CREATE TABLE story_summaries (
+        story_id bigint PRIMARY KEY,
+        headline text,
+        articles integer NOT NULL,
+        sources integer NOT NULL,
+        first_time text COLLATE "C" NOT NULL,
+        last_time text COLLATE "C" NOT NULL,
+        members text NOT NULL,
+        summary text NOT NULL,
+        computed text NOT NULL
+    );
+    CREATE INDEX story_summaries_by_time ON story_summaries (last_time DESC, story_id DESC);
     """,
 )

@@ -38,7 +38,7 @@ from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from nutgraf.errors import NutgrafError
-from nutgraf.records import ArchiveItem, Duplicate, Headline, StoredArticle
+from nutgraf.records import ArchiveItem, Duplicate, Headline, StoredArticle, Summary
 from nutgraf.store.base import (
     COMMON_FLOOR,
     COMMON_SHARE,
@@ -49,6 +49,7 @@ from nutgraf.store.base import (
     NearQuery,
     PollOutcome,
     SaveResult,
+    StoredSummary,
     require_words,
 )
 from nutgraf.store.migrations import POSTGRES_MIGRATIONS
@@ -60,17 +61,23 @@ from nutgraf.store.rows import (
     NEAR_CANDIDATES,
     SEARCH_WORD,
     SORT_TIME,
+    SUMMARY_COLUMNS,
     best_near,
     bounded,
+    claim_order,
     feed_state,
     headline,
     item_values,
+    lease_end,
     read_also_json,
     read_also_pairs,
     same_text,
     second,
     stored,
+    stored_summary,
+    summary_json,
 )
+from nutgraf.store.stories import StoryQueries
 
 Connection = psycopg.Connection[DictRow]
 
@@ -96,6 +103,10 @@ _WEIGHTS = "{0.1, 0.2, 0.5, 1.0}"
 _TITLE = ITEM_COLUMNS.index("title")
 _TOKEN = re.compile(r"[^\W_]+")
 _LATIN_MARKS = re.compile("(?<=[\x00-\u024f\u1e00-\u1eff])[\u0300-\u036f]+")
+# A feed URL's host, lowercased, as ``rows.feed_host`` reads it: what per-host limits count.
+_HOST = (
+    "lower(substring(url from '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?(\\[[^]/]*\\]|[^/?#:]*)'))"
+)
 _VECTOR = "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B')"
 
 
@@ -118,7 +129,7 @@ class Statistics:
     floor: float | None
 
 
-class PostgresStore(ReadingQueries):
+class PostgresStore(ReadingQueries, StoryQueries):
     """The archive in a PostgreSQL database, named by a ``postgresql://`` URL.
 
     Args:
@@ -433,6 +444,53 @@ class PostgresStore(ReadingQueries):
     def count(self) -> int:
         return int(self._read("SELECT count(*) AS n FROM articles")[0]["n"])
 
+    # --- backfill: summaries written again, and how far a long job got ----------------------
+
+    def article_ids(self, after: int, limit: int) -> list[int]:
+        rows = self._read(
+            "SELECT id FROM articles WHERE id > %s ORDER BY id LIMIT %s", (after, max(1, limit))
+        )
+        return [int(row["id"]) for row in rows]
+
+    def stored_summaries(self, ids: Sequence[int]) -> list[StoredSummary]:
+        if not ids:
+            return []
+        rows = self._read(
+            f"SELECT {SUMMARY_COLUMNS} FROM articles WHERE id = ANY(%s) ORDER BY id",
+            ([int(i) for i in ids],),
+        )
+        return [stored_summary(row) for row in rows]
+
+    def replace_summaries(self, rows: Sequence[tuple[int, Summary, str]]) -> int:
+        if not rows:
+            return 0
+        with self._write() as db:
+            cursor = db.execute(
+                "UPDATE articles a SET summary = u.summary, summarizer = u.summarizer "
+                "FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS u(id, summary, summarizer) "
+                "WHERE a.id = u.id AND (a.summary IS DISTINCT FROM u.summary "
+                "OR a.summarizer IS DISTINCT FROM u.summarizer)",
+                (
+                    [article for article, _, _ in rows],
+                    [_clean(summary_json(summary)) for _, summary, _ in rows],
+                    [_clean(name) for _, _, name in rows],
+                ),
+            )
+            return int(cursor.rowcount)
+
+    def checkpoint(self, name: str) -> int | None:
+        rows = self._read("SELECT position FROM checkpoints WHERE name = %s", (_clean(name),))
+        return int(rows[0]["position"]) if rows else None
+
+    def save_checkpoint(self, name: str, position: int, at: str) -> None:
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO checkpoints(name, position, updated) VALUES (%s, %s, %s) "
+                "ON CONFLICT (name) DO UPDATE SET position = excluded.position, "
+                "updated = excluded.updated",
+                (_clean(name), position, _clean(at)),
+            )
+
     # --- reading: what the site shows around an article -------------------------------------
 
     def related(
@@ -560,6 +618,39 @@ class PostgresStore(ReadingQueries):
         )
         return [feed_state(row) for row in rows]
 
+    def claim_due_feeds(
+        self, now: str, owner: str, lease_seconds: int, limit: int, *, per_host: int | None = None
+    ) -> list[FeedState]:
+        """One statement: rank the due, unleased feeds within their hosts, then lock the first
+        ``limit`` within ``per_host`` (``SKIP LOCKED``: rows another claimer is leasing are
+        passed over, not waited for) and lease them. The due and unleased conditions are
+        repeated on the locked rows, so a row another claim leased meanwhile is seen in its
+        new version and left out."""
+        free = (
+            "{f}disabled_reason IS NULL AND ({f}next_check IS NULL OR {f}next_check <= %(now)s) "
+            "AND ({f}lease_until IS NULL OR {f}lease_until <= %(now)s)"
+        )
+        with self._write() as db:
+            rows = db.execute(
+                "WITH ranked AS (SELECT id, next_check, row_number() OVER ("
+                f"  PARTITION BY {_HOST} ORDER BY next_check NULLS FIRST, id) AS n "
+                f"  FROM feeds WHERE {free.format(f='')}), "
+                "chosen AS (SELECT f.id FROM feeds f JOIN ranked r ON r.id = f.id "
+                f"  WHERE r.n <= %(per_host)s AND {free.format(f='f.')} "
+                "  ORDER BY r.next_check NULLS FIRST, f.id LIMIT %(limit)s "
+                "  FOR UPDATE OF f SKIP LOCKED) "
+                "UPDATE feeds SET lease_owner = %(owner)s, lease_until = %(until)s "
+                "FROM chosen WHERE feeds.id = chosen.id RETURNING feeds.*",
+                {
+                    "now": _clean(now),
+                    "owner": _clean(owner),
+                    "until": lease_end(now, lease_seconds),
+                    "per_host": per_host if per_host is not None else max(1, limit),
+                    "limit": max(0, limit),
+                },
+            ).fetchall()
+        return claim_order(feed_state(row) for row in rows)
+
     def record_poll(self, feed_id: int, outcome: PollOutcome) -> FeedState:
         with self._write() as db:
             if outcome.error is None:
@@ -567,8 +658,8 @@ class PostgresStore(ReadingQueries):
                     "UPDATE feeds SET last_checked = %s, last_success = %s, next_check = %s, "
                     "failures = 0, first_failure = NULL, last_error = NULL, "
                     "etag = coalesce(%s, etag), last_modified = coalesce(%s, last_modified), "
-                    "title = coalesce(title, %s), site = coalesce(site, %s) WHERE id = %s "
-                    "RETURNING *",
+                    "title = coalesce(title, %s), site = coalesce(site, %s), "
+                    "lease_owner = NULL, lease_until = NULL WHERE id = %s RETURNING *",
                     _cleaned(
                         (
                             outcome.checked,
@@ -586,7 +677,8 @@ class PostgresStore(ReadingQueries):
                 row = db.execute(
                     "UPDATE feeds SET last_checked = %s, next_check = %s, "
                     "failures = failures + 1, first_failure = coalesce(first_failure, %s), "
-                    "last_error = %s, disabled_reason = %s WHERE id = %s RETURNING *",
+                    "last_error = %s, disabled_reason = %s, lease_owner = NULL, "
+                    "lease_until = NULL WHERE id = %s RETURNING *",
                     _cleaned(
                         (
                             outcome.checked,

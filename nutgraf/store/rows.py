@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
+from nutgraf.nlp.summarize import SUMMARIZER
 from nutgraf.records import (
     ArchiveItem,
     Article,
@@ -22,7 +24,7 @@ from nutgraf.records import (
     Summary,
     SummarySentence,
 )
-from nutgraf.store.base import SEARCH_LIMIT_MAX, FeedState, NearQuery
+from nutgraf.store.base import SEARCH_LIMIT_MAX, FeedState, NearQuery, StoredSummary
 
 SEARCH_WORD = re.compile(r"\w+", re.UNICODE)
 HEADLINE_COLUMNS = """
@@ -33,6 +35,11 @@ ARTICLE_COLUMNS = """
     id, url, canonical_url, feed, guid, site, source, title, byline, published, fetched,
     language, blocks, html, summary, related, previous, next, content_hash,
     duplicate_of, duplicate_kind, overlap, duplicate_reason
+"""
+# What a backfill reads of an article: enough to summarize it again and compare.
+SUMMARY_COLUMNS = """
+    id, title, blocks, source, byline, published, language, related, previous, next, url,
+    summary, summarizer
 """
 # The columns an ArchiveItem fills, in the order of ``item_values``.
 ITEM_COLUMNS = (
@@ -56,6 +63,7 @@ ITEM_COLUMNS = (
     "previous",
     "next",
     "content_hash",
+    "summarizer",
 )
 SORT_TIME = ITEM_COLUMNS.index("sort_time")
 # How many articles sharing LSH keys with a new text have their text compared with it.
@@ -89,18 +97,34 @@ def item_values(item: ArchiveItem) -> tuple[Any, ...]:
         json.dumps([[b.kind, b.text] for b in article.blocks], ensure_ascii=False),
         item.html,
         article.text,
-        json.dumps(
-            {
-                "language": summary.language,
-                "reading_minutes": summary.reading_minutes,
-                "sentences": [[s.text, s.paragraph, s.start, s.end] for s in summary.sentences],
-            },
-            ensure_ascii=False,
-        ),
+        summary_json(summary),
         json.dumps(list(article.related), ensure_ascii=False),
         article.previous,
         article.next,
         item.content_hash,
+        SUMMARIZER,  # a stored summary is taken to be this summarizer's (see nutgraf backfill)
+    )
+
+
+def summary_json(summary: Summary) -> str:
+    """A summary as the ``summary`` column holds it."""
+    return json.dumps(
+        {
+            "language": summary.language,
+            "reading_minutes": summary.reading_minutes,
+            "sentences": [[s.text, s.paragraph, s.start, s.end] for s in summary.sentences],
+        },
+        ensure_ascii=False,
+    )
+
+
+def read_summary(kept: str) -> Summary:
+    """The summary a ``summary`` column holds."""
+    summary = json.loads(kept)
+    return Summary(
+        tuple(SummarySentence(*s) for s in summary["sentences"]),
+        summary["language"],
+        summary["reading_minutes"],
     )
 
 
@@ -144,8 +168,31 @@ def same_text(article_id: int) -> Duplicate:
 
 
 def stored(row: Row) -> StoredArticle:
-    summary = json.loads(row["summary"])
-    article = Article(
+    item = ArchiveItem(
+        article=row_article(row),
+        summary=read_summary(row["summary"]),
+        fetched=row["fetched"],
+        content_hash=row["content_hash"],
+        url=row["url"],
+        canonical_url=row["canonical_url"],
+        feed=row["feed"],
+        guid=row["guid"],
+        site=row["site"],
+        html=row["html"],
+    )
+    return StoredArticle(int(row["id"]), item, duplicate(row))
+
+
+def stored_summary(row: Row) -> StoredSummary:
+    """A row of ``SUMMARY_COLUMNS`` as a backfill reads it."""
+    return StoredSummary(
+        int(row["id"]), row_article(row), read_summary(row["summary"]), row["summarizer"]
+    )
+
+
+def row_article(row: Row) -> Article:
+    """The article a row holds (its columns as ``SUMMARY_COLUMNS`` names them)."""
+    return Article(
         title=row["title"],
         blocks=tuple(Block(kind, text) for kind, text in json.loads(row["blocks"])),
         source=row["source"],
@@ -157,23 +204,6 @@ def stored(row: Row) -> StoredArticle:
         next=row["next"],
         url=row["url"],
     )
-    item = ArchiveItem(
-        article=article,
-        summary=Summary(
-            tuple(SummarySentence(*s) for s in summary["sentences"]),
-            summary["language"],
-            summary["reading_minutes"],
-        ),
-        fetched=row["fetched"],
-        content_hash=row["content_hash"],
-        url=row["url"],
-        canonical_url=row["canonical_url"],
-        feed=row["feed"],
-        guid=row["guid"],
-        site=row["site"],
-        html=row["html"],
-    )
-    return StoredArticle(int(row["id"]), item, duplicate(row))
 
 
 def headline(row: Row) -> Headline:
@@ -215,3 +245,22 @@ def read_also_json(related: Sequence[tuple[int, float]]) -> str:
 
 def read_also_pairs(kept: str) -> list[tuple[int, float]]:
     return [(int(i), float(score)) for i, score in json.loads(kept)]
+
+
+def feed_host(url: str) -> str:
+    """The host a feed's URL names, lowercased: what the per-host limit of a claim counts."""
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def lease_end(now: str, seconds: int) -> str:
+    """``seconds`` after ``now`` (ISO 8601 UTC), in the form times are stored."""
+    moment = datetime.fromisoformat(now.replace("Z", "+00:00")) + timedelta(seconds=seconds)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def claim_order(feeds: Iterable[FeedState]) -> list[FeedState]:
+    """Claimed feeds the most overdue first (never checked before any), then by id."""
+    return sorted(feeds, key=lambda f: (f.next_check is not None, f.next_check or "", f.id))

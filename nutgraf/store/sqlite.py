@@ -10,6 +10,7 @@ process (not a power cut, which may drop the last commits but never corrupts the
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from nutgraf.errors import NutgrafError
-from nutgraf.records import ArchiveItem, Duplicate, Headline, StoredArticle
+from nutgraf.records import ArchiveItem, Duplicate, Headline, StoredArticle, Summary
 from nutgraf.store.base import (
     COMMON_FLOOR,
     COMMON_SHARE,
@@ -29,6 +30,7 @@ from nutgraf.store.base import (
     NearQuery,
     PollOutcome,
     SaveResult,
+    StoredSummary,
     require_words,
 )
 from nutgraf.store.migrations import SQLITE_MIGRATIONS
@@ -40,22 +42,29 @@ from nutgraf.store.rows import (
     NEAR_CANDIDATES,
     SEARCH_WORD,
     SORT_TIME,
+    SUMMARY_COLUMNS,
     best_near,
     bounded,
+    claim_order,
+    feed_host,
     feed_state,
     headline,
     item_values,
+    lease_end,
     read_also_json,
     read_also_pairs,
     same_text,
     second,
     stored,
+    stored_summary,
+    summary_json,
 )
+from nutgraf.store.stories import StoryQueries
 
 BUSY_TIMEOUT_MS = 10_000
 
 
-class SQLiteStore(ReadingQueries):
+class SQLiteStore(ReadingQueries, StoryQueries):
     """The default archive. ``path`` may be ``":memory:"`` for tests."""
 
     def __init__(self, path: str | Path) -> None:
@@ -73,6 +82,7 @@ class SQLiteStore(ReadingQueries):
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._db.execute("PRAGMA foreign_keys = ON")
+            self._db.create_function("nutgraf_host", 1, feed_host, deterministic=True)
         except sqlite3.DatabaseError as error:
             raise NutgrafError(f"{self.path} is not a nutgraf database ({error})") from None
         self._lock = threading.RLock()
@@ -252,6 +262,48 @@ class SQLiteStore(ReadingQueries):
     def count(self) -> int:
         return int(self._read("SELECT count(*) FROM articles")[0][0])
 
+    # --- backfill: summaries written again, and how far a long job got ----------------------
+
+    def article_ids(self, after: int, limit: int) -> list[int]:
+        rows = self._read(
+            "SELECT id FROM articles WHERE id > ? ORDER BY id LIMIT ?", (after, max(1, limit))
+        )
+        return [int(row[0]) for row in rows]
+
+    def stored_summaries(self, ids: Sequence[int]) -> list[StoredSummary]:
+        if not ids:
+            return []
+        rows = self._read(
+            f"SELECT {SUMMARY_COLUMNS} FROM articles WHERE id IN (SELECT value FROM json_each(?)) "
+            "ORDER BY id",
+            (json.dumps([int(i) for i in ids]),),
+        )
+        return [stored_summary(row) for row in rows]
+
+    def replace_summaries(self, rows: Sequence[tuple[int, Summary, str]]) -> int:
+        if not rows:
+            return 0
+        with self._write() as db:
+            cursor = db.executemany(
+                "UPDATE articles SET summary = ?1, summarizer = ?2 WHERE id = ?3 "
+                "AND (summary IS NOT ?1 OR summarizer IS NOT ?2)",
+                [(summary_json(summary), name, article) for article, summary, name in rows],
+            )
+            return int(cursor.rowcount)
+
+    def checkpoint(self, name: str) -> int | None:
+        rows = self._read("SELECT position FROM checkpoints WHERE name = ?", (name,))
+        return int(rows[0][0]) if rows else None
+
+    def save_checkpoint(self, name: str, position: int, at: str) -> None:
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO checkpoints(name, position, updated) VALUES (?, ?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET position = excluded.position, "
+                "updated = excluded.updated",
+                (name, position, at),
+            )
+
     # --- reading: what the site shows around an article -------------------------------------
 
     def related(
@@ -381,6 +433,30 @@ class SQLiteStore(ReadingQueries):
         )
         return [feed_state(row) for row in rows]
 
+    def claim_due_feeds(
+        self, now: str, owner: str, lease_seconds: int, limit: int, *, per_host: int | None = None
+    ) -> list[FeedState]:
+        # One writer at a time (BEGIN IMMEDIATE): no other claim runs between the choice and
+        # the lease.
+        with self._write() as db:
+            rows = db.execute(
+                "UPDATE feeds SET lease_owner = ?, lease_until = ? WHERE id IN ("
+                "  SELECT id FROM (SELECT id, next_check, row_number() OVER ("
+                "    PARTITION BY nutgraf_host(url) ORDER BY next_check, id) AS n FROM feeds "
+                "    WHERE disabled_reason IS NULL AND (next_check IS NULL OR next_check <= ?) "
+                "    AND (lease_until IS NULL OR lease_until <= ?)) "
+                "  WHERE n <= ? ORDER BY next_check, id LIMIT ?) RETURNING *",
+                (
+                    owner,
+                    lease_end(now, lease_seconds),
+                    now,
+                    now,
+                    per_host if per_host is not None else max(1, limit),
+                    max(0, limit),
+                ),
+            ).fetchall()
+        return claim_order(feed_state(row) for row in rows)
+
     def record_poll(self, feed_id: int, outcome: PollOutcome) -> FeedState:
         with self._write() as db:
             if outcome.error is None:
@@ -388,7 +464,8 @@ class SQLiteStore(ReadingQueries):
                     "UPDATE feeds SET last_checked = ?, last_success = ?, next_check = ?, "
                     "failures = 0, first_failure = NULL, last_error = NULL, "
                     "etag = coalesce(?, etag), last_modified = coalesce(?, last_modified), "
-                    "title = coalesce(title, ?), site = coalesce(site, ?) WHERE id = ?",
+                    "title = coalesce(title, ?), site = coalesce(site, ?), "
+                    "lease_owner = NULL, lease_until = NULL WHERE id = ?",
                     (
                         outcome.checked,
                         outcome.checked,
@@ -404,7 +481,7 @@ class SQLiteStore(ReadingQueries):
                 db.execute(
                     "UPDATE feeds SET last_checked = ?, next_check = ?, failures = failures + 1, "
                     "first_failure = coalesce(first_failure, ?), last_error = ?, "
-                    "disabled_reason = ? WHERE id = ?",
+                    "disabled_reason = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?",
                     (
                         outcome.checked,
                         outcome.next_check,

@@ -27,6 +27,12 @@ Stories whose newest article is older than the newest time seen minus ``window``
 ``grace`` are closed: they leave the inverted index and their vectors are dropped; which
 article belongs to which story is kept. Everything is deterministic: the same articles in
 the same order give the same stories.
+
+``state()`` is the index as JSON-able data and ``StoryIndex.from_state`` restores it: an index
+restored between two articles places every later article exactly as one never interrupted
+would. ``state(closed=False)`` leaves out the members of closed stories, which no later
+article can change (an archive keeps them in its own table), so the state grows with the news
+of a window and the vocabulary, not with the archive.
 """
 
 from __future__ import annotations
@@ -35,8 +41,9 @@ import heapq
 import math
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from nutgraf.stories.terms import DocumentTerms, extract_terms
 
@@ -51,6 +58,7 @@ POSTED_TERMS = 30
 MAX_CANDIDATES = 40
 SHARED_SHOWN = 5
 FIRST_RECHECK = 3
+STATE_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +208,81 @@ class StoryIndex:
         """Stories still active (in the inverted index)."""
         return len(self._open)
 
+    # --- saving and restoring -------------------------------------------------------------
+
+    def state(self, *, closed: bool = True) -> dict[str, Any]:
+        """Everything a later ``add`` depends on, as JSON-able data (``from_state`` reads it).
+
+        Args:
+            closed: keep the members of closed stories too (without them, ``members`` and
+                ``story_of`` of a restored index know only the open stories).
+
+        Returns:
+            A dict of lists, numbers and strings; article keys keep their type (int or str).
+        """
+        open_stories = []
+        for story in sorted(self._open.values(), key=lambda s: s.id):
+            open_stories.append(
+                {
+                    "id": story.id,
+                    "members": [
+                        [a, self._times[a], self._sequence[a], list(self._vectors[a].items())]
+                        for a in story.members
+                    ],
+                    "first": story.first,
+                    "last": story.last,
+                    "centroid": list(story.centroid.items()),
+                    "posted": sorted(story.posted),
+                    "checked_at": story.checked_at,
+                }
+            )
+        return {
+            "version": STATE_VERSION,
+            "options": asdict(self.options),
+            "articles": self._articles,
+            "df": dict(self._df),
+            "next_id": self._next_id,
+            "latest": None if self._latest == -math.inf else self._latest,
+            "open": open_stories,
+            "closed": [[i, list(m)] for i, m in sorted(self._closed.items())] if closed else [],
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> StoryIndex:
+        """The index ``state()`` described, ready to take the next article.
+
+        Raises:
+            ValueError: the state is not one this version wrote.
+        """
+        if state.get("version") != STATE_VERSION:
+            raise ValueError(f"story state version {state.get('version')!r} is not {STATE_VERSION}")
+        index = cls(StoryOptions(**state["options"]))
+        index._articles = int(state["articles"])
+        index._df = Counter({str(t): int(n) for t, n in state["df"].items()})
+        index._next_id = int(state["next_id"])
+        index._latest = -math.inf if state["latest"] is None else float(state["latest"])
+        for story_id, members in state["closed"]:
+            index._closed[story_id] = tuple(members)
+            for article in members:
+                index._story_of[article] = story_id
+        for data in state["open"]:
+            story = _Story(int(data["id"]), [], float(data["first"]), float(data["last"]))
+            for article, when, sequence, vector in data["members"]:
+                story.members.append(article)
+                index._story_of[article] = story.id
+                index._times[article] = float(when)
+                index._sequence[article] = int(sequence)
+                index._vectors[article] = {str(t): float(w) for t, w in vector}
+            story.centroid = {str(t): float(w) for t, w in data["centroid"]}
+            story.norm = math.sqrt(sum(w * w for w in story.centroid.values())) or 1.0
+            story.posted = set(data["posted"])
+            story.checked_at = int(data["checked_at"])
+            index._open[story.id] = story
+            for term in story.posted:
+                index._postings.setdefault(term, {})[story.id] = None
+            heapq.heappush(index._expiry, (story.last, story.id))
+        return index
+
     # --- adding -------------------------------------------------------------------------
 
     def add(self, document: StoryDocument) -> Assignment:
@@ -255,10 +338,16 @@ class StoryIndex:
     def _rank(self, vector: Vector, when: float) -> list[tuple[float, _Story]]:
         """Candidate stories within the window, best cosine first (ties: smaller id)."""
         hits: Counter[int] = Counter()
-        for term in list(vector)[:LOOKUP_TERMS]:
+        looked = 0
+        for term in vector:  # heaviest first
+            # A term no open story posts finds nothing: the rarest terms of an article are
+            # often its own (unseen before), and counting them would leave the lookup blind.
             postings = self._postings.get(term)
             if postings:
                 hits.update(postings.keys())
+                looked += 1
+                if looked == LOOKUP_TERMS:
+                    break
         ranked = []
         window = self._window
         penalty = self.options.day_penalty / DAY
@@ -284,7 +373,7 @@ class StoryIndex:
         story.first, story.last = min(story.first, when), max(story.last, when)
         self._story_of[article] = story.id
         self._times[article] = when
-        self._sequence[article] = len(self._sequence)
+        self._sequence[article] = self._articles  # how many were added with it: arrival order
         self._vectors[article] = vector
         for term, weight in vector.items():
             story.centroid[term] = story.centroid.get(term, 0.0) + weight

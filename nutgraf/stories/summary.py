@@ -8,7 +8,10 @@ saying what another already says, each cited to its article and outlet.
    is standardized over the story's sentences and added with ``support_weight``.
 3. Selection is greedy, best value first, round-robin-ish: each sentence already taken from
    an article lowers that article's other sentences by ``source_penalty``, so the summary
-   moves from outlet to outlet unless one has far better sentences. A sentence is skipped
+   moves from outlet to outlet unless one has far better sentences; and the last sentence
+   comes from another outlet when all before it came from one and another has a sentence to
+   give, so a summary of two or more sentences always quotes two outlets when the story has
+   them. A sentence is skipped
    when it repeats a chosen one (``redundant_overlap`` of the smaller one's stems), when it
    opens with a pronoun pointing back to a sentence it would be quoted without, and when the
    summarizer would not quote it (page furniture, unfinished, too short).
@@ -98,7 +101,10 @@ def summarize_story(
     language = scored[0].language if scored else "en"
     options = options or SummaryOptions()
     picks = _candidates([s.sentences for s in scored], options.support_weight)
-    chosen = _select(picks, sentences, options)
+    outlets = [
+        (article.source or "").casefold() or f"#{i}" for i, (_, article) in enumerate(articles)
+    ]
+    chosen = _select(picks, sentences, options, outlets)
     return StorySummary(
         tuple(
             StorySentence(
@@ -137,15 +143,24 @@ def _candidates(articles: list[tuple[ScoredSentence, ...]], weight: float) -> li
     ]
 
 
-def _select(picks: list[_Pick], count: int, options: SummaryOptions) -> list[_Pick]:
-    """Greedy, round-robin-ish (``source_penalty``), skipping repeats of chosen sentences."""
+def _select(
+    picks: list[_Pick], count: int, options: SummaryOptions, outlets: list[str]
+) -> list[_Pick]:
+    """Greedy, round-robin-ish (``source_penalty``), skipping repeats of chosen sentences;
+    the last pick goes to a second outlet if none has been quoted yet (``outlets`` names each
+    article's outlet)."""
     chosen: list[_Pick] = []
     taken: Counter[int] = Counter()
     limit = options.redundant_overlap
     left = sorted(picks, key=lambda p: (-p.value, p.article, p.scored.sentence.start))
     while left and len(chosen) < count:
+        open_ = [p for p in left if not any(_redundant(p, c, limit) for c in chosen)]
+        quoted = {outlets[c.article] for c in chosen}
+        if len(chosen) == count - 1 and len(quoted) == 1:
+            elsewhere = [p for p in open_ if outlets[p.article] not in quoted]
+            open_ = elsewhere or open_
         best = max(
-            (p for p in left if not any(_redundant(p, c, limit) for c in chosen)),
+            open_,
             key=lambda p: p.value - options.source_penalty * taken[p.article],
             default=None,
         )

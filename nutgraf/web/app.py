@@ -15,6 +15,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -235,6 +236,14 @@ def _group(site: Site, request: Request) -> views.Page:
     return views.group(site.store, int(request.path_params["id"]))
 
 
+def _stories(site: Site, request: Request) -> views.Page:
+    return views.stories(site.store, _int_param(request, "page", 1))
+
+
+def _story(site: Site, request: Request) -> views.Page:
+    return views.story(site.store, int(request.path_params["id"]))
+
+
 def _feed_endpoint(kind: str, per_source: bool) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         site: Site = request.app.state.site
@@ -244,7 +253,8 @@ def _feed_endpoint(kind: str, per_source: bool) -> Callable[[Request], Awaitable
         cached = site.cache.get(key)
         if cached is None:
             slug = request.path_params.get("slug") if per_source else None
-            build = atom_feed if kind == "atom" else rss_feed
+            story = request.path_params.get("id")
+            build = partial(atom_feed if kind == "atom" else rss_feed, story=story)
             body = await run_in_threadpool(
                 build, site.store, str(request.base_url), site.config.name, slug
             )
@@ -284,10 +294,14 @@ def routes() -> list[BaseRoute]:
         *_twins("/sources/{slug}", _source, "source"),
         *_twins("/search", _search, "search", blocking=True),
         *_twins("/groups/{id:int}", _group, "group"),
+        *_twins("/stories", _stories, "stories"),
+        *_twins("/stories/{id:int}", _story, "story"),
         Route("/feed.rss", _feed_endpoint("rss", False), name="feed_rss"),
         Route("/feed.atom", _feed_endpoint("atom", False), name="feed_atom"),
         Route("/sources/{slug}/feed.rss", _feed_endpoint("rss", True), name="source_rss"),
         Route("/sources/{slug}/feed.atom", _feed_endpoint("atom", True), name="source_atom"),
+        Route("/stories/{id:int}/feed.rss", _feed_endpoint("rss", False), name="story_rss"),
+        Route("/stories/{id:int}/feed.atom", _feed_endpoint("atom", False), name="story_atom"),
         Route("/openapi.json", _openapi, name="openapi"),
         Route("/healthz", _health, name="health"),
         *admin_routes(),

@@ -1,6 +1,6 @@
-"""The site's own feeds, RSS 2.0 and Atom 1.0: the newest articles, of the whole archive or
-of one source, each with its summary as the description. Built with ElementTree, so every
-title, name and summary from the archive is escaped as XML text."""
+"""The site's own feeds, RSS 2.0 and Atom 1.0: the newest articles, of the whole archive, of
+one source or of one story, each with its summary as the description. Built with
+ElementTree, so every title, name and summary from the archive is escaped as XML text."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from urllib.parse import urljoin
 from nutgraf.records import StoredArticle
 from nutgraf.store.base import Store
 from nutgraf.store.rows import second
-from nutgraf.web.views import source_by_slug
+from nutgraf.stories.read import read_story
+from nutgraf.web.views import NotFound, source_by_slug
 
 FEED_ITEMS = 50
 # Characters XML 1.0 cannot carry at all, even escaped.
@@ -22,11 +23,21 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 ATOM = "http://www.w3.org/2005/Atom"
 
 
-def _articles(store: Store, slug: str | None) -> tuple[list[StoredArticle], str]:
+def _articles(
+    store: Store, slug: str | None, story: int | None
+) -> tuple[list[StoredArticle], str, str]:
+    """The feed's articles, newest first, its name, and the page it stands for."""
+    if story is not None:
+        found = read_story(store, story)
+        if found is None:
+            raise NotFound(f"there is no story {story}")
+        newest = sorted(found.articles, key=lambda h: (h.sort_time, h.id), reverse=True)
+        articles = [a for h in newest[:FEED_ITEMS] if (a := store.get(h.id)) is not None]
+        return articles, found.headline, f"stories/{story}"
     if slug is None:
-        return store.latest(limit=FEED_ITEMS), ""
+        return store.latest(limit=FEED_ITEMS), "", ""
     source = source_by_slug(store, slug)
-    return store.latest(limit=FEED_ITEMS, site=source.site), source.name or slug
+    return store.latest(limit=FEED_ITEMS, site=source.site), source.name or slug, f"sources/{slug}"
 
 
 def _summary_text(stored: StoredArticle) -> str:
@@ -39,9 +50,16 @@ def _moment(stored: StoredArticle) -> datetime:
     return datetime.fromtimestamp(when, UTC)
 
 
-def rss_feed(store: Store, base_url: str, site_name: str, slug: str | None = None) -> bytes:
-    articles, source_name = _articles(store, slug)
-    page = urljoin(base_url, f"sources/{slug}" if slug else "")
+def rss_feed(
+    store: Store,
+    base_url: str,
+    site_name: str,
+    slug: str | None = None,
+    *,
+    story: int | None = None,
+) -> bytes:
+    articles, source_name, path = _articles(store, slug, story)
+    page = urljoin(base_url, path)
     rss = ET.Element("rss", version="2.0")
     channel = ET.SubElement(rss, "channel")
     ET.SubElement(channel, "title").text = _feed_title(site_name, source_name)
@@ -63,10 +81,17 @@ def rss_feed(store: Store, base_url: str, site_name: str, slug: str | None = Non
     return _serialized(rss)
 
 
-def atom_feed(store: Store, base_url: str, site_name: str, slug: str | None = None) -> bytes:
-    articles, source_name = _articles(store, slug)
+def atom_feed(
+    store: Store,
+    base_url: str,
+    site_name: str,
+    slug: str | None = None,
+    *,
+    story: int | None = None,
+) -> bytes:
+    articles, source_name, path = _articles(store, slug, story)
     ET.register_namespace("", ATOM)
-    page = urljoin(base_url, f"sources/{slug}" if slug else "")
+    page = urljoin(base_url, path)
     feed = ET.Element(f"{{{ATOM}}}feed")
     ET.SubElement(feed, f"{{{ATOM}}}title").text = _feed_title(site_name, source_name)
     ET.SubElement(feed, f"{{{ATOM}}}id").text = page

@@ -73,6 +73,19 @@ SCHEMAS: dict[str, Any] = {
             },
         },
     },
+    "StorySentence": {
+        "type": "object",
+        "description": "A summary sentence quoted from one of the story's articles: "
+        "`start`/`end` are offsets into that article's text.",
+        "properties": {
+            "text": {"type": "string"},
+            "article": {"type": "integer"},
+            "source": _NULLABLE_STRING,
+            "paragraph": {"type": "integer"},
+            "start": {"type": "integer"},
+            "end": {"type": "integer"},
+        },
+    },
     "Headline": {
         "type": "object",
         "required": ["id", "title"],
@@ -191,6 +204,12 @@ ENDPOINTS: dict[str, tuple[str, list[dict[str, Any]], dict[str, Any]]] = {
                 "group": {"type": ["integer", "null"]},
                 "previous_article": {"oneOf": [_ref("Headline"), {"type": "null"}]},
                 "next_article": {"oneOf": [_ref("Headline"), {"type": "null"}]},
+                "story": {
+                    "type": ["object", "null"],
+                    "description": "The story the article is part of, when other outlets "
+                    "told it too",
+                    "properties": {"id": {"type": "integer"}, "headline": _NULLABLE_STRING},
+                },
             },
         },
     ),
@@ -254,6 +273,59 @@ ENDPOINTS: dict[str, tuple[str, list[dict[str, Any]], dict[str, Any]]] = {
         {
             "type": "object",
             "properties": {"first": {"type": "integer"}, "articles": _list_of("Headline")},
+        },
+    ),
+    "/stories.json": (
+        "The latest stories told by two or more outlets, each with its summary",
+        [_PAGE],
+        {
+            "type": "object",
+            "properties": {
+                "page": {"type": "integer"},
+                "next_page": {"type": ["integer", "null"]},
+                "stories": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "id": {"type": "integer"},
+                            "headline": _NULLABLE_STRING,
+                            "articles": {"type": "integer"},
+                            "sources": {"type": "integer"},
+                            "first": {"type": "string"},
+                            "last": {"type": "string"},
+                            "summary": _list_of("StorySentence"),
+                        },
+                    },
+                },
+            },
+        },
+    ),
+    "/stories/{id}.json": (
+        "A story: headline, who reported it first, its articles by time, its summary",
+        [_ID],
+        {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "headline": {"type": "string"},
+                "first_reported_by": {"type": "array", "items": {"type": "string"}},
+                "sources": {"type": "array", "items": {"type": "string"}},
+                "articles": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "id": {"type": "integer"},
+                            "title": _NULLABLE_STRING,
+                            "source": {"type": "string"},
+                            "time": {"type": "string"},
+                            "url": _NULLABLE_STRING,
+                        },
+                    },
+                },
+                "summary": _list_of("StorySentence"),
+            },
         },
     ),
 }

@@ -11,6 +11,8 @@ from nutgraf import relate
 from nutgraf.records import SourceCount
 from nutgraf.serialize import headline_json, source_json, stored_json, summary_json
 from nutgraf.store.base import Store
+from nutgraf.stories.read import Story, outlet, read_story, story_json
+from nutgraf.stories.summary import StorySentence
 from nutgraf.web.markup import body_html, highlight, host, search_words, snippet
 
 PAGE_SIZE = 20
@@ -69,7 +71,11 @@ def article(store: Store, article_id: int, *, within_source: bool = False) -> Pa
     previous, following = store.neighbours(article_id, site=site)
     group = store.copies(article_id)
     copies = [h for h in group if h.id != article_id]
-    read_also = relate.read_also(store, stored)
+    story_id = store.story_of(article_id)
+    story = store.story_digest(story_id) if story_id is not None else None
+    members = store.story_articles(story.id) if story and story.sources > 1 else []
+    read_also = relate.read_also(store, stored, story=members, copies=[h.id for h in copies])
+    part_of = story if members else None
     return Page(
         "article.html",
         text.title or "Untitled article",
@@ -80,6 +86,7 @@ def article(store: Store, article_id: int, *, within_source: bool = False) -> Pa
             "group": group[0].id if copies else None,
             "previous_article": headline_json(previous) if previous else None,
             "next_article": headline_json(following) if following else None,
+            "story": {"id": part_of.id, "headline": part_of.headline} if part_of else None,
         },
         lambda: {
             "stored": stored,
@@ -94,6 +101,7 @@ def article(store: Store, article_id: int, *, within_source: bool = False) -> Pa
             "previous": previous,
             "next": following,
             "within_source": within_source,
+            "part_of": part_of,
         },
     )
 
@@ -203,6 +211,62 @@ def group(store: Store, article_id: int) -> Page:
         lambda: {"first": first.id, "articles": [headline_json(h) for h in members]},
         lambda: {"first": first, "members": members},
     )
+
+
+def stories(store: Store, page: int = 1) -> Page:
+    page = _page_number(page)
+    found = store.latest_stories(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    more = len(found) > PAGE_SIZE
+    found = found[:PAGE_SIZE]
+    return Page(
+        "stories.html",
+        "Stories",
+        lambda: {
+            "page": page,
+            "next_page": page + 1 if more else None,
+            "stories": [
+                {
+                    "id": d.id,
+                    "headline": d.headline,
+                    "articles": d.articles,
+                    "sources": d.sources,
+                    "first": d.first,
+                    "last": d.last,
+                    "summary": [_sentence_json(s) for s in d.sentences],
+                }
+                for d in found
+            ],
+        },
+        lambda: {"stories": found, "page": page, "more": more},
+    )
+
+
+def story(store: Store, story_id: int) -> Page:
+    found = read_story(store, story_id)
+    if found is None:
+        raise NotFound(f"there is no story {story_id}")
+    return Page(
+        "story.html",
+        found.headline,
+        lambda: story_json(found),
+        lambda: {"story": found, "outlet": outlet, "numbers": _numbers(found)},
+    )
+
+
+def _numbers(found: Story) -> dict[int, int]:
+    """Each article's place in the timeline (from 1), by id: what a summary sentence cites."""
+    return {h.id: n for n, h in enumerate(found.articles, start=1)}
+
+
+def _sentence_json(sentence: StorySentence) -> dict[str, Any]:
+    return {
+        "text": sentence.text,
+        "article": sentence.article,
+        "source": sentence.source,
+        "paragraph": sentence.paragraph,
+        "start": sentence.start,
+        "end": sentence.end,
+    }
 
 
 def _listed(

@@ -10,7 +10,13 @@ import pytest
 from nutgraf.nlp.summarize import score_sentences, summarize
 from nutgraf.records import Article, Block
 from nutgraf.stories.cluster import ArticleKey
-from nutgraf.stories.summary import StorySummary, SummaryOptions, summarize_story
+from nutgraf.stories.summary import (
+    StorySummary,
+    SummaryOptions,
+    _Pick,
+    _select,
+    summarize_story,
+)
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "stories" / "multidoc-sample.jsonl"
 
@@ -70,6 +76,21 @@ def test_sources_are_interleaved(story: list[tuple[str, Article]]) -> None:
     assert len({s.article for s in strict.sentences}) == 3
     default = summarize_story(story, sentences=3)
     assert len({s.article for s in default.sentences}) >= 2
+
+
+def test_a_second_outlet_is_quoted_even_when_one_has_every_better_sentence() -> None:
+    (_, article), (_, other), *_ = STORIES[0]
+    mine = score_sentences(article).sentences[:3]
+    theirs = score_sentences(other).sentences[0]
+    # Outlet A's three sentences all far better than outlet B's one.
+    picks = [_Pick(0, s, 10.0 - i) for i, s in enumerate(mine)] + [_Pick(1, theirs, -10.0)]
+    for penalty in (0.0, SummaryOptions().source_penalty):
+        chosen = _select(picks, 3, SummaryOptions(source_penalty=penalty), ["a", "b"])
+        assert [p.article for p in chosen] == [0, 0, 1], penalty
+    # Two articles of one outlet are one outlet; with nothing from elsewhere, all is A's.
+    chosen = _select(picks, 3, SummaryOptions(source_penalty=0.0), ["a", "a"])
+    assert [p.article for p in chosen] == [0, 0, 0]
+    assert len(_select(picks[:3], 3, SummaryOptions(), ["a"])) == 3
 
 
 def test_repeated_articles_are_not_quoted_twice() -> None:

@@ -506,3 +506,35 @@ def test_a_missing_chromium_skips_locally_and_fails_under_ci(
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="required under CI"):
         require_chromium()
+
+
+def test_a_story_page_cites_its_articles_and_shows_its_timeline(
+    browser: Browser, shots: Path, tmp_path: Path
+) -> None:
+    from nutgraf.stories.archive import update_stories
+    from tests.stories import events
+
+    with SQLiteStore(tmp_path / "stories.db") as store:
+        ids = {r.key: events.ingest(store, r) for r in events.ALL}
+        update_stories(store)
+        bridge = store.story_of(ids["bridge-north"])
+        with serving(create_app(store, SiteConfig())) as base, tab(browser, shots) as t:
+            page = t.page
+            page.goto(f"{base}/stories")
+            page.locator("ol.stream h2 a", has_text=events.BRIDGE_VALLEY.title).click()
+            page.wait_for_url(f"**/stories/{bridge}")
+            timeline = page.locator("section.timeline li")
+            assert timeline.count() == 3
+            assert timeline.first.is_visible()
+            assert "North Post" in timeline.first.inner_text()
+            t.shot("story")
+            cites = page.locator("section.story-summary li a")
+            assert cites.count() == 3
+            for i in range(cites.count()):
+                href = cites.nth(i).get_attribute("href")
+                outlet = cites.nth(i).inner_text()
+                cites.nth(i).click()
+                page.wait_for_url(f"**{href}")
+                assert outlet in page.locator("p.source").inner_text()
+                page.go_back()
+                page.wait_for_url(f"**/stories/{bridge}")

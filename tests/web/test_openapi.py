@@ -9,6 +9,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from nutgraf.store import SQLiteStore
+from nutgraf.stories.archive import update_stories
 from nutgraf.web.app import create_app
 from nutgraf.web.openapi import SCHEMAS
 from tests.web.conftest import Archive
@@ -31,7 +32,7 @@ def test_openapi_lists_exactly_the_json_twins(client: TestClient) -> None:
     document = client.get("/openapi.json").json()
     assert document["openapi"].startswith("3.1")
     assert set(document["paths"]) == json_routes()
-    assert len(json_routes()) == 6
+    assert len(json_routes()) == 8
 
 
 def test_every_twin_has_an_html_page_at_the_same_address(client: TestClient) -> None:
@@ -47,9 +48,15 @@ def resolve(schema: dict[str, Any]) -> dict[str, Any]:
     return SCHEMAS[ref.rsplit("/", 1)[1]] if ref else schema
 
 
-def test_the_twins_answer_with_the_documented_fields(client: TestClient, archive: Archive) -> None:
+def test_the_twins_answer_with_the_documented_fields(
+    client: TestClient, archive: Archive, store: SQLiteStore
+) -> None:
+    update_stories(store)
+    story = store.story_of(archive.vote)
     document = client.get("/openapi.json").json()
     examples = {
+        "/stories.json": "/stories.json",
+        "/stories/{id}.json": f"/stories/{story}.json",
         "/index.json": "/index.json",
         "/articles/{id}.json": f"/articles/{archive.vote}.json",
         "/sources.json": "/sources.json",
@@ -71,6 +78,9 @@ def test_the_twins_answer_with_the_documented_fields(client: TestClient, archive
     assert set(article["source"]) == set(SCHEMAS["Article"]["properties"]["source"]["properties"])
     headline = client.get(f"/groups/{archive.copy}.json").json()["articles"][1]
     assert set(headline) == set(SCHEMAS["Headline"]["properties"])
+    listed = client.get("/stories.json").json()["stories"]
+    assert [s["id"] for s in listed] == [story]
+    assert set(listed[0]["summary"][0]) == set(SCHEMAS["StorySentence"]["properties"])
 
 
 def test_the_error_shape_is_documented(client: TestClient) -> None:

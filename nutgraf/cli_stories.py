@@ -1,0 +1,41 @@
+"""``nutgraf stories``: bring the stories up to date, then list the latest ones."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from nutgraf.cli_archive import _archive, _db
+from nutgraf.stories.archive import update_stories
+from nutgraf.stories.read import read_story, story_json
+
+
+@click.command("stories")
+@_db
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per story, a line each.")
+@click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True)
+@click.option("--all", "every", is_flag=True, help="Stories of one outlet too, not only 2+.")
+def stories_command(db: str | None, as_json: bool, limit: int, every: bool) -> None:
+    """Group new articles into stories, then list the latest stories told by two or more
+    outlets: headline, articles, outlets, who reported first, and the summary."""
+    with _archive(db) as store:
+        update_stories(store)
+        listed = store.latest_stories(limit=limit, min_sources=1 if every else 2)
+        for digest in listed:
+            story = read_story(store, digest.id)
+            if story is None:
+                continue
+            if as_json:
+                click.echo(json.dumps(story_json(story), ensure_ascii=False))
+                continue
+            click.echo(f"{story.id:>6}  {story.headline}")
+            click.echo(
+                f"        {len(story.articles)} articles from {', '.join(story.sources)}; "
+                f"first reported by {', '.join(story.first_reported_by)}"
+            )
+            for sentence in story.sentences:
+                click.echo(f"        - {sentence.text} [{sentence.source or sentence.article}]")
+        if not listed and not as_json:
+            which = "stories" if every else "stories told by two or more outlets"
+            click.echo(f"No {which} yet.")

@@ -1,0 +1,143 @@
+"""The dispatcher: lease the feeds that are due and send one ``poll_feed`` message for each.
+
+A round claims at most ``batch`` feeds (``Store.claim_due_feeds``: in PostgreSQL one
+statement with ``FOR UPDATE SKIP LOCKED``, so several dispatchers may run at once and never
+send one feed twice while its lease runs), at most ``per_host`` of them from one host (the
+others stay unleased for a later round, so a big site neither floods the queue nor starves
+the small ones), and only while the feed queue holds fewer than ``max_backlog`` messages, so
+a lease does not run out while its message waits. The worker that polls a feed ends its
+lease (``record_poll``); a lease whose message was lost (a dispatcher killed between claim
+and send, a message dropped) runs out after ``lease_seconds`` and the feed is claimed again.
+
+Beside the rounds, a dispatcher keeps the stories current: a thread places the articles the
+workers stored in stories (``update_stories``) every ``interval``. Several dispatchers may do
+it at once: a story update is a compare-and-set, and only one of them saves each batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from nutgraf.batch.ingest import utc_now
+from nutgraf.errors import NutgrafError
+from nutgraf.store.base import FeedState, Store
+
+log = logging.getLogger("nutgraf.dispatch")
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchOptions:
+    """``lease_seconds``: how long a claimed feed is held for its worker; ``batch``: feeds
+    claimed a round; ``per_host``: feeds of one host a round; ``interval``: seconds between
+    rounds; ``max_backlog``: no claiming while the feed queue holds this many messages."""
+
+    lease_seconds: int = 900
+    batch: int = 500
+    per_host: int = 4
+    interval: float = 2.0
+    max_backlog: int = 2000
+
+    def __post_init__(self) -> None:
+        for name in ("lease_seconds", "batch", "per_host", "max_backlog"):
+            if getattr(self, name) < 1:
+                raise NutgrafError(f"--{name.replace('_', '-')} must be 1 or more")
+        if self.lease_seconds < 30:
+            raise NutgrafError("--lease must be 30 seconds or more (a poll takes up to 30 s)")
+        if self.interval <= 0:
+            raise NutgrafError("--interval must be more than 0 seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    """What one round did: feeds sent, and the feed queue's backlog it saw."""
+
+    sent: int
+    backlog: int
+
+
+def dispatcher_name() -> str:
+    """Who holds the leases this process takes: host, process id and a random tag."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def dispatch_round(
+    store: Store,
+    send: Callable[[FeedState], None],
+    backlog: Callable[[], int],
+    *,
+    owner: str,
+    options: DispatchOptions,
+    now: str | None = None,
+) -> Round:
+    """Claim the due feeds there is room for and ``send`` each one."""
+    waiting = backlog()
+    room = min(options.batch, options.max_backlog - waiting)
+    if room <= 0:
+        return Round(0, waiting)
+    feeds = store.claim_due_feeds(
+        now or utc_now(), owner, options.lease_seconds, room, per_host=options.per_host
+    )
+    for feed in feeds:
+        send(feed)
+    return Round(len(feeds), waiting)
+
+
+def run_dispatcher(
+    store: Store,
+    send: Callable[[FeedState], None],
+    backlog: Callable[[], int],
+    *,
+    options: DispatchOptions,
+    stop: threading.Event,
+    once: bool = False,
+    report: Callable[[Round], None] = lambda _round: None,
+    stories: bool = True,
+) -> int:
+    """Dispatch a round every ``options.interval`` seconds until ``stop`` is set (``once``:
+    one round); returns how many feeds were sent. With ``stories``, a thread keeps the
+    stories current meanwhile (``once``: one update, after the round)."""
+    owner = dispatcher_name()
+    total = 0
+    keeper = None
+    if stories and not once:
+        keeper = threading.Thread(
+            target=keep_stories, args=(store, stop, options.interval), daemon=True
+        )
+        keeper.start()
+    try:
+        while not stop.is_set():
+            done = dispatch_round(store, send, backlog, owner=owner, options=options)
+            total += done.sent
+            report(done)
+            if once:
+                break
+            stop.wait(options.interval)
+    finally:
+        if keeper is not None:
+            stop.set()
+            keeper.join()
+    if stories and once:
+        _update_stories(store)
+    return total
+
+
+def keep_stories(store: Store, stop: threading.Event, interval: float) -> None:
+    """Place newly stored articles in stories every ``interval`` seconds until ``stop``."""
+    while not stop.is_set():
+        _update_stories(store)
+        stop.wait(interval)
+
+
+def _update_stories(store: Store) -> None:
+    from nutgraf.stories.archive import update_stories
+
+    try:
+        update_stories(store)
+    except NutgrafError as error:  # the archive is down or locked: the next turn retries
+        log.warning("stories not updated: %s", " ".join(str(error).split()))

@@ -1,0 +1,261 @@
+"""The work of each actor as plain functions: fetch and parse a feed; read, extract,
+summarize, deduplicate and store one of its entries. The actors (``actors.py``) only call
+these and decide what is retried; the benchmark times them.
+
+The pieces are the single-machine ingest's own: ``Fetcher`` (the guarded client and the
+per-host limiter), ``parse_feed``, the Ingestor's ``draft_entry``, ``read_page`` and
+``choose_article``, then ``archive_item``, ``near_query`` and ``save`` from the pipeline. So a
+feed ingested by workers gives the articles ``nutgraf poll`` would have stored.
+
+Messages between steps are small JSON objects: a feed is sent by id and URL; an entry carries
+what the feed said of it (its HTML included: the feed is not fetched again for it).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, fields
+from typing import Any, TypeVar
+
+from nutgraf.batch.ingest import Draft, Fetcher, choose_article, draft_entry, read_page
+from nutgraf.batch.pipeline import archive_item, near_query, save
+from nutgraf.batch.poll import poll_failed, polled
+from nutgraf.config import Settings
+from nutgraf.errors import FetchError, InputError, NutgrafError
+from nutgraf.ingest.feeds import parse_feed
+from nutgraf.ingest.fetch import FEED_MAX_BYTES
+from nutgraf.records import Feed, FeedEntry
+from nutgraf.store.base import FeedState, PollOutcome, SaveStatus, Store
+
+# The steps timed, in the order an entry meets them. "page" is a teaser's page, fetched and
+# extracted; "extract" reads the entry's HTML into an article and picks page or feed text.
+STEPS = ("fetch", "parse", "page", "extract", "summarize", "dedupe", "store")
+_ENTRY_FIELDS = frozenset(f.name for f in fields(FeedEntry))
+_SERVER_ERROR = re.compile(r" returned HTTP 5\d\d\b")
+T = TypeVar("T")
+
+
+class StepClock:
+    """Seconds spent and times run, per step, in this process (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seconds: defaultdict[str, float] = defaultdict(float)
+        self._counts: defaultdict[str, int] = defaultdict(int)
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            elapsed = time.perf_counter() - started
+            with self._lock:
+                self._seconds[name] += elapsed
+                self._counts[name] += 1
+
+    def drain(self) -> dict[str, tuple[int, float]]:
+        """The (count, seconds) of each step since the last drain, then zero."""
+        with self._lock:
+            taken = {name: (self._counts[name], self._seconds[name]) for name in self._counts}
+            self._seconds.clear()
+            self._counts.clear()
+        return taken
+
+
+@dataclass(frozen=True, slots=True)
+class Resources:
+    """What a worker process shares between its threads: the archive, the fetcher (one HTTP
+    client, one per-host limiter), the settings and the step clock."""
+
+    store: Store
+    fetcher: Fetcher
+    settings: Settings
+    clock: StepClock
+
+
+class Transient(Exception):
+    """Worth trying again later: a page's host is down or busy, the archive is unreachable."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPoll:
+    """A feed's poll: the outcome to record, and a message for each entry to ingest."""
+
+    outcome: PollOutcome
+    entries: tuple[dict[str, Any], ...] = ()
+
+
+def is_due(feed: FeedState, now: str) -> bool:
+    """Whether the feed still waits for a poll: not disabled, and its next check has come (a
+    message redelivered after its poll was recorded finds it not due)."""
+    return feed.disabled_reason is None and (feed.next_check is None or feed.next_check <= now)
+
+
+def poll_feed(
+    resources: Resources, feed: FeedState, now: str, rng: random.Random | None = None
+) -> FeedPoll:
+    """Fetch the feed (conditionally: its ETag and Last-Modified go back) and parse it. A
+    fetch or parse failure is the feed's: the outcome records it and backs the feed off."""
+    settings, clock = resources.settings, resources.clock
+    try:
+        with clock.step("fetch"):
+            fetched = resources.fetcher.fetch(
+                feed.url, FEED_MAX_BYTES, etag=feed.etag, last_modified=feed.last_modified
+            )
+        if fetched.not_modified:
+            return FeedPoll(polled(now, fetched, settings))
+        with clock.step("parse"):
+            parsed = parse_feed(fetched.body, url=fetched.final_url)
+            entries = tuple(
+                entry_message(entry, parsed, fetched.final_url) for entry in parsed.entries
+            )
+    except NutgrafError as error:
+        return FeedPoll(poll_failed(feed, error, now, settings, rng or random.Random()))
+    return FeedPoll(polled(now, fetched, settings, title=parsed.title, site=parsed.link), entries)
+
+
+def entry_message(entry: FeedEntry, feed: Feed, feed_url: str) -> dict[str, Any]:
+    """An entry as a message: what the feed said of it and of itself (JSON-able)."""
+    return {
+        "feed": {
+            "url": feed_url,
+            "title": feed.title,
+            "link": feed.link,
+            "language": feed.language,
+        },
+        "entry": asdict(entry),
+    }
+
+
+def draft_from_message(message: Mapping[str, Any]) -> Draft:
+    """The entry a message carries, drafted as the single-machine ingest drafts it (pure).
+
+    Raises:
+        InputError: the message is not an entry message.
+    """
+    try:
+        feed, entry = message["feed"], message["entry"]
+        if not isinstance(entry, Mapping) or not set(entry) <= _ENTRY_FIELDS:
+            raise TypeError("not an entry")
+        values = {key: value for key, value in entry.items() if isinstance(value, str)}
+        parsed = Feed(
+            format="",
+            url=str(feed["url"]),
+            title=_text(feed.get("title")),
+            link=_text(feed.get("link")),
+            language=_text(feed.get("language")),
+        )
+        return draft_entry(FeedEntry(**values), parsed, str(feed["url"]))
+    except (KeyError, TypeError, AttributeError):
+        raise InputError("a message that is not a feed entry was sent to ingest_entry") from None
+
+
+@dataclass(frozen=True, slots=True)
+class EntryDone:
+    """What became of an entry: stored (``status``) or failed (``failure``), under ``label``;
+    ``note`` says why a teaser was kept instead of its page."""
+
+    label: str
+    status: SaveStatus | None = None
+    failure: str | None = None
+    note: str | None = None
+
+
+def ingest_entry(
+    resources: Resources, message: Mapping[str, Any], now: str, *, may_retry: bool
+) -> EntryDone:
+    """Read the entry's page when it is a teaser, extract, summarize, deduplicate and store it.
+
+    Storing is idempotent (a known URL or GUID with the same text is "unchanged"), so running
+    this again for the same message stores nothing twice. Input that cannot make an article
+    is recorded as a failure, not raised.
+
+    Raises:
+        Transient: ``may_retry`` and the page's host is down or busy; or the archive failed.
+    """
+    settings, clock = resources.settings, resources.clock
+    draft = draft_from_message(message)
+    entry = draft.entry
+    label = entry.link or entry.guid or entry.title or draft.feed_url
+    page, note = None, None
+    if entry.link and draft.is_teaser and settings.fetch_pages:
+        try:
+            with clock.step("page"):
+                page = read_page(resources.fetcher, entry.link, draft.article)
+        except FetchError as error:
+            if may_retry and is_transient(error):
+                raise Transient(str(error)) from None
+            note = f"teaser kept: {error}"
+        except NutgrafError as error:
+            note = f"teaser kept: {error}"
+    try:
+        with clock.step("extract"):
+            chosen = choose_article(draft, page, settings.fetch_pages)
+    except InputError as error:
+        reason = " ".join(str(error).split())
+        _archive(lambda: resources.store.record_failure(label, reason, now))
+        return EntryDone(label, failure=reason, note=note)
+    with clock.step("summarize"):
+        item = archive_item(chosen.article, origin=draft.origin, fetched=now, html=chosen.html)
+    with clock.step("dedupe"):
+        near = near_query(item.article.text)
+    with clock.step("store"):
+        result = _archive(lambda: save(resources.store, item, near))
+    return EntryDone(chosen.label, status=result.status, note=note)
+
+
+def feed_state(resources: Resources, url: str) -> FeedState | None:
+    """The feed as the archive holds it now (None: unsubscribed).
+
+    Raises:
+        Transient: the archive failed.
+    """
+    return _archive(lambda: resources.store.feed(url))
+
+
+def record_failure(resources: Resources, label: str, reason: str, now: str) -> None:
+    """Keep a failed item in the archive, so nothing fails silently.
+
+    Raises:
+        Transient: the archive failed.
+    """
+    _archive(lambda: resources.store.record_failure(label, " ".join(reason.split()), now))
+
+
+def record_poll(resources: Resources, feed: FeedState, outcome: PollOutcome) -> FeedState:
+    """Record the poll on the feed, ending its lease.
+
+    Raises:
+        Transient: the archive failed.
+    """
+    return _archive(lambda: resources.store.record_poll(feed.id, outcome))
+
+
+def is_transient(error: FetchError) -> bool:
+    """A fetch failure that may pass: no connection, a server error, or a server asking to
+    be asked later (429, 503)."""
+    return (
+        error.unreachable
+        or error.retry_after is not None
+        or bool(_SERVER_ERROR.search(str(error)))
+        or "timed out" in str(error)
+    )
+
+
+def _archive(work: Callable[[], T]) -> T:
+    """Run a store call; its failure (the database away, a pool exhausted) is transient."""
+    try:
+        return work()
+    except NutgrafError as error:
+        raise Transient(str(error)) from None
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None

@@ -1,0 +1,82 @@
+"""A story as the CLI and the site show it, read from the archive: its headline, the
+timeline of its articles, who reported it first, and its multi-source summary.
+
+``first_reported_by`` names the outlets of the earliest article (of each article published at
+that same earliest time). Everything is read from two rows and the story's articles' list
+entries: a story page costs three indexed reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from nutgraf.records import Headline
+from nutgraf.store.base import Store
+from nutgraf.store.stories import StoryDigest
+from nutgraf.stories.summary import StorySentence
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """A story: ``articles`` earliest first (copies included), ``sources`` the outlets in the
+    order they reported it, ``sentences`` the summary, each citing its article."""
+
+    id: int
+    headline: str
+    articles: tuple[Headline, ...]
+    sources: tuple[str, ...]
+    first_reported_by: tuple[str, ...]
+    sentences: tuple[StorySentence, ...]
+    digest: StoryDigest
+
+
+def outlet(headline: Headline) -> str:
+    """What to call the article's outlet: its name, else its site."""
+    return headline.source or headline.site or headline.url or f"article {headline.id}"
+
+
+def read_story(store: Store, story_id: int) -> Story | None:
+    """The story ``story_id`` (None when there is none)."""
+    digest = store.story_digest(story_id)
+    if digest is None:
+        return None
+    articles = tuple(store.story_articles(story_id))
+    if not articles:
+        return None
+    sources = tuple(dict.fromkeys(outlet(h) for h in articles))
+    earliest = articles[0].sort_time
+    first = tuple(dict.fromkeys(outlet(h) for h in articles if h.sort_time == earliest))
+    headline = digest.headline or articles[0].title or f"Story {story_id}"
+    return Story(story_id, headline, articles, sources, first, digest.sentences, digest)
+
+
+def story_json(story: Story) -> dict[str, Any]:
+    """The story as ``nutgraf stories --json`` and ``/stories/ID.json`` give it."""
+    return {
+        "id": story.id,
+        "headline": story.headline,
+        "first_reported_by": list(story.first_reported_by),
+        "sources": list(story.sources),
+        "articles": [
+            {
+                "id": h.id,
+                "title": h.title,
+                "source": outlet(h),
+                "time": h.sort_time,
+                "url": h.url,
+            }
+            for h in story.articles
+        ],
+        "summary": [
+            {
+                "text": s.text,
+                "article": s.article,
+                "source": s.source,
+                "paragraph": s.paragraph,
+                "start": s.start,
+                "end": s.end,
+            }
+            for s in story.sentences
+        ],
+    }

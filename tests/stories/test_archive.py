@@ -1,0 +1,128 @@
+"""``update_stories``: the archive's articles placed in stories as they arrive."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from nutgraf.store import SQLiteStore
+from nutgraf.store.stories import StoryDigest
+from nutgraf.stories.archive import pick_headline, update_stories
+from tests.stories import events
+
+NOW = "2031-03-05T00:00:00Z"
+
+
+@pytest.fixture
+def store() -> Iterator[SQLiteStore]:
+    with SQLiteStore(":memory:") as opened:
+        yield opened
+
+
+def fill(store: SQLiteStore, reports: tuple[events.Report, ...] = events.ALL) -> dict[str, int]:
+    return {r.key: events.ingest(store, r) for r in reports}
+
+
+def snapshot(store: SQLiteStore) -> tuple[dict[int, int | None], list[StoryDigest]]:
+    placed = {i: store.story_of(i) for i in range(1, store.count() + 1)}
+    return placed, store.latest_stories(limit=100, min_sources=1)
+
+
+def test_one_event_from_three_outlets_is_one_story_with_a_cited_summary(
+    store: SQLiteStore,
+) -> None:
+    ids = fill(store)
+    tally = update_stories(store, now=lambda: NOW)
+    assert (tally.placed, tally.copies, tally.through) == (6, 0, 6)
+    bridge = store.story_of(ids["bridge-north"])
+    assert bridge is not None
+    assert store.story_of(ids["bridge-valley"]) == store.story_of(ids["bridge-coast"]) == bridge
+    assert store.story_of(ids["tram-tide"]) == store.story_of(ids["tram-north"]) != bridge
+    digest = store.story_digest(bridge)
+    assert digest is not None
+    assert (digest.articles, digest.sources) == (3, 3)
+    assert digest.members == (ids["bridge-north"], ids["bridge-valley"], ids["bridge-coast"])
+    assert len(digest.sentences) == 3
+    for sentence in digest.sentences:
+        stored = store.get(int(sentence.article))
+        assert stored is not None
+        assert stored.item.article.text[sentence.start : sentence.end] == sentence.text
+        assert sentence.source == stored.item.article.source
+    assert len({s.article for s in digest.sentences}) >= 2
+    # Two outlets or more: listed; the honey story has one, so only --all lists it.
+    listed = [d.id for d in store.latest_stories()]
+    assert bridge in listed and store.story_of(ids["honey"]) not in listed
+    assert store.story_of(ids["honey"]) in [d.id for d in store.latest_stories(min_sources=1)]
+
+
+def test_two_runs_place_articles_as_one_run_does(store: SQLiteStore) -> None:
+    fill(store)
+    update_stories(store, now=lambda: NOW)
+    whole = snapshot(store)
+    with SQLiteStore(":memory:") as other:
+        fill(other, events.ALL[:3])
+        first = update_stories(other, now=lambda: NOW)
+        assert first.through == 3
+        fill(other, events.ALL[3:])
+        second = update_stories(other, now=lambda: NOW)
+        assert (second.placed, second.through) == (3, 6)
+        assert snapshot(other) == whole
+    with SQLiteStore(":memory:") as chunked:
+        fill(chunked)
+        update_stories(chunked, now=lambda: NOW, chunk=2)
+        assert snapshot(chunked) == whole
+
+
+def test_nothing_new_is_a_cheap_no_op(store: SQLiteStore) -> None:
+    assert update_stories(store).placed == 0
+    fill(store)
+    update_stories(store, now=lambda: NOW)
+    state = store.story_state()
+    again = update_stories(store, now=lambda: "2040-01-01T00:00:00Z")
+    assert (again.placed, again.through) == (0, 6)
+    assert store.story_state() == state
+
+
+def test_a_copy_joins_its_originals_story_and_counts_as_a_source(store: SQLiteStore) -> None:
+    ids = fill(store, (events.BRIDGE_NORTH, events.BRIDGE_VALLEY))
+    update_stories(store, now=lambda: NOW)
+    copy = events.ingest(store, events.BRIDGE_VALLEY, copy_to="Lake Times")
+    stored = store.get(copy)
+    assert stored is not None and stored.duplicate is not None
+    tally = update_stories(store, now=lambda: NOW)
+    assert (tally.placed, tally.copies) == (1, 1)
+    story = store.story_of(ids["bridge-valley"])
+    assert store.story_of(copy) == story
+    assert story is not None
+    digest = store.story_digest(story)
+    assert digest is not None
+    assert (digest.articles, digest.sources) == (3, 3)
+    assert copy not in digest.members  # the summary reads originals only
+    assert [h.source for h in store.story_articles(story)] == [
+        "North Post",
+        "Valley Herald",
+        "Lake Times",
+    ]
+
+
+def test_a_second_updater_that_lost_the_race_saves_nothing(store: SQLiteStore) -> None:
+    fill(store, events.ALL[:3])
+    update_stories(store, now=lambda: NOW)
+    loaded = store.story_state()
+    assert loaded is not None
+    fill(store, events.ALL[3:])
+    # Another updater saved through article 5 after this one read the state at 3.
+    assert store.save_stories([], [], loaded[1], expected=3, through=5, at=NOW)
+    assert not store.save_stories([], [], loaded[1], expected=3, through=6, at=NOW)
+    assert store.story_through() == 5
+
+
+def test_the_headline_is_the_title_the_others_echo() -> None:
+    bridge = [events.article(r) for r in (events.BRIDGE_NORTH, events.BRIDGE_VALLEY)]
+    assert pick_headline(bridge) == events.BRIDGE_NORTH.title  # a tie: the earliest
+    # "Crack", "Vellmar", "Gorge", "glass", "bridge": it shares most with both others.
+    three = [*bridge, events.article(events.BRIDGE_COAST)]
+    assert pick_headline(three) == events.BRIDGE_VALLEY.title
+    assert pick_headline([events.article(events.HONEY)]) == events.HONEY.title
+    assert pick_headline([]) is None
