@@ -359,7 +359,7 @@ def capacity(steps: dict[str, Cost], entries_per_feed: int) -> list[str]:
     return rows
 
 
-def report(args: argparse.Namespace, runs: list[Run], steps: dict[str, float]) -> str:
+def report(args: argparse.Namespace, runs: list[Run], steps: dict[str, Cost]) -> str:
     base = runs[0].seconds
     rows = [
         f"| {r.workers} | {r.articles:,} | {r.seconds:,.0f} | {r.articles / r.seconds:,.0f} | "

@@ -343,9 +343,11 @@ def profile_article(db: Path, ids: Sequence[int], count: int, seed: int, show: b
     stored = {i: found for i in chosen if (found := store.get(i)) is not None}
     terms = {i: related_terms(s.item.article) for i, s in stored.items()}
 
+    contexts = {i: page.context() for i, page in pages.items()}
+
     def render(i: int) -> bytes:
         page = pages[i]
-        context = {**page.context, "title": page.title}  # as the app does
+        context = {**contexts[i], "title": page.title}  # as the app does
         body: bytes = site.render(page.template, **context)
         return body
 
@@ -363,9 +365,9 @@ def profile_article(db: Path, ids: Sequence[int], count: int, seed: int, show: b
             "body_html: the body with cited sentences",
             lambda i: body_html(stored[i].item.article, stored[i].item.summary),
         ),
-        ("views.article: all of the above", lambda i: views.article(store, i)),
+        ("views.article: all of the above", lambda i: views.article(store, i).context()),
         ("render article.html (Jinja2)", render),
-        ("json_bytes: the JSON twin's body", lambda i: json_bytes(pages[i].data)),
+        ("json_bytes: the JSON twin's data and body", lambda i: json_bytes(pages[i].data())),
     ]
     render(chosen[0])  # untimed: Jinja2 compiles the templates on first use
     stages = [_timed(name, call, chosen) for name, call in calls]
@@ -379,8 +381,8 @@ def profile_article(db: Path, ids: Sequence[int], count: int, seed: int, show: b
         profiler.enable()
         for i in chosen:
             page = views.article(store, i)
-            site.render(page.template, **{**page.context, "title": page.title})
-            json_bytes(page.data)
+            site.render(page.template, **{**page.context(), "title": page.title})
+            json_bytes(page.data())
         profiler.disable()
         for order in ("tottime", "cumulative"):
             text = io.StringIO()
