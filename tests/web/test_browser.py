@@ -476,6 +476,56 @@ def test_the_contrast_check_finds_low_contrast(
         assert [entry.split('"')[1] for entry in low] == ["grey on white", "pale on a pale mark"]
 
 
+def test_the_article_page_works_from_the_keyboard(
+    browser: Browser, shots: Path, served: Served
+) -> None:
+    """Skip link first; then Tab reaches the summary control, Enter opens it, and a cited
+    sentence's link followed with Enter moves the focus to the highlighted sentence."""
+    with tab(browser, shots) as t:
+        page = t.page
+        page.goto(f"{served.base}/articles/{served.archive.vote}")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+        focused = ""
+        for _ in range(40):  # the masthead, the source line, then the summary control
+            page.keyboard.press("Tab")
+            focused = page.evaluate("document.activeElement.tagName.toLowerCase()")
+            if focused == "summary":
+                break
+        assert focused == "summary"
+        assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+        page.keyboard.press("Enter")
+        assert page.locator("details.summary").get_attribute("open") == ""
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == VOTE_CITED[0]
+        page.keyboard.press("Tab")
+        page.keyboard.press("Enter")
+        page.wait_for_url("**#s2")
+        page.wait_for_function("document.activeElement.id === 's2'")
+        assert background(page, "#s2") != TRANSPARENT
+        t.shot("article-keyboard")
+
+
+@pytest.mark.parametrize("path", ["/", "/articles/{vote}", "/search?q=lighthouse", "/admin"])
+def test_pages_fit_a_phone_screen(browser: Browser, shots: Path, served: Served, path: str) -> None:
+    """At 360 px wide nothing scrolls sideways and the text stays readable."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, color_scheme="light")
+    try:
+        page = context.new_page()
+        address = path.format(vote=served.archive.vote)
+        page.goto(served.base + address)
+        for box in page.locator("details").all():
+            box.evaluate("d => { d.open = true; }")
+        name = address.strip("/").split("?")[0].replace("/", "-") or "home"
+        page.screenshot(path=str(shots / f"phone-{name}.png"), full_page=True)
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= 360, f"{path} is {wide} px wide"
+        size = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+        assert size >= 16
+    finally:
+        context.close()
+
+
 def test_the_csp_blocks_an_injected_inline_script_and_the_watch_sees_it(
     browser: Browser, shots: Path, served: Served
 ) -> None:
