@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck unit bench model clean
+.PHONY: run test lint typecheck unit bench bench-scale model clean
 
 $(BIN)/nutgraf: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,14 @@ bench: $(VENV)/.bench  ## measure against the peers; writes BENCHMARKS.md
 	$(BIN)/python -m benchmarks.extraction --output BENCHMARKS.md
 	$(BIN)/python -m benchmarks.search --output BENCHMARKS.md
 	$(BIN)/python -m benchmarks.site --output BENCHMARKS.md
+	$(BIN)/python -m benchmarks.stories --output BENCHMARKS.md
+
+bench-scale: $(VENV)/.bench  ## issue 5's runs: needs PostgreSQL and Redis on localhost; about 1.5 h
+	$(BIN)/python -m benchmarks.ingest --articles 50000 --output BENCHMARKS.md
+	createdb -h 127.0.0.1 -U postgres nutgraf_bench_backfill
+	$(BIN)/python -m benchmarks.backfill --articles 50000 \
+		--postgres postgresql://postgres@127.0.0.1:5432/nutgraf_bench_backfill --output BENCHMARKS.md; \
+	status=$$?; dropdb -h 127.0.0.1 -U postgres nutgraf_bench_backfill; exit $$status
 
 model: $(VENV)/.bench  ## retrain nutgraf/nlp/model.json from ../shared/data/summaries/train.jsonl.gz
 	$(BIN)/python scripts/train_model.py
