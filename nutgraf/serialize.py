@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from nutgraf.records import Duplicate, Headline, SourceCount, StoredArticle, Summary
+from nutgraf.stories.summary import StorySentence
 
 
 def stored_json(stored: StoredArticle) -> dict[str, Any]:
@@ -76,4 +77,16 @@ def source_json(source: SourceCount) -> dict[str, Any]:
         "name": source.name,
         "articles": source.articles,
         "latest": source.latest,
+    }
+
+
+def story_sentence_json(sentence: StorySentence) -> dict[str, Any]:
+    """A story summary's sentence with what it cites: article, outlet, paragraph, offsets."""
+    return {
+        "text": sentence.text,
+        "article": sentence.article,
+        "source": sentence.source,
+        "paragraph": sentence.paragraph,
+        "start": sentence.start,
+        "end": sentence.end,
     }

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from nutgraf.records import Headline
+from nutgraf.serialize import story_sentence_json
 from nutgraf.store.rows import HEADLINE_COLUMNS, bounded, headline, second
 from nutgraf.stories.summary import StorySentence
 
@@ -254,21 +255,10 @@ def _refresh_digest(run: Any, story: int, text: StoryText | None, at: str) -> No
             text.headline,
             *counts,
             json.dumps(list(text.members)),
-            json.dumps([_sentence_json(s) for s in text.sentences], ensure_ascii=False),
+            json.dumps([story_sentence_json(s) for s in text.sentences], ensure_ascii=False),
             at,
         ),
     )
-
-
-def _sentence_json(sentence: StorySentence) -> dict[str, Any]:
-    return {
-        "text": sentence.text,
-        "article": sentence.article,
-        "source": sentence.source,
-        "paragraph": sentence.paragraph,
-        "start": sentence.start,
-        "end": sentence.end,
-    }
 
 
 def _digest(row: Any) -> StoryDigest:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nutgraf.records import Headline
+from nutgraf.serialize import story_sentence_json
 from nutgraf.store.base import Store
 from nutgraf.store.stories import StoryDigest
 from nutgraf.stories.summary import StorySentence
@@ -68,15 +69,5 @@ def story_json(story: Story) -> dict[str, Any]:
             }
             for h in story.articles
         ],
-        "summary": [
-            {
-                "text": s.text,
-                "article": s.article,
-                "source": s.source,
-                "paragraph": s.paragraph,
-                "start": s.start,
-                "end": s.end,
-            }
-            for s in story.sentences
-        ],
+        "summary": [story_sentence_json(s) for s in story.sentences],
     }

@@ -9,10 +9,15 @@ from typing import Any
 
 from nutgraf import relate
 from nutgraf.records import SourceCount
-from nutgraf.serialize import headline_json, source_json, stored_json, summary_json
+from nutgraf.serialize import (
+    headline_json,
+    source_json,
+    stored_json,
+    story_sentence_json,
+    summary_json,
+)
 from nutgraf.store.base import Store
 from nutgraf.stories.read import Story, outlet, read_story, story_json
-from nutgraf.stories.summary import StorySentence
 from nutgraf.web.markup import body_html, highlight, host, search_words, snippet
 
 PAGE_SIZE = 20
@@ -232,7 +237,7 @@ def stories(store: Store, page: int = 1) -> Page:
                     "sources": d.sources,
                     "first": d.first,
                     "last": d.last,
-                    "summary": [_sentence_json(s) for s in d.sentences],
+                    "summary": [story_sentence_json(s) for s in d.sentences],
                 }
                 for d in found
             ],
@@ -256,17 +261,6 @@ def story(store: Store, story_id: int) -> Page:
 def _numbers(found: Story) -> dict[int, int]:
     """Each article's place in the timeline (from 1), by id: what a summary sentence cites."""
     return {h.id: n for n, h in enumerate(found.articles, start=1)}
-
-
-def _sentence_json(sentence: StorySentence) -> dict[str, Any]:
-    return {
-        "text": sentence.text,
-        "article": sentence.article,
-        "source": sentence.source,
-        "paragraph": sentence.paragraph,
-        "start": sentence.start,
-        "end": sentence.end,
-    }
 
 
 def _listed(
