@@ -446,12 +446,6 @@ class PostgresStore(ReadingQueries, StoryQueries):
 
     # --- backfill: summaries written again, and how far a long job got ----------------------
 
-    def article_ids(self, after: int, limit: int) -> list[int]:
-        rows = self._read(
-            "SELECT id FROM articles WHERE id > %s ORDER BY id LIMIT %s", (after, max(1, limit))
-        )
-        return [int(row["id"]) for row in rows]
-
     def stored_summaries(self, ids: Sequence[int]) -> list[StoredSummary]:
         if not ids:
             return []
@@ -477,10 +471,6 @@ class PostgresStore(ReadingQueries, StoryQueries):
                 ),
             )
             return int(cursor.rowcount)
-
-    def checkpoint(self, name: str) -> int | None:
-        rows = self._read("SELECT position FROM checkpoints WHERE name = %s", (_clean(name),))
-        return int(rows[0]["position"]) if rows else None
 
     def save_checkpoint(self, name: str, position: int, at: str) -> None:
         with self._write() as db:

@@ -1,4 +1,5 @@
-"""The reading queries both backends share: lists, neighbours, copies and sources.
+"""The reading queries both backends share: lists, neighbours, copies, sources, and the
+ids and checkpoints a backfill reads.
 
 Written once in SQL that SQLite and PostgreSQL both take; only the parameter mark differs
 (``?`` against ``%s``), which each backend names in ``_MARK``.
@@ -23,6 +24,18 @@ class ReadingQueries:
 
     def _shared_read(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
         return self._read(sql if self._MARK == "?" else sql.replace("?", self._MARK), parameters)
+
+    def article_ids(self, after: int, limit: int) -> list[int]:
+        """Up to ``limit`` article ids above ``after``, in order (a backfill's next batch)."""
+        rows = self._shared_read(
+            "SELECT id FROM articles WHERE id > ? ORDER BY id LIMIT ?", (after, max(1, limit))
+        )
+        return [int(row["id"]) for row in rows]
+
+    def checkpoint(self, name: str) -> int | None:
+        """How far the long job ``name`` got, or None when it never saved a checkpoint."""
+        rows = self._shared_read("SELECT position FROM checkpoints WHERE name = ?", (name,))
+        return int(rows[0]["position"]) if rows else None
 
     def headlines(
         self, *, limit: int = 20, offset: int = 0, site: str | None = None

@@ -264,12 +264,6 @@ class SQLiteStore(ReadingQueries, StoryQueries):
 
     # --- backfill: summaries written again, and how far a long job got ----------------------
 
-    def article_ids(self, after: int, limit: int) -> list[int]:
-        rows = self._read(
-            "SELECT id FROM articles WHERE id > ? ORDER BY id LIMIT ?", (after, max(1, limit))
-        )
-        return [int(row[0]) for row in rows]
-
     def stored_summaries(self, ids: Sequence[int]) -> list[StoredSummary]:
         if not ids:
             return []
@@ -290,10 +284,6 @@ class SQLiteStore(ReadingQueries, StoryQueries):
                 [(summary_json(summary), name, article) for article, summary, name in rows],
             )
             return int(cursor.rowcount)
-
-    def checkpoint(self, name: str) -> int | None:
-        rows = self._read("SELECT position FROM checkpoints WHERE name = ?", (name,))
-        return int(rows[0][0]) if rows else None
 
     def save_checkpoint(self, name: str, position: int, at: str) -> None:
         with self._write() as db:
