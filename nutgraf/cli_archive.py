@@ -30,7 +30,7 @@ from nutgraf.serialize import stored_json
 from nutgraf.store import Store, open_store
 from nutgraf.stories.archive import update_stories
 
-_db = click.option(
+db_option = click.option(
     "--db",
     "db",
     metavar="PATH",
@@ -58,7 +58,7 @@ def _archive(db: str | None) -> Iterator[Store]:
 
 @click.command("ingest")
 @click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
-@_db
+@db_option
 @click.option("--quiet", is_flag=True, help="No progress and no notes, only errors and the tally.")
 def ingest_command(sources: tuple[str, ...], db: str | None, quiet: bool) -> None:
     """Ingest files, folders, URLs, feeds, OPML lists, or '-' (stdin) into the archive.
@@ -80,7 +80,7 @@ def ingest_command(sources: tuple[str, ...], db: str | None, quiet: bool) -> Non
 
 @click.command("add-feed")
 @click.argument("url")
-@_db
+@db_option
 @click.option("--title", default=None, help="A name for the feed (default: the feed's own).")
 @click.option("--category", default=None, help="A folder for it, as in OPML.")
 def add_feed_command(url: str, db: str | None, title: str | None, category: str | None) -> None:
@@ -98,7 +98,7 @@ def add_feed_command(url: str, db: str | None, title: str | None, category: str 
 
 
 @click.command("feeds")
-@_db
+@db_option
 @_json
 def feeds_command(db: str | None, as_json: bool) -> None:
     """List the subscribed feeds: status, last error and next check."""
@@ -142,7 +142,7 @@ def feeds_command(db: str | None, as_json: bool) -> None:
 
 
 @click.command("poll")
-@_db
+@db_option
 @click.option("--once", is_flag=True, help="Poll the feeds that are due, then stop.")
 def poll_command(db: str | None, once: bool) -> None:
     """Poll due feeds politely (conditional GET, per-host limits, backoff on failure)."""
@@ -171,7 +171,7 @@ def poll_command(db: str | None, once: bool) -> None:
 
 @click.command("search")
 @click.argument("query")
-@_db
+@db_option
 @_json
 @click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True)
 @click.option("--offset", type=click.IntRange(min=0), default=0)
@@ -201,7 +201,7 @@ def search_command(
 
 
 @click.command("export")
-@_db
+@db_option
 @click.option(
     "--format",
     "fmt",

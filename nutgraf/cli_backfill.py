@@ -20,21 +20,13 @@ from nutgraf.backfill import (
     backfill_local,
     backfill_ray,
 )
+from nutgraf.cli_archive import db_option
 from nutgraf.errors import NutgrafError
-from nutgraf.store import default_database
-
-_URLS = ("postgres://", "postgresql://")
+from nutgraf.store import archive_location
 
 
 @click.command("backfill")
-@click.option(
-    "--db",
-    "db",
-    metavar="PATH",
-    default=None,
-    help="The archive, a SQLite file or a postgresql:// URL; default $NUTGRAF_DB or "
-    "~/.local/share/nutgraf/nutgraf.db.",
-)
+@db_option
 @click.option(
     "--engine",
     type=click.Choice(["local", "ray"]),
@@ -101,17 +93,6 @@ def backfill_command(
         )
         return
     click.echo(report.line())
-
-
-def archive_location(db: str | None) -> str:
-    """The archive ``--db`` names, else ``$NUTGRAF_DB``, else the default file, as a string
-    that worker processes can open again."""
-    if db is not None:
-        return db
-    configured = os.environ.get("NUTGRAF_DB", "")
-    if configured.startswith(_URLS):
-        return configured
-    return str(default_database())
 
 
 def _progress(report: BackfillReport) -> None:

@@ -6,13 +6,13 @@ import json
 
 import click
 
-from nutgraf.cli_archive import _archive, _db
+from nutgraf.cli_archive import _archive, db_option
 from nutgraf.stories.archive import update_stories
 from nutgraf.stories.read import read_story, story_json
 
 
 @click.command("stories")
-@_db
+@db_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per story, a line each.")
 @click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True)
 @click.option("--all", "every", is_flag=True, help="Stories of one outlet too, not only 2+.")

@@ -16,6 +16,7 @@ __all__ = [
     "SQLiteStore",
     "SaveResult",
     "Store",
+    "archive_location",
     "default_database",
     "open_store",
 ]
@@ -33,6 +34,17 @@ def default_database() -> Path:
     return Path(base) / "nutgraf" / "nutgraf.db"
 
 
+def archive_location(target: str | Path | None = None) -> str:
+    """Where the archive is: ``target``, else a URL in ``$NUTGRAF_DB``, else
+    ``default_database()``; a string another process can open again."""
+    configured = os.environ.get("NUTGRAF_DB", "")
+    if target is not None:
+        return str(target)
+    if configured.startswith(_URLS):
+        return configured  # as given: a Path would fold its "//"
+    return str(default_database())
+
+
 def open_store(target: str | Path | None = None) -> Store:
     """Open (creating it if needed) the archive at ``target`` or the default location.
 
@@ -46,13 +58,7 @@ def open_store(target: str | Path | None = None) -> Store:
     Raises:
         NutgrafError: it cannot be opened (one line; a URL's password is left out).
     """
-    configured = os.environ.get("NUTGRAF_DB", "")
-    if target is not None:
-        location = str(target)
-    elif configured.startswith(_URLS):
-        location = configured  # as given: a Path would fold its "//"
-    else:
-        location = str(default_database())
+    location = archive_location(target)
     if location.startswith(_URLS):
         try:
             from nutgraf.store.postgres import PostgresStore

@@ -3,9 +3,9 @@ as HTML or, for the ``.json`` twin of the same address, as JSON. Nothing here kn
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from nutgraf import relate
 from nutgraf.records import SourceCount
@@ -21,6 +21,7 @@ from nutgraf.stories.read import Story, outlet, read_story, story_json
 from nutgraf.web.markup import body_html, highlight, host, search_words, snippet
 
 PAGE_SIZE = 20
+T = TypeVar("T")
 MAX_PAGE = 500  # deeper pages are refused: use search, or the JSON twins' paging
 
 
@@ -45,9 +46,7 @@ class Page:
 
 def home(store: Store, page: int = 1) -> Page:
     page = _page_number(page)
-    articles = store.latest(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
-    more = len(articles) > PAGE_SIZE
-    articles = articles[:PAGE_SIZE]
+    articles, more = _paged(lambda limit, offset: store.latest(limit=limit, offset=offset), page)
     return Page(
         "home.html",
         "Latest news",
@@ -124,9 +123,9 @@ def sources(store: Store) -> Page:
 def source(store: Store, slug: str, page: int = 1) -> Page:
     page = _page_number(page)
     found = source_by_slug(store, slug)
-    headlines = store.headlines(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE, site=found.site)
-    more = len(headlines) > PAGE_SIZE
-    headlines = headlines[:PAGE_SIZE]
+    headlines, more = _paged(
+        lambda limit, offset: store.headlines(limit=limit, offset=offset, site=found.site), page
+    )
     name = found.name or slug
     return Page(
         "source.html",
@@ -169,9 +168,9 @@ def search(store: Store, query: str, page: int = 1) -> Page:
         )
     if not words:
         raise BadRequest(f"search query {query!r} has no words to look for; give one or more")
-    found = store.search(query, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
-    more = len(found) > PAGE_SIZE
-    found = found[:PAGE_SIZE]
+    found, more = _paged(
+        lambda limit, offset: store.search(query, limit=limit, offset=offset), page
+    )
     snippets = [snippet(s.item.article.text, words) for s in found]
 
     def results() -> list[dict[str, Any]]:
@@ -220,9 +219,9 @@ def group(store: Store, article_id: int) -> Page:
 
 def stories(store: Store, page: int = 1) -> Page:
     page = _page_number(page)
-    found = store.latest_stories(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
-    more = len(found) > PAGE_SIZE
-    found = found[:PAGE_SIZE]
+    found, more = _paged(
+        lambda limit, offset: store.latest_stories(limit=limit, offset=offset), page
+    )
     return Page(
         "stories.html",
         "Stories",
@@ -267,6 +266,13 @@ def _listed(
     article_id: int, title: str | None, site: str | None, name: str | None
 ) -> dict[str, Any]:
     return {"id": article_id, "title": title, "source": {"name": name, "site": site}}
+
+
+def _paged(read: Callable[[int, int], Sequence[T]], page: int) -> tuple[Sequence[T], bool]:
+    """Page ``page`` of what ``read(limit, offset)`` lists, and whether a next page exists
+    (one row more than a page is read to know it)."""
+    rows = read(PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
 def _page_number(page: int) -> int:
