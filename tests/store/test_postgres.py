@@ -8,6 +8,7 @@ import json
 import multiprocessing
 import os
 import threading
+import time
 
 import psycopg
 import pytest
@@ -286,3 +287,36 @@ def test_the_site_is_served_from_postgres(
             assert client.get(f"/articles/{first.id}").status_code == 200
     finally:
         app.state.site.store.close()
+
+
+@postgres
+def test_the_archive_keeps_its_own_statistics_without_autovacuum(
+    fresh_postgres: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nutgraf.store import postgres as backend
+
+    monkeypatch.setattr(backend, "ANALYZE_ROWS", 30)
+    monkeypatch.setattr(backend, "ANALYZE_SHARE", 0.5)
+    with PostgresStore(fresh_postgres) as store:
+        with store._write() as db:
+            db.execute("ALTER TABLE articles SET (autovacuum_enabled = false)")
+        for n in range(10):
+            store.save(item(f"Story {n} about the harbour.", url=f"https://example.org/{n}"))
+        assert not store.keep_statistics()  # 10 changed: under 30
+        for n in range(10, 40):
+            store.save(item(f"Story {n} about the harbour.", url=f"https://example.org/{n}"))
+
+        def analyzed() -> float:
+            with store._write() as db:
+                row = db.execute("SELECT reltuples FROM pg_class WHERE relname = 'articles'")
+                return float(row.fetchone()["reltuples"])  # type: ignore[index]
+
+        assert analyzed() < 0  # never analyzed
+        # The server counts changes a moment after each transaction: ask again until it has.
+        deadline = time.monotonic() + 10
+        while not store.keep_statistics() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert analyzed() == 40
+        assert store._statistics().rows == 40
+        assert "harbour" in store._statistics().shares
+        assert not store.keep_statistics()  # nothing changed since
