@@ -126,6 +126,27 @@ class ArchiveItem:
     site: str | None = None
     html: str | None = None
 
+    @property
+    def fetch(self) -> Fetch:
+        """What identifies this fetch of the article (see ``Fetch``)."""
+        return Fetch(
+            self.content_hash, self.article.title, self.canonical_url, self.feed, self.guid
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Fetch:
+    """One fetch of an article, known before it is summarized: where it was read (the
+    canonical URL; the feed and the entry's id) and what it said (the hash of its normalized
+    text, its headline). The archive holding the same address with the same hash and headline
+    makes the fetch "unchanged"."""
+
+    content_hash: str
+    title: str | None
+    canonical_url: str | None = None
+    feed: str | None = None
+    guid: str | None = None
+
 
 @dataclass(frozen=True, slots=True)
 class Duplicate:

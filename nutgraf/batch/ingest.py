@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from nutgraf.batch.pipeline import Origin, archive_item, save
+from nutgraf.batch.pipeline import Origin, already_stored, archive_item, save
 from nutgraf.config import Settings
 from nutgraf.errors import FetchError, InputError, NutgrafError
 from nutgraf.extract import extract
@@ -341,6 +341,10 @@ class Ingestor:
     # --- I/O helpers ------------------------------------------------------------------------
 
     def _save(self, article: Article, origin: Origin, label: str, html: str | None = None) -> None:
+        known = already_stored(self.store, article, origin)
+        if known is not None:
+            self.tally.count(known)
+            return
         item = archive_item(article, origin=origin, fetched=self.now(), html=html)
         self.tally.count(save(self.store, item))
 

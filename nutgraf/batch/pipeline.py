@@ -1,8 +1,10 @@
 """One article on its way into the archive: pure steps, then one store call.
 
-``archive_item`` summarizes and fingerprints a clean article; ``near_query`` says how the
-store finds its near copies; ``save`` hands both to the store in one write. Runners (the
-CLI's ingest, the poller, later the distributed workers) only map these over their items.
+``fetch_of`` says which fetch of an article this is, so that ``already_stored`` can skip
+one the archive holds unchanged before any work; ``archive_item`` summarizes and fingerprints
+a clean article; ``near_query`` says how the store finds its near copies; ``save`` hands both
+to the store in one write. Runners (the CLI's ingest, the poller, the distributed workers)
+only map these over their items.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from nutgraf.dedup.near import DedupOptions, lsh_keys
 from nutgraf.dedup.urls import canonical_url
 from nutgraf.extract.sanitize import sanitize_html
 from nutgraf.nlp.summarize import summarize
-from nutgraf.records import ArchiveItem, Article
+from nutgraf.records import ArchiveItem, Article, Fetch
 from nutgraf.relate import keep_read_also
 from nutgraf.store.base import NearQuery, SaveResult, Store
 
@@ -31,11 +33,32 @@ class Origin:
     source: str | None = None
 
 
+def fetch_of(article: Article, origin: Origin) -> Fetch:
+    """Which fetch of an article this is (its addresses, text hash and headline): cheap,
+    before any summarizing."""
+    url = origin.url or article.url
+    return Fetch(
+        content_hash=content_hash(article.text),
+        title=article.title,
+        canonical_url=canonical_url(url) if url else None,
+        feed=origin.feed,
+        guid=origin.guid,
+    )
+
+
+def already_stored(store: Store, article: Article, origin: Origin) -> SaveResult | None:
+    """The archive's answer when it holds this fetch unchanged (nothing to summarize, store or
+    relate again: a feed's old entries come back at every poll); None when there is work."""
+    known = store.unchanged(fetch_of(article, origin))
+    return SaveResult(known, "unchanged") if known is not None else None
+
+
 def archive_item(
     article: Article, *, origin: Origin, fetched: str, html: str | None = None
 ) -> ArchiveItem:
     """The article summarized, hashed and with its sanitized HTML, ready to store."""
     url = origin.url or article.url
+    fetch = fetch_of(article, origin)
     if origin.source and not article.source:
         article = replace(article, source=origin.source)
     if url and not article.url:
@@ -44,11 +67,11 @@ def archive_item(
         article=article,
         summary=summarize(article),
         fetched=fetched,
-        content_hash=content_hash(article.text),
+        content_hash=fetch.content_hash,
         url=url,
-        canonical_url=canonical_url(url) if url else None,
-        feed=origin.feed,
-        guid=origin.guid,
+        canonical_url=fetch.canonical_url,
+        feed=fetch.feed,
+        guid=fetch.guid,
         site=origin.site,
         html=sanitize_html(html, url) if html else None,
     )

@@ -4,7 +4,8 @@ these and decide what is retried; the benchmark times them.
 
 The pieces are the single-machine ingest's own: ``Fetcher`` (the guarded client and the
 per-host limiter), ``parse_feed``, the Ingestor's ``draft_entry``, ``read_page`` and
-``choose_article``, then ``archive_item``, ``near_query`` and ``save`` from the pipeline. So a
+``choose_article``, then ``already_stored``, ``archive_item``, ``near_query`` and ``save`` from
+the pipeline. So a
 feed ingested by workers gives the articles ``nutgraf poll`` would have stored.
 
 Messages between steps are small JSON objects: a feed is sent by id and URL; an entry carries
@@ -24,7 +25,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any, TypeVar
 
 from nutgraf.batch.ingest import Draft, Fetcher, choose_article, draft_entry, read_page
-from nutgraf.batch.pipeline import archive_item, near_query, save
+from nutgraf.batch.pipeline import already_stored, archive_item, near_query, save
 from nutgraf.batch.poll import poll_failed, polled
 from nutgraf.config import Settings
 from nutgraf.errors import FetchError, InputError, NutgrafError
@@ -35,7 +36,8 @@ from nutgraf.store.base import FeedState, PollOutcome, SaveStatus, Store
 
 # The steps timed, in the order an entry meets them. "page" is a teaser's page, fetched and
 # extracted; "extract" reads the entry's HTML into an article and picks page or feed text.
-STEPS = ("fetch", "parse", "page", "extract", "summarize", "dedupe", "store")
+# "known" asks the archive whether it holds the entry unchanged (then the rest is skipped).
+STEPS = ("fetch", "parse", "page", "extract", "known", "summarize", "dedupe", "store")
 _ENTRY_FIELDS = frozenset(f.name for f in fields(FeedEntry))
 _SERVER_ERROR = re.compile(r" returned HTTP 5\d\d\b")
 T = TypeVar("T")
@@ -202,6 +204,10 @@ def ingest_entry(
         reason = " ".join(str(error).split())
         _archive(lambda: resources.store.record_failure(label, reason, now))
         return EntryDone(label, failure=reason, note=note)
+    with clock.step("known"):
+        known = _archive(lambda: already_stored(resources.store, chosen.article, draft.origin))
+    if known is not None:
+        return EntryDone(chosen.label, status=known.status, note=note)
     with clock.step("summarize"):
         item = archive_item(chosen.article, origin=draft.origin, fetched=now, html=chosen.html)
     with clock.step("dedupe"):

@@ -18,6 +18,7 @@ from nutgraf.records import (
     ArchiveItem,
     Article,
     Duplicate,
+    Fetch,
     Headline,
     SourceCount,
     StoredArticle,
@@ -122,6 +123,12 @@ class Store(Protocol):
     def save(self, item: ArchiveItem, near: NearQuery | None = None) -> SaveResult:
         """Store ``item`` (or recognise it) atomically: known URL or GUID -> unchanged or
         updated; same text or a near copy of an earlier article -> stored and linked to it."""
+        ...
+
+    def unchanged(self, fetch: Fetch) -> int | None:
+        """The stored article ``fetch`` is another fetch of, when its text and headline are
+        the same (what ``save`` would answer "unchanged" for); None when it is new or changed.
+        Runners ask first, so that an entry seen before is not summarized again."""
         ...
 
     def get(self, article_id: int) -> StoredArticle | None: ...

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from nutgraf.errors import NutgrafError
-from nutgraf.records import ArchiveItem, Duplicate, Headline, StoredArticle, Summary
+from nutgraf.records import ArchiveItem, Duplicate, Fetch, Headline, StoredArticle, Summary
 from nutgraf.store.base import (
     COMMON_FLOOR,
     COMMON_SHARE,
@@ -152,9 +152,16 @@ class SQLiteStore(ReadingQueries, StoryQueries):
 
     # --- articles -------------------------------------------------------------------------
 
+    def unchanged(self, fetch: Fetch) -> int | None:
+        with self._lock, self._errors():
+            known = _known(self._db, fetch)
+        if known is None or known["content_hash"] != fetch.content_hash:
+            return None
+        return int(known["id"]) if known["title"] == fetch.title else None
+
     def save(self, item: ArchiveItem, near: NearQuery | None = None) -> SaveResult:
         with self._write() as db:
-            known = _known(db, item)
+            known = _known(db, item.fetch)
             if known is not None:
                 if known["content_hash"] == item.content_hash and known["title"] == (
                     item.article.title
@@ -542,9 +549,9 @@ def _search_key(db: sqlite3.Connection, sort_time: str, fetched: str) -> int:
     return base if row[0] is None else int(row[0]) + 1
 
 
-def _known(db: sqlite3.Connection, item: ArchiveItem) -> sqlite3.Row | None:
-    """The stored article this item is another fetch of: same canonical URL, or same GUID in
-    the same feed."""
+def _known(db: sqlite3.Connection, item: Fetch) -> sqlite3.Row | None:
+    """The stored article this is another fetch of: same canonical URL, or same GUID in the
+    same feed (or, without either, the same text)."""
     if item.canonical_url:
         row: sqlite3.Row | None = db.execute(
             "SELECT id, content_hash, title, search_key FROM articles WHERE canonical_url = ?",

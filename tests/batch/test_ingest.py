@@ -9,14 +9,17 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
+import pytest
+
+from nutgraf.batch import pipeline
 from nutgraf.batch.ingest import PAGE_WORKERS, Ingestor
 from nutgraf.config import Settings
 from nutgraf.ingest.fetch import HostLimiter
-from nutgraf.records import ArchiveItem
+from nutgraf.records import ArchiveItem, Article, Summary
 from nutgraf.store import SQLiteStore
 from nutgraf.store.base import NearQuery, SaveResult
 from tests.batch.conftest import Page, Site, serving
-from tests.batch.test_ingest_cli import STORIES, page, rss
+from tests.batch.test_ingest_cli import STORIES, html_body, page, rss
 
 LOOPBACK = Settings(allow_networks=("127.0.0.0/8",))
 DATE = "Mon, 23 Nov 2026 10:00:00 GMT"
@@ -148,3 +151,40 @@ def test_a_host_that_is_down_is_tried_once(site: Site, tmp_path: Path) -> None:
     first, *rest = [note for _, note in tally.notes]
     assert first.startswith(f"teaser kept: {links[0]} could not be fetched")
     assert rest == ["teaser kept: 127.0.0.12 was unreachable in this run"] * 7
+
+
+def test_entries_already_stored_are_not_summarized_again(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def feed(texts: list[str]) -> str:
+        items = [
+            {
+                "title": f"Story {n}",
+                "link": site.url(f"/s{n}"),
+                "guid": f"g{n}",
+                "date": DATE,
+                "content": html_body(text),
+            }
+            for n, text in enumerate(texts)
+        ]
+        site.pages["/full.xml"] = Page(rss("Full", site.url("/"), items), "application/rss+xml")
+        return site.url("/full.xml")
+
+    texts = STORIES[:4]
+    summarized: list[str] = []
+    real = pipeline.summarize
+
+    def counting(article: Article) -> Summary:
+        summarized.append(article.title or "")
+        return real(article)
+
+    monkeypatch.setattr(pipeline, "summarize", counting)
+    with SQLiteStore(tmp_path / "a.db") as store:
+        with Ingestor(store, LOOPBACK) as ingestor:
+            assert ingestor.run([feed(texts)]).new == 4
+        assert len(summarized) == 4
+        summarized.clear()
+        with Ingestor(store, LOOPBACK) as ingestor:
+            again = ingestor.run([feed([*texts[:3], texts[3] + " A correction was added."])])
+    assert (again.new, again.updated, again.failures) == (0, 1, [])
+    assert summarized == ["Story 3"]  # the three the archive holds unchanged were skipped

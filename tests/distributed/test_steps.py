@@ -6,19 +6,23 @@ import json
 
 import pytest
 
-from nutgraf.batch.ingest import draft_entry
+from nutgraf.batch.ingest import Fetcher, draft_entry
+from nutgraf.config import Settings
 from nutgraf.distributed.actors import MAX_RETRIES, should_retry
 from nutgraf.distributed.config import BrokerSettings, broker_settings
 from nutgraf.distributed.dispatcher import DispatchOptions
 from nutgraf.distributed.steps import (
+    Resources,
     StepClock,
     Transient,
     draft_from_message,
     entry_message,
+    ingest_entry,
     is_transient,
 )
 from nutgraf.errors import FetchError, InputError, NutgrafError
 from nutgraf.records import Feed, FeedEntry
+from nutgraf.store import SQLiteStore
 
 
 def test_broker_settings_come_from_the_option_then_the_environment() -> None:
@@ -80,6 +84,26 @@ def test_an_entry_message_is_json_and_drafts_as_the_feed_would() -> None:
         "https://example.org/feed",
     )
     assert draft_from_message(message).article.language == "en"
+
+
+def test_an_entry_the_archive_holds_unchanged_stops_before_summarizing() -> None:
+    text = " ".join(
+        f"Sentence {n} of the council's report on the bridge repairs." for n in range(30)
+    )
+    entry = FeedEntry(
+        guid="g1", link="https://example.org/story", title="Bridge", content_html=text
+    )
+    feed = Feed("rss20", "https://example.org/feed", "Example", "https://example.org/", "en")
+    message = entry_message(entry, feed, "https://example.org/feed")
+    with SQLiteStore(":memory:") as store:
+        fetcher = Fetcher(Settings())
+        resources = Resources(store, fetcher, Settings(), StepClock())
+        first = ingest_entry(resources, message, "2026-11-24T09:00:00Z", may_retry=False)
+        again = ingest_entry(resources, message, "2026-11-24T10:00:00Z", may_retry=False)
+        fetcher.close()
+    assert (first.status, again.status) == ("new", "unchanged")
+    calls = {name: count for name, (count, _) in resources.clock.drain().items()}
+    assert calls == {"extract": 2, "known": 2, "summarize": 1, "dedupe": 1, "store": 1}
 
 
 @pytest.mark.parametrize(

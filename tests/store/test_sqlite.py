@@ -86,6 +86,27 @@ def test_saving_again_is_a_no_op_and_a_changed_text_an_update(store: Store) -> N
     assert store.search("one") == []
 
 
+def test_unchanged_answers_before_a_save_what_the_save_would(store: Store) -> None:
+    feed = "https://example.org/feed.xml"
+    stored = item("Version one.", url="https://example.org/a", feed=feed, guid="g1")
+    assert store.unchanged(stored.fetch) is None
+    first = store.save(stored).id
+    assert store.unchanged(stored.fetch) == first
+    # The same entry read at another address of the feed is still known by its GUID.
+    moved = item("Version one.", url="https://example.org/a?v=2", feed=feed, guid="g1")
+    assert store.unchanged(moved.fetch) == first
+    for changed in (
+        item("Version two.", url="https://example.org/a", feed=feed, guid="g1"),
+        item("Version one.", url="https://example.org/a", title="New headline"),
+    ):
+        assert store.unchanged(changed.fetch) is None
+        assert store.save(changed).status == "updated"
+    assert store.unchanged(item("Version one.", url="https://example.org/b").fetch) is None
+    pasted = item("Pasted text.")
+    store.save(pasted)
+    assert store.unchanged(pasted.fetch) == store.save(pasted).id
+
+
 def test_the_same_guid_in_the_same_feed_is_the_same_article(store: Store) -> None:
     feed = "https://example.org/feed.xml"
     first = store.save(item("Text.", url="https://example.org/a?v=1", feed=feed, guid="g1"))
