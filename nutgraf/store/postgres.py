@@ -447,10 +447,12 @@ class PostgresStore(ReadingQueries, StoryQueries):
         if stats.rows <= 0 or stats.floor is None:
             return None
         shares = [stats.shares.get(word, stats.floor / 2) for word in words]
-        # Every word: as if independent. Any word: the commonest word's share, a lower bound
-        # (words asked together go together: "russia", "russian", "putin"), so that a wrong
-        # guess falls to the GIN index, whose cost is bounded by the matches.
-        return math.prod(shares) if every else max(shares)
+        # As if the words were independent: every word, the product; any word, one minus
+        # the share holding none. Words asked together go together ("russia", "putin"), so
+        # the second is high; a walk that finds too few falls back to the GIN index.
+        if every:
+            return math.prod(shares)
+        return 1.0 - math.prod(1.0 - share for share in shares)
 
     def _statistics(self) -> Statistics:
         """The archive's size and its most common words' shares (ANALYZE keeps them; read
