@@ -283,20 +283,21 @@ class PostgresStore(ReadingQueries, StoryQueries):
     # --- articles -------------------------------------------------------------------------
 
     def save(self, item: ArchiveItem, near: NearQuery | None = None) -> SaveResult:
+        result = self._save(item, near)
+        if next(self._saves) % ANALYZE_CHECK == 1:
+            self.keep_statistics()
+        return result
+
+    def _save(self, item: ArchiveItem, near: NearQuery | None) -> SaveResult:
         with self._errors():
             for attempt in range(1, SAVE_ATTEMPTS + 1):
                 try:
                     with self._pool.connection() as db, db.transaction():
-                        result = _save(db, item, near)
-                    break
+                        return _save(db, item, near)
                 except (errors.UniqueViolation, errors.DeadlockDetected):
                     if attempt == SAVE_ATTEMPTS:
                         raise
-            else:
-                raise AssertionError("unreachable")
-        if next(self._saves) % ANALYZE_CHECK == 1:
-            self.keep_statistics()
-        return result
+        raise AssertionError("unreachable")
 
     def keep_statistics(self) -> bool:
         """ANALYZE the archive's tables when enough changed since they last were (and no other
