@@ -72,6 +72,7 @@ from nutgraf.store.rows import (
     lease_end,
     read_also_json,
     read_also_pairs,
+    same_fetch,
     same_text,
     second,
     stored,
@@ -322,10 +323,10 @@ class PostgresStore(ReadingQueries, StoryQueries):
     def unchanged(self, fetch: Fetch) -> int | None:
         with self._errors(), self._pool.connection() as db:
             known = _known(db, fetch)
-        if known is None or known["content_hash"] != fetch.content_hash:
-            return None
         title = _clean(fetch.title) if fetch.title is not None else None
-        return int(known["id"]) if known["title"] == title else None
+        if known is None or not same_fetch(known, fetch.content_hash, title):
+            return None
+        return int(known["id"])
 
     def get(self, article_id: int) -> StoredArticle | None:
         rows = self._read(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = %s", (article_id,))
@@ -767,7 +768,7 @@ def _save(db: Connection, item: ArchiveItem, near: NearQuery | None) -> SaveResu
     values = _cleaned(item_values(item))
     known = _known(db, item.fetch)
     if known is not None:
-        if known["content_hash"] == item.content_hash and known["title"] == values[_TITLE]:
+        if same_fetch(known, item.content_hash, values[_TITLE]):
             return SaveResult(int(known["id"]), "unchanged")
         db.execute(
             f"UPDATE articles SET {', '.join(f'{c} = %s' for c in ITEM_COLUMNS)}, "

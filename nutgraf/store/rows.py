@@ -163,6 +163,12 @@ def best_near(candidates: Iterable[Row], near: NearQuery) -> Duplicate | None:
     return Duplicate(best[1], "near", round(best[0], 4), near.describe(best[0]))
 
 
+def same_fetch(row: Row, content_hash: str, title: str | None) -> bool:
+    """Whether the stored article ``row`` is this fetch unchanged: same text hash, same
+    headline (what makes a save, and ``Store.unchanged``, answer "unchanged")."""
+    return bool(row["content_hash"] == content_hash and row["title"] == title)
+
+
 def same_text(article_id: int) -> Duplicate:
     return Duplicate(article_id, "content", 1.0, f"same text as article {article_id}")
 

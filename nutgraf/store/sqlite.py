@@ -53,6 +53,7 @@ from nutgraf.store.rows import (
     lease_end,
     read_also_json,
     read_also_pairs,
+    same_fetch,
     same_text,
     second,
     stored,
@@ -155,17 +156,15 @@ class SQLiteStore(ReadingQueries, StoryQueries):
     def unchanged(self, fetch: Fetch) -> int | None:
         with self._lock, self._errors():
             known = _known(self._db, fetch)
-        if known is None or known["content_hash"] != fetch.content_hash:
+        if known is None or not same_fetch(known, fetch.content_hash, fetch.title):
             return None
-        return int(known["id"]) if known["title"] == fetch.title else None
+        return int(known["id"])
 
     def save(self, item: ArchiveItem, near: NearQuery | None = None) -> SaveResult:
         with self._write() as db:
             known = _known(db, item.fetch)
             if known is not None:
-                if known["content_hash"] == item.content_hash and known["title"] == (
-                    item.article.title
-                ):
+                if same_fetch(known, item.content_hash, item.article.title):
                     return SaveResult(int(known["id"]), "unchanged")
                 values = item_values(item)
                 key = known["search_key"]
