@@ -28,7 +28,7 @@ from nutgraf.errors import NutgrafError
 from nutgraf.ingest.opml import OpmlFeed, write_opml
 from nutgraf.serialize import stored_json
 from nutgraf.store import Store, open_store
-from nutgraf.stories.archive import update_stories
+from nutgraf.stories.archive import story_options, update_stories
 
 db_option = click.option(
     "--db",
@@ -72,7 +72,7 @@ def ingest_command(sources: tuple[str, ...], db: str | None, quiet: bool) -> Non
         started = time.monotonic()
         with Ingestor(store, settings, progress=_progress() if show else None) as ingestor:
             tally = ingestor.run(sources)
-        update_stories(store)
+        update_stories(store, options=story_options(settings))
         if show:
             click.echo("\r\033[K", nl=False, err=True)
         _report(tally, quiet, time.monotonic() - started)
@@ -92,7 +92,7 @@ def add_feed_command(url: str, db: str | None, title: str | None, category: str 
     settings = _settings()
     with _archive(db) as store:
         state, tally = add_feed(store, settings, url, title=title, category=category)
-        update_stories(store)
+        update_stories(store, options=story_options(settings))
         click.echo(f"Subscribed to {state.title or state.url} ({state.url})")
         _report(tally, False, None)
 
@@ -151,7 +151,7 @@ def poll_command(db: str | None, once: bool) -> None:
         try:
             while True:
                 polled = poll_due(store, settings)
-                update_stories(store)
+                update_stories(store, options=story_options(settings))
                 for state, tally in polled:
                     if state.last_error:
                         click.echo(

@@ -98,15 +98,18 @@ def dispatch_command(
     Several dispatchers may run at once. Ctrl-C or SIGTERM stops it with status 0.
     """
     with _errors():
+        from nutgraf.config import load_settings
         from nutgraf.distributed.actors import FEED_QUEUE, declare_actors
         from nutgraf.distributed.broker import check_redis, make_broker, queue_size
         from nutgraf.distributed.config import broker_settings
         from nutgraf.distributed.dispatcher import DispatchOptions, Round, run_dispatcher
         from nutgraf.store import FeedState, open_store
+        from nutgraf.stories.archive import story_options
 
         options = DispatchOptions(
             lease_seconds=lease, batch=batch, per_host=per_host, interval=interval
         )
+        stories = story_options(load_settings())
         settings = broker_settings(redis_url)
         broker = make_broker(settings)
         check_redis(broker, settings)
@@ -131,6 +134,7 @@ def dispatch_command(
                     stop=stop,
                     once=once,
                     report=report,
+                    story_options=stories,
                 )
         except _redis_errors() as error:
             raise NutgrafError(f"Redis failed: {' '.join(str(error).split())}") from None

@@ -6,8 +6,8 @@ import json
 
 import click
 
-from nutgraf.cli_archive import _archive, db_option
-from nutgraf.stories.archive import update_stories
+from nutgraf.cli_archive import _archive, _settings, db_option
+from nutgraf.stories.archive import story_options, update_stories
 from nutgraf.stories.read import read_story, story_json
 
 
@@ -19,8 +19,9 @@ from nutgraf.stories.read import read_story, story_json
 def stories_command(db: str | None, as_json: bool, limit: int, every: bool) -> None:
     """Group new articles into stories, then list the latest stories told by two or more
     outlets: headline, articles, outlets, who reported first, and the summary."""
+    settings = _settings()
     with _archive(db) as store:
-        update_stories(store)
+        update_stories(store, options=story_options(settings))
         listed = store.latest_stories(limit=limit, min_sources=1 if every else 2)
         for digest in listed:
             story = read_story(store, digest.id)

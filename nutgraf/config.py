@@ -7,10 +7,17 @@ The file is ``$NUTGRAF_CONFIG`` or ``nutgraf.toml`` in the working directory, wh
     poll_interval = 3600              # seconds between polls of a healthy feed
     admin_token = "a long random string"  # opens the site's admin pages (see nutgraf serve)
     page_cache_seconds = 10           # how long the site keeps a rendered page (0: never)
+    story_day_penalty = 0.05          # a story is the whole event, over days (see below)
 
 Each key has an environment twin: ``NUTGRAF_ALLOW_NETWORKS`` (comma-separated),
 ``NUTGRAF_FETCH_PAGES`` (true/false), ``NUTGRAF_POLL_INTERVAL``, ``NUTGRAF_ADMIN_TOKEN``,
-``NUTGRAF_PAGE_CACHE_SECONDS``.
+``NUTGRAF_PAGE_CACHE_SECONDS``, ``NUTGRAF_STORY_DAY_PENALTY``.
+
+``story_day_penalty`` (0 to 1) is how much each day between an article and a story counts
+against joining it. Unset, the clusterer's default (0.15) makes a new story of the next day's
+development, as news roundups do; 0.05 keeps an event's coverage over several days in one story
+(``StoryOptions`` in ``nutgraf.stories.cluster`` has the measurements). A change applies to
+the articles placed after it.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ class Settings:
     poll_interval: int = 3600
     admin_token: str | None = field(default=None, repr=False)
     page_cache_seconds: float = 10.0
+    story_day_penalty: float | None = None
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -55,6 +63,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         values["poll_interval"] = environ["NUTGRAF_POLL_INTERVAL"]
     if "NUTGRAF_PAGE_CACHE_SECONDS" in environ:
         values["page_cache_seconds"] = environ["NUTGRAF_PAGE_CACHE_SECONDS"]
+    if "NUTGRAF_STORY_DAY_PENALTY" in environ:
+        values["story_day_penalty"] = environ["NUTGRAF_STORY_DAY_PENALTY"]
     if environ.get("NUTGRAF_ADMIN_TOKEN"):
         values["admin_token"] = environ["NUTGRAF_ADMIN_TOKEN"]
     return _settings(values)
@@ -93,7 +103,17 @@ def _settings(values: dict[str, Any]) -> Settings:
         ) from None
     if not 0 <= cache <= 86_400:
         raise NutgrafError(f"Config 'page_cache_seconds' has value {cache}. Use 0 to 86400.")
-    return Settings(tuple(networks), fetch_pages, interval, token, cache)
+    penalty = values.get("story_day_penalty")
+    if penalty is not None:
+        try:
+            penalty = float(penalty)
+        except (TypeError, ValueError):
+            raise NutgrafError(
+                f"Config 'story_day_penalty' has value {penalty!r}. Not a number."
+            ) from None
+        if not 0 <= penalty <= 1:
+            raise NutgrafError(f"Config 'story_day_penalty' has value {penalty}. Use 0 to 1.")
+    return Settings(tuple(networks), fetch_pages, interval, token, cache, penalty)
 
 
 def _boolean(key: str, value: str) -> bool:

@@ -13,7 +13,7 @@ from pathlib import Path
 from nutgraf.batch.ingest import Ingestor, Tally
 from nutgraf.config import Settings
 from nutgraf.store.sqlite import SQLiteStore
-from nutgraf.stories.archive import update_stories
+from nutgraf.stories.archive import story_options, update_stories
 
 
 def demo_sources() -> list[Path]:
@@ -31,5 +31,5 @@ def build_demo(path: Path, settings: Settings | None = None) -> Tally:
     )
     with SQLiteStore(path) as store, Ingestor(store, offline) as ingestor:
         tally = ingestor.run([str(p) for p in demo_sources()])
-        update_stories(store)
+        update_stories(store, options=story_options(settings) if settings else None)
         return tally

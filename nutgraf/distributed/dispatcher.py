@@ -23,10 +23,14 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from nutgraf.batch.ingest import utc_now
 from nutgraf.errors import NutgrafError
 from nutgraf.store.base import FeedState, Store
+
+if TYPE_CHECKING:
+    from nutgraf.stories.cluster import StoryOptions
 
 log = logging.getLogger("nutgraf.dispatch")
 
@@ -98,16 +102,20 @@ def run_dispatcher(
     once: bool = False,
     report: Callable[[Round], None] = lambda _round: None,
     stories: bool = True,
+    story_options: StoryOptions | None = None,
 ) -> int:
     """Dispatch a round every ``options.interval`` seconds until ``stop`` is set (``once``:
     one round); returns how many feeds were sent. With ``stories``, a thread keeps the
-    stories current meanwhile (``once``: one update, after the round)."""
+    stories current meanwhile (``once``: one update, after the round), with
+    ``story_options``."""
     owner = dispatcher_name()
     total = 0
     keeper = None
     if stories and not once:
         keeper = threading.Thread(
-            target=keep_stories, args=(store, stop, options.interval), daemon=True
+            target=keep_stories,
+            args=(store, stop, options.interval, story_options),
+            daemon=True,
         )
         keeper.start()
     try:
@@ -123,21 +131,26 @@ def run_dispatcher(
             stop.set()
             keeper.join()
     if stories and once:
-        _update_stories(store)
+        _update_stories(store, story_options)
     return total
 
 
-def keep_stories(store: Store, stop: threading.Event, interval: float) -> None:
+def keep_stories(
+    store: Store,
+    stop: threading.Event,
+    interval: float,
+    story_options: StoryOptions | None = None,
+) -> None:
     """Place newly stored articles in stories every ``interval`` seconds until ``stop``."""
     while not stop.is_set():
-        _update_stories(store)
+        _update_stories(store, story_options)
         stop.wait(interval)
 
 
-def _update_stories(store: Store) -> None:
+def _update_stories(store: Store, options: StoryOptions | None) -> None:
     from nutgraf.stories.archive import update_stories
 
     try:
-        update_stories(store)
+        update_stories(store, options=options)
     except NutgrafError as error:  # the archive is down or locked: the next turn retries
         log.warning("stories not updated: %s", " ".join(str(error).split()))

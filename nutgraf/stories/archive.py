@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 
+from nutgraf.config import Settings
 from nutgraf.nlp.features import content_stems
 from nutgraf.records import Article, StoredArticle
 from nutgraf.store.base import Store
@@ -58,6 +59,13 @@ class StoryTally:
         )
 
 
+def story_options(settings: Settings) -> StoryOptions:
+    """The clusterer's options the settings ask for (``story_day_penalty``)."""
+    if settings.story_day_penalty is None:
+        return StoryOptions()
+    return StoryOptions(day_penalty=settings.story_day_penalty)
+
+
 def update_stories(
     store: Store,
     *,
@@ -71,7 +79,8 @@ def update_stories(
         store: the archive.
         now: the time recorded with what is saved (UTC now by default).
         chunk: articles placed and saved per transaction.
-        options: the clusterer's options for a first run (later runs keep the saved ones).
+        options: the clusterer's options (None: those saved by the last run, or the
+            defaults on a first run); they place the articles of this run and are saved.
 
     Returns:
         The ``StoryTally``.
@@ -81,9 +90,10 @@ def update_stories(
     if not store.arrivals(tally.through, 1):
         return tally  # nothing new: the usual case after a poll that found nothing
     loaded = store.story_state()
-    expected, index = (
-        (loaded[0], StoryIndex.from_state(loaded[1])) if loaded else (0, StoryIndex(options))
-    )
+    if loaded:
+        expected, index = loaded[0], StoryIndex.from_state(loaded[1], options)
+    else:
+        expected, index = 0, StoryIndex(options)
     article = _article_reader(store)
     while batch := store.arrivals(expected, chunk):
         placements: dict[int, Placement] = {}

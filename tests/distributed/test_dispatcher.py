@@ -127,6 +127,7 @@ def test_the_command_says_when_redis_is_away(fresh_postgres: str, environment: o
 
 def test_the_dispatcher_keeps_the_stories_current(fresh_postgres: str) -> None:
     from nutgraf.distributed.dispatcher import run_dispatcher
+    from nutgraf.stories.cluster import StoryOptions
     from tests.stories.events import ALL, BRIDGE_COAST, BRIDGE_NORTH, BRIDGE_VALLEY, ingest
 
     with PostgresStore(fresh_postgres) as store:
@@ -139,8 +140,11 @@ def test_the_dispatcher_keeps_the_stories_current(fresh_postgres: str) -> None:
             options=DispatchOptions(),
             stop=threading.Event(),
             once=True,
+            story_options=StoryOptions(day_penalty=0.05),
         )
         assert store.story_through() == max(ids.values())
+        saved = store.story_state()
+        assert saved is not None and saved[1]["options"]["day_penalty"] == 0.05
         bridge = {store.story_of(ids[r.key]) for r in (BRIDGE_NORTH, BRIDGE_VALLEY, BRIDGE_COAST)}
         assert len(bridge) == 1 and None not in bridge
         # Running, the dispatcher's thread places what arrives while it runs.

@@ -3,7 +3,9 @@ wire copy. Written for nutgraf; every place, person and number is made up."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from nutgraf.batch.pipeline import Origin, archive_item, save
 from nutgraf.records import Article, Block
@@ -130,3 +132,25 @@ def ingest(store: Store, report: Report, *, copy_to: str | None = None) -> int:
         fetched=report.published[:19] + "Z",
     )
     return save(store, item).id
+
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "stories" / "clusters-sample.jsonl"
+
+
+def sample_reports(*events_wanted: str) -> tuple[Report, ...]:
+    """The sample's articles of these events, as reports to ingest, in time order."""
+    reports = []
+    for line in SAMPLE.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if row["cluster"] in events_wanted:
+            reports.append(
+                Report(
+                    row["id"],
+                    row["source"],
+                    f"https://{row['source'].lower().replace(' ', '')}.test/",
+                    row["time"] + "+00:00",
+                    row["title"],
+                    tuple(row["text"].split("\n\n")),
+                )
+            )
+    return tuple(reports)

@@ -9,6 +9,7 @@ import pytest
 from nutgraf.store import SQLiteStore
 from nutgraf.store.stories import StoryDigest
 from nutgraf.stories.archive import pick_headline, update_stories
+from nutgraf.stories.cluster import StoryOptions
 from tests.stories import events
 
 NOW = "2031-03-05T00:00:00Z"
@@ -126,3 +127,33 @@ def test_the_headline_is_the_title_the_others_echo() -> None:
     assert pick_headline(three) == events.BRIDGE_VALLEY.title
     assert pick_headline([events.article(events.HONEY)]) == events.HONEY.title
     assert pick_headline([]) is None
+
+
+def test_the_day_penalty_decides_whether_the_next_days_report_joins() -> None:
+    # The dock strike: two reports on the 9th, one on the 10th about its cost to shops; the
+    # deal that ended it, on the 18th and 19th, is another event.
+    reports = events.sample_reports("nutgraf-dock-strike", "nutgraf-dock-deal")
+    placed: dict[float | None, list[int | None]] = {}
+    for penalty in (None, 0.0):
+        options = None if penalty is None else StoryOptions(day_penalty=penalty)
+        with SQLiteStore(":memory:") as store:
+            ids = fill(store, reports)
+            update_stories(store, now=lambda: NOW, options=options)
+            placed[penalty] = [store.story_of(ids[r.key]) for r in reports]
+    strike, deal = slice(0, 3), slice(3, 6)
+    default, whole_event = placed[None], placed[0.0]
+    assert default[0] == default[1] != default[2]  # each day's development a story
+    assert len(set(whole_event[strike])) == len(set(whole_event[deal])) == 1
+    assert whole_event[0] != whole_event[3]
+
+
+def test_options_given_later_place_the_later_articles() -> None:
+    reports = events.sample_reports("nutgraf-dock-strike")
+    with SQLiteStore(":memory:") as store:
+        ids = fill(store, reports[:2])
+        update_stories(store, now=lambda: NOW)
+        ids.update(fill(store, reports[2:]))
+        update_stories(store, now=lambda: NOW, options=StoryOptions(day_penalty=0.0))
+        assert len({store.story_of(i) for i in ids.values()}) == 1
+        saved = store.story_state()
+        assert saved is not None and saved[1]["options"]["day_penalty"] == 0.0

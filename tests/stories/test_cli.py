@@ -64,3 +64,33 @@ def test_stories_of_an_empty_archive_and_a_bad_database(tmp_path: Path) -> None:
     assert result.output == (
         f"Error: cannot create the database {missing}: {missing.parent} is missing\n"
     )
+
+
+def test_the_story_day_penalty_setting_reaches_the_clusterer(tmp_path: Path) -> None:
+    # The dock strike: two reports on one day, its cost to shops the next.
+    reports = events.sample_reports("nutgraf-dock-strike")
+    counts = {}
+    for penalty in ("", "0"):
+        path = tmp_path / f"news{penalty}.db"
+        with SQLiteStore(path) as store:
+            for report in reports:
+                events.ingest(store, report)
+        environ = {"NUTGRAF_CONFIG": str(tmp_path / "none.toml")}
+        if penalty:
+            environ["NUTGRAF_STORY_DAY_PENALTY"] = penalty
+        result = CliRunner().invoke(
+            main, ["stories", "--db", str(path), "--json", "--all"], env=environ
+        )
+        assert result.exit_code == 0, result.output
+        counts[penalty] = [len(json.loads(line)["articles"]) for line in result.output.splitlines()]
+    assert sorted(counts[""]) == [1, 2]
+    assert counts["0"] == [3]
+    bad = CliRunner().invoke(
+        main,
+        ["stories", "--db", str(tmp_path / "news.db")],
+        env={"NUTGRAF_STORY_DAY_PENALTY": "-1", "NUTGRAF_CONFIG": str(tmp_path / "none.toml")},
+    )
+    assert (bad.exit_code, bad.output) == (
+        1,
+        "Error: Config 'story_day_penalty' has value -1.0. Use 0 to 1.\n",
+    )

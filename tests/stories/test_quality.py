@@ -1,19 +1,18 @@
 """Story clustering and multi-source summary quality, against floors below measured values.
 
-Measured by ``python -m benchmarks.stories`` (BENCHMARKS.md, "Stories"): B-cubed F1 0.934 on
-the held-out (val + test) stream of clusters.jsonl, 0.908 on clusters_leads_2021.jsonl, 0.960
+Measured by ``python -m benchmarks.stories`` (BENCHMARKS.md, "Stories"): B-cubed F1 0.941 on
+the held-out (val + test) stream of clusters.jsonl, 0.909 on clusters_leads_2021.jsonl, 0.968
 on clusters_basil.jsonl; multi-source ROUGE-1/2 34.70/14.47 on the 106 val + test stories of
 multidoc.jsonl (35.51/14.58 on all 484). Those need ../shared/data and skip without it.
 
 The sample in tests/data/stories always runs: 41 articles about 15 invented events over three
-weeks, written for nutgraf (see its README). There B-cubed F1 is 0.891 (precision 0.927,
-recall 0.858); the TF-IDF baseline scores 0.912, the title-words baseline 0.714, everything
-in one story 0.132 and every article alone 0.536. Two of its hard cases are known misses
-(``test_sample_known_misses``): the two towns' rent votes a day apart are merged, and
-next-day reports with a new angle (Storm Ilse's damage and repairs, the dock strike's effect
-on shops) open stories of their own (the day penalty of ``StoryOptions``; without it F1 is
-0.939). The first event is split too: with three articles
-seen, inverse document frequencies favour the terms no other article has.
+weeks, written for nutgraf (see its README). There B-cubed F1 is 0.947 (precision 0.927,
+recall 0.967); the TF-IDF baseline scores 0.912, the title-words baseline 0.714, everything
+in one story 0.132 and every article alone 0.536. With ``day_penalty`` 0 (a story is the
+whole event, over days) F1 is 0.962, recall 1.0. Two of its hard cases are known misses
+(``test_sample_known_misses``): the two towns' rent votes a day apart are merged (in both
+settings), and by default the next day's report on the dock strike's effect on shops opens
+a story of its own (the day penalty of ``StoryOptions``; see there why it is the default).
 """
 
 from __future__ import annotations
@@ -27,11 +26,11 @@ from nutgraf.nlp.sentences import split_sentences
 from nutgraf.records import Article, Block
 from nutgraf.stories.baselines import cluster_by_tfidf, cluster_by_title_words
 from nutgraf.stories.bcubed import score_bcubed
-from nutgraf.stories.cluster import StoryDocument, cluster_documents
+from nutgraf.stories.cluster import StoryDocument, StoryOptions, cluster_documents
 from nutgraf.stories.summary import summarize_story
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "stories" / "clusters-sample.jsonl"
-SAMPLE_FLOOR_F1 = 0.87
+SAMPLE_FLOOR_F1 = 0.93
 SAMPLE_FLOOR_PRECISION = 0.90
 
 
@@ -58,12 +57,13 @@ def read_stream(
     return documents, gold
 
 
-def test_sample_stream_floor_and_beats_the_title_words_baseline() -> None:
+def test_sample_stream_floor_and_beats_both_baselines() -> None:
     documents, gold = read_stream(SAMPLE)
     score = score_bcubed(cluster_documents(documents), gold)
     assert score.f1 >= SAMPLE_FLOOR_F1
     assert score.precision >= SAMPLE_FLOOR_PRECISION
     assert score.f1 > score_bcubed(cluster_by_title_words(documents), gold).f1
+    assert score.f1 > score_bcubed(cluster_by_tfidf(documents), gold).f1
 
 
 def test_sample_floor_rejects_one_story_and_all_alone() -> None:
@@ -74,18 +74,21 @@ def test_sample_floor_rejects_one_story_and_all_alone() -> None:
     assert score_bcubed(all_alone, gold).f1 < SAMPLE_FLOOR_F1
 
 
-def sample_stories() -> dict[str, set[int]]:
+def sample_stories(options: StoryOptions | None = None) -> dict[str, set[int]]:
     """Each gold event of the sample and the stories nutgraf put its articles in."""
     documents, gold = read_stream(SAMPLE)
-    story = cluster_documents(documents)
+    story = cluster_documents(documents, options)
     found: dict[str, set[int]] = {}
     for article, event in gold.items():
         found.setdefault(event, set()).add(story[article])
     return found
 
 
-def test_sample_hard_cases() -> None:
-    found = sample_stories()
+@pytest.mark.parametrize("day_penalty", [None, 0.0])
+def test_sample_hard_cases(day_penalty: float | None) -> None:
+    found = sample_stories(None if day_penalty is None else StoryOptions(day_penalty=day_penalty))
+    # Three reports of the first event, although the index has seen nothing before them.
+    assert len(found["nutgraf-rate-rise"]) == 1
     # One event, three very different headlines.
     assert len(found["nutgraf-penhallow-breach"]) == 1
     # Two storms two days apart, and a cup final that mentions the first one.
@@ -98,6 +101,12 @@ def test_sample_hard_cases() -> None:
     (museum,) = found["nutgraf-marlcombe-museum"]
     others = [stories for event, stories in found.items() if event != "nutgraf-marlcombe-museum"]
     assert all(museum not in stories for stories in others)
+    # Next-day reports: the storm's damage joins by default, the shops' worries only
+    # without a day penalty (the default's known miss).
+    assert len(found["nutgraf-storm-ilse"]) == 1
+    if day_penalty == 0.0:
+        multi_day = ("dock-strike", "ashcombe-byelection", "ebbridge-lawsuit")
+        assert all(len(found[f"nutgraf-{event}"]) == 1 for event in multi_day)
 
 
 @pytest.mark.xfail(strict=True, reason="known miss; see the module docstring")
@@ -107,19 +116,19 @@ def test_sample_known_misses(case: str) -> None:
     if case == "two council votes":
         assert found["nutgraf-ebbridge-rent-cap"].isdisjoint(found["nutgraf-fenwarden-rent-vote"])
     else:
-        assert len(found["nutgraf-storm-ilse"]) == len(found["nutgraf-dock-strike"]) == 1
+        assert len(found["nutgraf-dock-strike"]) == 1
 
 
 def test_held_out_stream_floor_and_beats_the_tfidf_baseline(shared_data: Path) -> None:
     documents, gold = read_stream(shared_data / "stories" / "clusters.jsonl", held_out_only=True)
     score = score_bcubed(cluster_documents(documents), gold)
     baseline = score_bcubed(cluster_by_tfidf(documents), gold)
-    assert score.f1 >= 0.92
+    assert score.f1 >= 0.93
     assert score.f1 > baseline.f1
 
 
 def test_basil_and_leads_floors(shared_data: Path) -> None:
-    for name, floor in (("clusters_basil.jsonl", 0.94), ("clusters_leads_2021.jsonl", 0.89)):
+    for name, floor in (("clusters_basil.jsonl", 0.95), ("clusters_leads_2021.jsonl", 0.89)):
         documents, gold = read_stream(shared_data / "stories" / name)
         assert score_bcubed(cluster_documents(documents), gold).f1 >= floor, name
 

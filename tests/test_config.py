@@ -1,0 +1,54 @@
+"""``load_settings``: defaults, then the file, then the environment; bad values in one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nutgraf.config import Settings, load_settings
+from nutgraf.errors import NutgrafError
+from nutgraf.stories.archive import story_options
+from nutgraf.stories.cluster import StoryOptions
+
+
+def settings(tmp_path: Path, toml: str | None = None, **environ: str) -> Settings:
+    path = tmp_path / "nutgraf.toml"
+    if toml is not None:
+        path.write_text(toml, encoding="utf-8")
+    return load_settings({"NUTGRAF_CONFIG": str(path), **environ})
+
+
+def test_defaults_without_a_file(tmp_path: Path) -> None:
+    assert settings(tmp_path) == Settings()
+    assert story_options(Settings()) == StoryOptions()
+
+
+def test_the_environment_overrides_the_file(tmp_path: Path) -> None:
+    toml = "poll_interval = 600\nstory_day_penalty = 0.05\nfetch_pages = false\n"
+    from_file = settings(tmp_path, toml)
+    assert (from_file.poll_interval, from_file.story_day_penalty) == (600, 0.05)
+    assert not from_file.fetch_pages
+    both = settings(tmp_path, toml, NUTGRAF_STORY_DAY_PENALTY="0", NUTGRAF_POLL_INTERVAL="900")
+    assert (both.poll_interval, both.story_day_penalty) == (900, 0.0)
+    assert story_options(both) == StoryOptions(day_penalty=0.0)
+
+
+@pytest.mark.parametrize(
+    ("toml", "environ", "message"),
+    [
+        ("story_day_penalty = 2\n", {}, "'story_day_penalty' has value 2.0. Use 0 to 1."),
+        ("", {"NUTGRAF_STORY_DAY_PENALTY": "a lot"}, "'a lot'. Not a number."),
+        ("", {"NUTGRAF_STORY_DAY_PENALTY": "nan"}, "has value nan. Use 0 to 1."),
+        ("poll_interval = 5\n", {}, "Use 60 or more."),
+        ("story_penalty = 0\n", {}, "unknown setting(s) story_penalty"),
+        ("story_day_penalty = \n", {}, "is not valid TOML"),
+    ],
+)
+def test_a_bad_value_is_one_clear_line(
+    tmp_path: Path, toml: str, environ: dict[str, str], message: str
+) -> None:
+    with pytest.raises(NutgrafError) as raised:
+        settings(tmp_path, toml, **environ)
+    assert message in str(raised.value)
+    assert "\n" not in str(raised.value)
