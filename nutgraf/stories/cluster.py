@@ -8,13 +8,17 @@ an add depends on how much news arrives in a window, not on the size of the arch
 1. Terms: ``extract_terms`` (headline stems, names and numbers, body stems; see ``terms.py``),
    times inverse document frequencies learned from every article added so far (and
    ``PRIOR_ARTICLES`` more, so a new index does not split its first stories). An article
-   keeps its ``DOCUMENT_TERMS`` heaviest terms as a unit vector.
+   keeps its ``DOCUMENT_TERMS`` heaviest terms, and ``ENTITY_TERMS`` more names and numbers,
+   as a unit vector.
 2. Candidates: the stories posted under the article's ``LOOKUP_TERMS`` heaviest terms whose
    articles lie within ``window`` of its time (nearest member), at most ``MAX_CANDIDATES`` of
    them, those sharing the most terms first.
 3. Join: the cosine of the article and each candidate's centroid (the sum of its members'
-   vectors, kept to its ``CENTROID_TERMS`` heaviest terms). The best at or above
-   ``join_threshold`` gets the article; otherwise it opens a story of its own.
+   vectors, kept to its ``CENTROID_TERMS`` heaviest terms), less ``day_penalty`` for each
+   day between them. Between languages (a story none of whose articles is in the article's
+   language) only names and numbers are compared: stems of two languages never meet. The
+   best at or above ``join_threshold`` gets the article; otherwise it opens a story of its
+   own.
 4. Merge: another candidate the article also reaches at ``join_threshold`` is merged into the
    same story when the two centroids are at least ``merge_threshold`` alike: the article
    showed they are one event. The older story (smaller id) keeps its id.
@@ -46,7 +50,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from nutgraf.stories.terms import DocumentTerms, extract_terms
+from nutgraf.stories.terms import NAME_MARK, NUMBER_MARK, DocumentTerms, extract_terms
 
 ArticleKey = int | str
 Vector = dict[str, float]
@@ -66,7 +70,15 @@ FIRST_RECHECK = 3
 # (0.916; 300: 0.914); 50 lifted held-out 0.934 -> 0.941, BASIL 0.960 -> 0.968 and the
 # sample 0.897 -> 0.947, whose first event was split in three.
 PRIOR_ARTICLES = 50
-STATE_VERSION = 1
+# Across languages only names and numbers are shared (see terms.py): an article and a story
+# with no language in common are compared on those alone. An article keeps ENTITY_TERMS more
+# of them beyond its DOCUMENT_TERMS (the words of a language few articles are in have
+# high inverse document frequencies, and crowded the names out), and its heaviest
+# ENTITY_LOOKUP are looked up even when they are not among its LOOKUP_TERMS.
+ENTITY_TERMS = 20
+ENTITY_LOOKUP = 4
+ENTITY_MARKS = (NAME_MARK, NUMBER_MARK)
+STATE_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +104,8 @@ class StoryOptions:
     are the article's own; two or more days apart, 7%), and 0.15 opens one for it.
     Where a story is the whole event, as in BASIL and in the invented sample (a strike, then
     its effect on shops the next day), 0.05 or 0 keeps it together. Measured (join 0.15,
-    penalty 0.15 / 0.05 / 0): train 0.916/0.885/0.849, held-out 0.941/0.952/0.941, BASIL
-    0.968/0.988/0.980, sample 0.947/0.962/0.962. Other signals were tried on the train pairs
+    penalty 0.15 / 0.05 / 0): train 0.914/0.885/0.847, held-out 0.946/0.951/0.944, BASIL
+    0.966/0.983/0.980, sample 0.947/0.962/0.962. Other signals were tried on the train pairs
     and added nothing beyond the cosine and the days apart (ROC AUC 0.940 for both; 0.941
     with the overlap of the top terms or of the names; the names' own cosine, which was meant
     to tell two towns' votes apart, 0.942). The setting
@@ -183,6 +195,7 @@ class _Story:
     norm: float = 0.0
     posted: set[str] = field(default_factory=set)
     checked_at: int = 0
+    languages: Counter[str | None] = field(default_factory=Counter)
 
 
 class StoryIndex:
@@ -198,6 +211,7 @@ class StoryIndex:
         self._times: dict[ArticleKey, float] = {}
         self._sequence: dict[ArticleKey, int] = {}
         self._vectors: dict[ArticleKey, Vector] = {}
+        self._languages: dict[ArticleKey, str | None] = {}
         self._open: dict[int, _Story] = {}
         self._closed: dict[int, tuple[ArticleKey, ...]] = {}
         self._postings: dict[str, dict[int, None]] = {}
@@ -248,7 +262,13 @@ class StoryIndex:
                 {
                     "id": story.id,
                     "members": [
-                        [a, self._times[a], self._sequence[a], list(self._vectors[a].items())]
+                        [
+                            a,
+                            self._times[a],
+                            self._sequence[a],
+                            list(self._vectors[a].items()),
+                            self._languages[a],
+                        ]
                         for a in story.members
                     ],
                     "first": story.first,
@@ -281,7 +301,7 @@ class StoryIndex:
         Raises:
             ValueError: the state is not one this version wrote.
         """
-        if state.get("version") != STATE_VERSION:
+        if state.get("version") not in (1, STATE_VERSION):
             raise ValueError(f"story state version {state.get('version')!r} is not {STATE_VERSION}")
         index = cls(options or StoryOptions(**state["options"]))
         index._articles = int(state["articles"])
@@ -294,7 +314,10 @@ class StoryIndex:
                 index._story_of[article] = story_id
         for data in state["open"]:
             story = _Story(int(data["id"]), [], float(data["first"]), float(data["last"]))
-            for article, when, sequence, vector in data["members"]:
+            for article, when, sequence, vector, *language in data["members"]:
+                # Version 1 did not keep languages: such articles match any language.
+                index._languages[article] = language[0] if language else None
+                story.languages[index._languages[article]] += 1
                 story.members.append(article)
                 index._story_of[article] = story.id
                 index._times[article] = float(when)
@@ -328,15 +351,16 @@ class StoryIndex:
         when = parse_time(document.time)
         self._close_expired(when)
         vector = self._vectorize(terms)
-        ranked = self._rank(vector, when)
+        language = document.language
+        ranked = self._rank(vector, when, language)
         best = ranked[0] if ranked else None
         if best is None or best[0] < self.options.join_threshold:
-            story = self._open_story(document.id, when, vector)
-            score, shared = (best[0], _shared(vector, best[1])) if best else (0.0, ())
+            story = self._open_story(document.id, when, vector, language)
+            score, shared = (best[0], _shared(vector, language, best[1])) if best else (0.0, ())
             return Assignment(document.id, story.id, True, score, shared, len(ranked))
         score, story = best
-        shared = _shared(vector, story)
-        self._join(story, document.id, when, vector)
+        shared = _shared(vector, language, story)
+        self._join(story, document.id, when, vector, language)
         story, merged, moved = self._merge_linked(story, ranked[1:])
         split, split_moved = self._recheck(story, force=bool(merged))
         return Assignment(
@@ -352,29 +376,39 @@ class StoryIndex:
         )
 
     def _vectorize(self, terms: DocumentTerms) -> Vector:
-        """TF-IDF of the article's terms (document frequencies updated first), top terms only,
-        as a unit vector."""
+        """TF-IDF of the article's terms (document frequencies updated first), its top terms
+        and its top names and numbers, as a unit vector, heaviest first."""
         self._articles += 1
         self._df.update(term for term, _ in terms.weights)
         total = self._articles + 1 + PRIOR_ARTICLES
         weighted = [(w * math.log(total / (self._df[t] + 0.5)), t) for t, w in terms.weights]
         top = heapq.nlargest(DOCUMENT_TERMS, weighted)
+        kept = {t for _, t in top}
+        entities = [p for p in weighted if p[1].startswith(ENTITY_MARKS) and p[1] not in kept]
+        top += heapq.nlargest(ENTITY_TERMS, entities)
+        top.sort(reverse=True)
         norm = math.sqrt(sum(w * w for w, _ in top)) or 1.0
         return {t: w / norm for w, t in top if w > 0}
 
-    def _rank(self, vector: Vector, when: float) -> list[tuple[float, _Story]]:
-        """Candidate stories within the window, best cosine first (ties: smaller id)."""
+    def _rank(self, vector: Vector, when: float, language: str) -> list[tuple[float, _Story]]:
+        """Candidate stories within the window, best score first (ties: smaller id)."""
         hits: Counter[int] = Counter()
-        looked = 0
+        looked = entities = 0
         for term in vector:  # heaviest first
             # A term no open story posts finds nothing: the rarest terms of an article are
             # often its own (unseen before), and counting them would leave the lookup blind.
             postings = self._postings.get(term)
-            if postings:
+            if not postings:
+                continue
+            entity = term.startswith(ENTITY_MARKS)
+            # Past the heaviest terms, names and numbers are still looked up: they are all
+            # that finds the story in another language.
+            if looked < LOOKUP_TERMS or (entity and entities < ENTITY_LOOKUP):
                 hits.update(postings.keys())
-                looked += 1
-                if looked == LOOKUP_TERMS:
-                    break
+                entities += entity
+            looked += 1
+            if looked >= LOOKUP_TERMS and entities >= ENTITY_LOOKUP:
+                break
         ranked = []
         window = self._window
         penalty = self.options.day_penalty / DAY
@@ -382,21 +416,27 @@ class StoryIndex:
             story = self._open[story_id]
             if story.first - window <= when <= story.last + window:
                 apart = max(0.0, story.first - when, when - story.last)
-                ranked.append((_cosine(vector, story) - penalty * apart, story))
+                ranked.append((_score(vector, language, story) - penalty * apart, story))
                 if len(ranked) >= MAX_CANDIDATES:
                     break
         ranked.sort(key=lambda pair: (-pair[0], pair[1].id))
         return ranked
 
-    def _open_story(self, article: ArticleKey, when: float, vector: Vector) -> _Story:
+    def _open_story(
+        self, article: ArticleKey, when: float, vector: Vector, language: str
+    ) -> _Story:
         story = _Story(self._next_id, [], when, when)
         self._next_id += 1
         self._open[story.id] = story
-        self._join(story, article, when, vector)
+        self._join(story, article, when, vector, language)
         return story
 
-    def _join(self, story: _Story, article: ArticleKey, when: float, vector: Vector) -> None:
+    def _join(
+        self, story: _Story, article: ArticleKey, when: float, vector: Vector, language: str
+    ) -> None:
         story.members.append(article)
+        story.languages[language] += 1
+        self._languages[article] = language
         story.first, story.last = min(story.first, when), max(story.last, when)
         self._story_of[article] = story.id
         self._times[article] = when
@@ -431,7 +471,7 @@ class StoryIndex:
             other
             for score, other in others
             if score >= options.join_threshold
-            and _centroid_cosine(story, other) >= options.merge_threshold
+            and _story_similarity(story, other) >= options.merge_threshold
         ]
         if not linked:
             return story, [], []
@@ -457,7 +497,9 @@ class StoryIndex:
         if not (force or due) or size < 2:
             return [], []
         story.checked_at = size
-        groups = _linked_groups(story.members, self._vectors, self.options.link_threshold)
+        groups = _linked_groups(
+            story.members, self._vectors, self._languages, self.options.link_threshold
+        )
         if len(groups) == 1:
             return [], []
         groups.sort(key=lambda g: (-len(g), story.members.index(g[0])))
@@ -485,6 +527,7 @@ class StoryIndex:
     def _rebuild(self, story: _Story) -> None:
         """Recompute a story's centroid from its members and post it again."""
         centroid: Vector = {}
+        story.languages = Counter(self._languages[a] for a in story.members)
         for article in story.members:
             for term, weight in self._vectors[article].items():
                 centroid[term] = centroid.get(term, 0.0) + weight
@@ -515,6 +558,7 @@ class StoryIndex:
             self._closed[story_id] = tuple(story.members)
             for article in story.members:
                 self._vectors.pop(article, None)
+                self._languages.pop(article, None)
 
 
 def parse_time(value: str) -> float:
@@ -542,25 +586,59 @@ def _cosine(vector: Vector, story: _Story) -> float:
     return sum(w * centroid.get(t, 0.0) for t, w in vector.items()) / story.norm
 
 
-def _centroid_cosine(a: _Story, b: _Story) -> float:
-    small, large = (a, b) if len(a.centroid) <= len(b.centroid) else (b, a)
-    dot = sum(w * large.centroid.get(t, 0.0) for t, w in small.centroid.items())
-    return dot / (a.norm * b.norm)
+def _score(vector: Vector, language: str, story: _Story) -> float:
+    """The article's likeness to the story: the cosine of all their terms when the story has
+    an article in its language, the cosine of their names and numbers when it has none, the
+    better of the two when it has both."""
+    languages = story.languages
+    if None in languages or (language in languages and len(languages) == 1):
+        return _cosine(vector, story)
+    across = _dot(_entities(vector), _entities(story.centroid))
+    if language not in languages:
+        return across
+    return max(_cosine(vector, story), across)
 
 
-def _shared(vector: Vector, story: _Story) -> tuple[str, ...]:
-    """The terms that add most to the article's cosine with the story."""
+def _story_similarity(a: _Story, b: _Story) -> float:
+    """Two stories' likeness: the cosine of their centroids, or, when they have no language
+    in common, the cosine of their names and numbers."""
+    if None in a.languages or None in b.languages or a.languages.keys() & b.languages.keys():
+        return _dot(a.centroid, b.centroid) / (a.norm * b.norm)
+    return _dot(_entities(a.centroid), _entities(b.centroid))
+
+
+def _entities(vector: Vector) -> Vector:
+    """The names and numbers of a vector, as a unit vector (empty when it has none)."""
+    part = {t: w for t, w in vector.items() if t.startswith(ENTITY_MARKS)}
+    norm = math.sqrt(sum(w * w for w in part.values()))
+    return {t: w / norm for t, w in part.items()} if norm else {}
+
+
+def _dot(left: Vector, right: Vector) -> float:
+    small, large = (left, right) if len(left) <= len(right) else (right, left)
+    return sum(w * large.get(t, 0.0) for t, w in small.items())
+
+
+def _shared(vector: Vector, language: str, story: _Story) -> tuple[str, ...]:
+    """The terms that add most to the article's cosine with the story (names and numbers
+    only when the story has no article in its language)."""
     centroid = story.centroid
+    if not ({language, None} & story.languages.keys()):
+        vector = _entities(vector)
     parts = [(w * centroid[t], t) for t, w in vector.items() if t in centroid]
     parts.sort(key=lambda part: (-part[0], part[1]))
     return tuple(t for _, t in parts[:SHARED_SHOWN])
 
 
 def _linked_groups(
-    members: list[ArticleKey], vectors: dict[ArticleKey, Vector], threshold: float
+    members: list[ArticleKey],
+    vectors: dict[ArticleKey, Vector],
+    languages: dict[ArticleKey, str | None],
+    threshold: float,
 ) -> list[list[ArticleKey]]:
-    """Connected groups of ``members`` where a link is a cosine of ``threshold`` or more; each
-    group in the members' order, groups by their first member."""
+    """Connected groups of ``members`` where a link is a cosine of ``threshold`` or more (of
+    names and numbers alone between two languages); each group in the members' order, groups
+    by their first member."""
     parent = list(range(len(members)))
 
     def root(i: int) -> int:
@@ -570,11 +648,14 @@ def _linked_groups(
         return i
 
     for i in range(len(members)):
-        left = vectors[members[i]]
+        left, language = vectors[members[i]], languages[members[i]]
         for j in range(i + 1, len(members)):
-            right = vectors[members[j]]
-            small, large = (left, right) if len(left) <= len(right) else (right, left)
-            if sum(w * large.get(t, 0.0) for t, w in small.items()) >= threshold:
+            right, other = vectors[members[j]], languages[members[j]]
+            if language is None or other is None or language == other:
+                similarity = _dot(left, right)
+            else:
+                similarity = _dot(_entities(left), _entities(right))
+            if similarity >= threshold:
                 parent[root(j)] = root(i)
     groups: dict[int, list[ArticleKey]] = {}
     for i, article in enumerate(members):

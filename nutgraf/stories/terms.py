@@ -4,12 +4,15 @@ Three kinds of term, weighted so that what names an event counts more than what 
 topic:
 
 - headline words (content stems, ``TITLE_WEIGHT`` each);
-- names and numbers of the body: capitalised words that are not stopwords, and numbers of two
-  digits or more (``NAME_WEIGHT`` each, tf dampened with a logarithm). A name is keyed by its
+- names and numbers of the body: capitalised words that are not stopwords (and not only
+  where a sentence begins), and numbers of two digits or more (``NAME_WEIGHT`` each, tf
+  dampened with a logarithm). A name is keyed by its
   first ``NAME_PREFIX`` letters, lower-cased and without accents ("@trump" for Trump, Trumpa,
   Trumps), so that the same person or place matches across inflections and across languages
   written in the same script: that, and shared numbers, is all that links a Polish and an
-  English article about one event (their stems come from different stemmers and rarely meet);
+  English article about one event (their stems come from different stemmers and rarely meet;
+  ``StoryIndex`` compares only these between languages). German capitalises every noun,
+  so its "names" hold nouns too: they dilute its articles' names without matching anything;
 - body words (content stems, weight 1, tf dampened), the words of the lead
   (``LEAD_WORDS``) counted ``LEAD_WEIGHT`` times: what a story is about is said first.
 
@@ -39,6 +42,8 @@ NAME_MARK = "@"
 NUMBER_MARK = "#"
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+_OPENING = frozenset(" \t\"'“”„«»‘’([–—-")
+_SENTENCE_END = frozenset(".!?:\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,16 +82,35 @@ def extract_terms(title: str, text: str, language: str) -> DocumentTerms:
 
 
 def _names(text: str, language: str) -> Counter[str]:
-    """Names (capitalised non-stopwords, by prefix) and numbers of two digits or more."""
+    """Names (capitalised non-stopwords, by prefix) and numbers of two digits or more.
+
+    A word capitalised only where a sentence begins is not taken for a name: "Crews",
+    "Selon", "Dopiero" say nothing about the event, and in another language they match
+    nothing. A name is capitalised inside a sentence too, somewhere in the text.
+    """
     stop = stopwords(language)
     found: Counter[str] = Counter()
-    for token in _TOKEN.findall(text):
+    named: set[str] = set()
+    for match in _TOKEN.finditer(text):
+        token = match.group()
         if token.isdigit():
             if len(token) >= 2:
                 found[NUMBER_MARK + token] += 1
         elif token[0].isupper() and len(token) >= 3 and token.lower() not in stop:
-            found[NAME_MARK + _fold(token)[:NAME_PREFIX]] += 1
-    return found
+            name = NAME_MARK + _fold(token)[:NAME_PREFIX]
+            found[name] += 1
+            if not _starts_sentence(text, match.start()):
+                named.add(name)
+    return Counter({t: n for t, n in found.items() if t[0] == NUMBER_MARK or t in named})
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    """Whether the word at ``start`` opens the text, a paragraph or a sentence (quotes,
+    brackets and dashes before it aside)."""
+    i = start - 1
+    while i >= 0 and text[i] in _OPENING:
+        i -= 1
+    return i < 0 or text[i] == "\n" or (text[i] in _SENTENCE_END and i < start - 1)
 
 
 def _fold(word: str) -> str:

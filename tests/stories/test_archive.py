@@ -133,16 +133,15 @@ def test_the_day_penalty_decides_whether_the_next_days_report_joins() -> None:
     # The dock strike: two reports on the 9th, one on the 10th about its cost to shops; the
     # deal that ended it, on the 18th and 19th, is another event.
     reports = events.sample_reports("nutgraf-dock-strike", "nutgraf-dock-deal")
-    placed: dict[float | None, list[int | None]] = {}
-    for penalty in (None, 0.0):
-        options = None if penalty is None else StoryOptions(day_penalty=penalty)
+    placed: dict[float, list[int | None]] = {}
+    for penalty in (0.5, 0.0):
         with SQLiteStore(":memory:") as store:
             ids = fill(store, reports)
-            update_stories(store, now=lambda: NOW, options=options)
+            update_stories(store, now=lambda: NOW, options=StoryOptions(day_penalty=penalty))
             placed[penalty] = [store.story_of(ids[r.key]) for r in reports]
     strike, deal = slice(0, 3), slice(3, 6)
-    default, whole_event = placed[None], placed[0.0]
-    assert default[0] == default[1] != default[2]  # each day's development a story
+    daily, whole_event = placed[0.5], placed[0.0]
+    assert daily[0] == daily[1] != daily[2]  # each day's development a story
     assert len(set(whole_event[strike])) == len(set(whole_event[deal])) == 1
     assert whole_event[0] != whole_event[3]
 
@@ -151,7 +150,7 @@ def test_options_given_later_place_the_later_articles() -> None:
     reports = events.sample_reports("nutgraf-dock-strike")
     with SQLiteStore(":memory:") as store:
         ids = fill(store, reports[:2])
-        update_stories(store, now=lambda: NOW)
+        update_stories(store, now=lambda: NOW, options=StoryOptions(day_penalty=0.5))
         ids.update(fill(store, reports[2:]))
         update_stories(store, now=lambda: NOW, options=StoryOptions(day_penalty=0.0))
         assert len({store.story_of(i) for i in ids.values()}) == 1

@@ -70,20 +70,21 @@ def test_the_story_day_penalty_setting_reaches_the_clusterer(tmp_path: Path) -> 
     # The dock strike: two reports on one day, its cost to shops the next.
     reports = events.sample_reports("nutgraf-dock-strike")
     counts = {}
-    for penalty in ("", "0"):
-        path = tmp_path / f"news{penalty}.db"
+    for penalty in ("0.5", "0"):
+        path = tmp_path / f"news-{penalty}.db"
         with SQLiteStore(path) as store:
             for report in reports:
                 events.ingest(store, report)
-        environ = {"NUTGRAF_CONFIG": str(tmp_path / "none.toml")}
-        if penalty:
-            environ["NUTGRAF_STORY_DAY_PENALTY"] = penalty
+        environ = {
+            "NUTGRAF_CONFIG": str(tmp_path / "none.toml"),
+            "NUTGRAF_STORY_DAY_PENALTY": penalty,
+        }
         result = CliRunner().invoke(
             main, ["stories", "--db", str(path), "--json", "--all"], env=environ
         )
         assert result.exit_code == 0, result.output
         counts[penalty] = [len(json.loads(line)["articles"]) for line in result.output.splitlines()]
-    assert sorted(counts[""]) == [1, 2]
+    assert sorted(counts["0.5"]) == [1, 2]
     assert counts["0"] == [3]
     bad = CliRunner().invoke(
         main,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -94,6 +95,27 @@ def test_same_script_other_language_matches_on_names_and_numbers() -> None:
         doc("pl", "2024-05-07", SUMMIT_POLISH, "Duda i Nausėda w Lublinie", "pl")
     )
     assert polish_added.story == index.story_of("en")
+
+
+def test_a_word_capitalised_only_where_sentences_begin_is_no_name() -> None:
+    text = (
+        "Crews worked through the night. Rescuers said the Crews of Tolland came first.\n\n"
+        "Selon le maire, Tolland a tenu. “Nothing,” said Ann Rae. Dopiero wtedy."
+    )
+    names = {t for t, _ in extract_terms("", text, "en").weights if t[0] in "@#"}
+    assert names == {"@crews", "@tolla", "@ann", "@rae"}
+
+
+def test_across_languages_only_names_and_numbers_count() -> None:
+    # Stems of different languages never meet: without shared names an English and a
+    # French report are no match, however alike their stems happen to be.
+    index = StoryIndex()
+    index.add(doc("en", "2024-05-07", SUMMIT, "Duda hosts Nausėda in Lublin"))
+    no_names = re.sub(r"\d", "", SUMMIT.lower())
+    same_stems = index.add(doc("fr", "2024-05-07", no_names, "", "fr"))
+    assert same_stems.opened and same_stems.score == 0.0
+    # In the same language the same words are a match.
+    assert not index.add(doc("en2", "2024-05-07", no_names)).opened
 
 
 def test_same_topic_different_event_days_apart_is_two_stories() -> None:

@@ -1,7 +1,7 @@
 """Story clustering and multi-source summary quality, against floors below measured values.
 
-Measured by ``python -m benchmarks.stories`` (BENCHMARKS.md, "Stories"): B-cubed F1 0.941 on
-the held-out (val + test) stream of clusters.jsonl, 0.909 on clusters_leads_2021.jsonl, 0.968
+Measured by ``python -m benchmarks.stories`` (BENCHMARKS.md, "Stories"): B-cubed F1 0.946 on
+the held-out (val + test) stream of clusters.jsonl, 0.912 on clusters_leads_2021.jsonl, 0.966
 on clusters_basil.jsonl; multi-source ROUGE-1/2 34.70/14.47 on the 106 val + test stories of
 multidoc.jsonl (35.51/14.58 on all 484). Those need ../shared/data and skip without it.
 
@@ -13,6 +13,10 @@ whole event, over days) F1 is 0.962, recall 1.0. Two of its hard cases are known
 (``test_sample_known_misses``): the two towns' rent votes a day apart are merged (in both
 settings), and by default the next day's report on the dock strike's effect on shops opens
 a story of its own (the day penalty of ``StoryOptions``; see there why it is the default).
+
+The multilingual sample (30 articles, 10 events, 8 languages) always runs too: F1 0.974
+(precision 1.0; one next-day report in Italian opens a story), 1.0 with ``day_penalty``
+0.05; the TF-IDF baseline scores 0.500 and the title-words baseline 0.600.
 """
 
 from __future__ import annotations
@@ -57,10 +61,17 @@ def read_stream(
     return documents, gold
 
 
-def test_sample_stream_floor_and_beats_both_baselines() -> None:
-    documents, gold = read_stream(SAMPLE)
+MULTILINGUAL = SAMPLE.with_name("clusters-multilingual.jsonl")
+MULTILINGUAL_FLOOR_F1 = 0.95
+
+
+@pytest.mark.parametrize(
+    ("sample", "floor"), [(SAMPLE, SAMPLE_FLOOR_F1), (MULTILINGUAL, MULTILINGUAL_FLOOR_F1)]
+)
+def test_samples_floor_and_beat_both_baselines(sample: Path, floor: float) -> None:
+    documents, gold = read_stream(sample)
     score = score_bcubed(cluster_documents(documents), gold)
-    assert score.f1 >= SAMPLE_FLOOR_F1
+    assert score.f1 >= floor
     assert score.precision >= SAMPLE_FLOOR_PRECISION
     assert score.f1 > score_bcubed(cluster_by_title_words(documents), gold).f1
     assert score.f1 > score_bcubed(cluster_by_tfidf(documents), gold).f1
@@ -117,6 +128,23 @@ def test_sample_known_misses(case: str) -> None:
         assert found["nutgraf-ebbridge-rent-cap"].isdisjoint(found["nutgraf-fenwarden-rent-vote"])
     else:
         assert len(found["nutgraf-dock-strike"]) == 1
+
+
+def test_multilingual_hard_cases() -> None:
+    documents, gold = read_stream(MULTILINGUAL)
+    story = cluster_documents(documents, StoryOptions(day_penalty=0.05))
+    found: dict[str, set[int]] = {}
+    for article, event in gold.items():
+        found.setdefault(event.removeprefix("nutgraf-ml-"), set()).add(story[article])
+    # Every event is one story across its languages, over its days; nothing else joins it.
+    assert all(len(stories) == 1 for stories in found.values())
+    assert len(set.union(*found.values())) == len(found)
+    # The reports of the resignation share no number: names alone join French, Spanish and
+    # Italian. The two strikes are a day apart and the second's reports name the first.
+    languages = {d.language for d in documents if gold[d.id].endswith("quist-resignation")}
+    assert languages == {"fr", "es", "it"}
+    assert found["tolland-bus-strike"] != found["halvery-rail-strike"]
+    assert found["tolland-bus-strike"] != found["tolland-bus-deal"]
 
 
 def test_held_out_stream_floor_and_beats_the_tfidf_baseline(shared_data: Path) -> None:

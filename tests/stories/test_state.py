@@ -28,19 +28,29 @@ def stream(count: int = 160, seed: int = 7) -> list[StoryDocument]:
         if rng.random() < 0.5:
             words += [f"e{event + 1}w{w}" for w in rng.sample(range(8), 2)]
         words += [f"noise{rng.randrange(40)}" for _ in range(3)]
+        words += [f"@e{event}n{n}" for n in rng.sample(range(4), 2)]  # names: across languages
         weights = tuple((w, 1.0 + rng.random()) for w in sorted(set(words)))
         documents.append(
-            StoryDocument(k, f"2031-01-{day:02d}T{k % 24:02d}:00:00", terms=DocumentTerms(weights))
+            StoryDocument(
+                k,
+                f"2031-01-{day:02d}T{k % 24:02d}:00:00",
+                language=rng.choice(("en", "en", "de")),
+                terms=DocumentTerms(weights),
+            )
         )
     return documents
 
 
 def test_the_stream_merges_splits_and_closes() -> None:
     index = StoryIndex(OPTIONS)
-    placed = [index.add(d) for d in stream()]
+    documents = stream()
+    placed = [index.add(d) for d in documents]
     assert sum(bool(a.merged) for a in placed) > 5
     assert sum(bool(a.split) for a in placed) > 5
     assert index.open_stories < len(list(index.stories()))
+    language = {d.id: d.language for d in documents}
+    mixed = [m for _, m in index.stories() if len({language[a] for a in m}) > 1]
+    assert len(mixed) > 5
 
 
 @pytest.mark.parametrize("closed", [True, False])
@@ -69,7 +79,12 @@ def test_a_full_state_keeps_every_story() -> None:
     assert len(restored) == len(index)
 
 
-def test_real_articles_round_trip_with_string_keys() -> None:
+def real_articles_restored_after_three(
+    downgrade: bool = False,
+) -> tuple[StoryIndex, list[StoryDocument], list[Assignment]]:
+    """The invented events' articles: an index restored after the first three (from a state
+    made to look like version 1, with ``downgrade``), the rest, and where one index never
+    interrupted put them."""
     documents = [
         StoryDocument(r.key, r.published, r.title, " ".join(r.paragraphs)) for r in events.ALL
     ]
@@ -78,13 +93,27 @@ def test_real_articles_round_trip_with_string_keys() -> None:
     first = StoryIndex()
     for document in documents[:3]:
         first.add(document)
-    restored = StoryIndex.from_state(json.loads(json.dumps(first.state())))
-    assert [restored.add(d) for d in documents[3:]] == expected[3:]
+    state = json.loads(json.dumps(first.state()))
+    if downgrade:
+        state["version"] = 1  # no languages were kept
+        for story in state["open"]:
+            story["members"] = [member[:4] for member in story["members"]]
+    return StoryIndex.from_state(state), documents[3:], expected[3:]
+
+
+def test_real_articles_round_trip_with_string_keys() -> None:
+    restored, rest, expected = real_articles_restored_after_three()
+    assert [restored.add(d) for d in rest] == expected
     assert restored.members(restored.story_of("bridge-north")) == (
         "bridge-north",
         "bridge-valley",
         "bridge-coast",
     )
+
+
+def test_a_state_of_version_1_is_read_its_articles_match_any_language() -> None:
+    restored, rest, expected = real_articles_restored_after_three(downgrade=True)
+    assert [restored.add(d) for d in rest] == expected
 
 
 def test_a_state_of_another_version_is_refused() -> None:
