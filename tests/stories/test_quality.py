@@ -141,7 +141,7 @@ def test_multilingual_hard_cases() -> None:
     assert len(set.union(*found.values())) == len(found)
     # The reports of the resignation share no number: names alone join French, Spanish and
     # Italian. The two strikes are a day apart and the second's reports name the first.
-    languages = {d.language for d in documents if gold[d.id].endswith("quist-resignation")}
+    languages = {d.language for d in documents if gold[str(d.id)].endswith("quist-resignation")}
     assert languages == {"fr", "es", "it"}
     assert found["tolland-bus-strike"] != found["halvery-rail-strike"]
     assert found["tolland-bus-strike"] != found["tolland-bus-deal"]
