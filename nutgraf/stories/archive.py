@@ -7,8 +7,10 @@ a long first run over an old archive keeps what it did. An exact or near copy is
 the clusterer: it joins its original's story (and follows it when a merge or split moves it).
 Articles later re-ingested with a changed text keep the story they were first placed in.
 
-The headline of a story is the title, among the articles its summary reads (the first
-``SUMMARY_ARTICLES`` to arrive), that shares most words with the other titles (the sum of its
+A story is headed and summarized in its language: the one most of its first
+``LANGUAGE_ARTICLES`` are in (``story_language``). The headline of a story is the title,
+among the articles its summary reads (the first ``SUMMARY_ARTICLES`` in that language to
+arrive), that shares most words with the other titles (the sum of its
 binary cosines with them, over content stems); the earliest wins a tie, so a story of one or
 two articles is headed by its first. A title that most outlets echo says what the event is,
 where the first report's title may be a teaser or a scoop's angle.
@@ -20,6 +22,7 @@ When nothing new has arrived an update costs two reads of a row; concurrent upda
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -36,6 +39,7 @@ from nutgraf.stories.summary import StorySentence, summarize_story
 CHUNK = 500
 SUMMARY_ARTICLES = 8
 SUMMARY_SENTENCES = 3
+LANGUAGE_ARTICLES = 32  # the first articles that decide a story's language
 CACHED_ARTICLES = 512
 
 
@@ -176,15 +180,19 @@ def _article_reader(store: Store) -> Callable[[int], StoredArticle | None]:
 def _story_text(
     index: StoryIndex, story: int, article: Callable[[int], StoredArticle | None]
 ) -> StoryText | None:
-    """The story's headline and summary from its first articles (None: the story is gone).
-    A story of one article is summarized by that article's own summary."""
+    """The story's headline and summary from its first articles in its language (None: the
+    story is gone). A story of one such article is summarized by that article's own
+    summary."""
     try:
         members = index.members(story)
     except KeyError:
         return None  # merged into another
-    read = [found for m in members[:SUMMARY_ARTICLES] if (found := article(int(m)))]
-    if not read:
+    first = [stored for m in members[:LANGUAGE_ARTICLES] if (stored := article(int(m)))]
+    if not first:
         return None
+    language = story_language([stored.item.article for stored in first])
+    read = [s for s in first if (s.item.article.language or "en") == language]
+    read = read[:SUMMARY_ARTICLES]
     if len(read) > 1:
         pairs = [(found.id, found.item.article) for found in read]
         sentences = summarize_story(pairs, sentences=SUMMARY_SENTENCES).sentences
@@ -201,6 +209,18 @@ def _story_text(
         tuple(found.id for found in read),
         sentences,
     )
+
+
+def story_language(articles: Sequence[Article]) -> str:
+    """The language most of the articles are in (the earliest of those tied).
+
+    A story told in several languages is headed and summarized in this one alone: sentences
+    in two languages cannot be checked against each other for repeats (their stems never
+    meet), and a reader reads one language.
+    """
+    languages = [a.language or "en" for a in articles]
+    counts = Counter(languages)
+    return max(languages, key=lambda code: (counts[code], -languages.index(code)))
 
 
 def pick_headline(articles: Sequence[Article]) -> str | None:

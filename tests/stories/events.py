@@ -20,6 +20,7 @@ class Report:
     published: str
     title: str
     paragraphs: tuple[str, ...]
+    language: str = "en"
 
 
 BRIDGE_NORTH = Report(
@@ -117,7 +118,7 @@ def article(report: Report, *, site: str | None = None, outlet: str | None = Non
         blocks=tuple(Block("paragraph", p) for p in report.paragraphs),
         source=outlet or report.outlet,
         published=report.published,
-        language="en",
+        language=report.language,
         url=f"{site or report.site}{report.key}",
     )
 
@@ -134,13 +135,15 @@ def ingest(store: Store, report: Report, *, copy_to: str | None = None) -> int:
     return save(store, item).id
 
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "stories" / "clusters-sample.jsonl"
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "stories"
 
 
-def sample_reports(*events_wanted: str) -> tuple[Report, ...]:
-    """The sample's articles of these events, as reports to ingest, in time order."""
+def sample_reports(
+    *events_wanted: str, sample: str = "clusters-sample.jsonl"
+) -> tuple[Report, ...]:
+    """A sample's articles of these events, as reports to ingest, in time order."""
     reports = []
-    for line in SAMPLE.read_text(encoding="utf-8").splitlines():
+    for line in (SAMPLES / sample).read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         if row["cluster"] in events_wanted:
             reports.append(
@@ -151,6 +154,7 @@ def sample_reports(*events_wanted: str) -> tuple[Report, ...]:
                     row["time"] + "+00:00",
                     row["title"],
                     tuple(row["text"].split("\n\n")),
+                    row["lang"],
                 )
             )
     return tuple(reports)

@@ -6,9 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from nutgraf.records import Article
 from nutgraf.store import SQLiteStore
 from nutgraf.store.stories import StoryDigest
-from nutgraf.stories.archive import pick_headline, update_stories
+from nutgraf.stories.archive import pick_headline, story_language, update_stories
 from nutgraf.stories.cluster import StoryOptions
 from tests.stories import events
 
@@ -156,3 +157,33 @@ def test_options_given_later_place_the_later_articles() -> None:
         assert len({store.story_of(i) for i in ids.values()}) == 1
         saved = store.story_state()
         assert saved is not None and saved[1]["options"]["day_penalty"] == 0.0
+
+
+def test_a_story_in_several_languages_is_told_in_the_language_most_of_it_is_in() -> None:
+    # The Tolland bus strike in English, German and Polish, one report each: a tie, so the
+    # earliest report's language.
+    reports = events.sample_reports(
+        "nutgraf-ml-tolland-bus-strike", sample="clusters-multilingual.jsonl"
+    )
+    assert [r.language for r in reports] == ["en", "de", "pl"]
+    with SQLiteStore(":memory:") as store:
+        ids = fill(store, reports)
+        update_stories(store, now=lambda: NOW)
+        story = {store.story_of(i) for i in ids.values()}
+        assert len(story) == 1
+        digest = store.story_digest(story.pop() or 0)
+        assert digest is not None
+        english = ids[reports[0].key]
+        assert digest.headline == reports[0].title
+        assert digest.members == (english,)
+        assert {s.article for s in digest.sentences} == {english}
+        assert (digest.articles, digest.sources) == (3, 3)
+
+
+def test_story_language() -> None:
+    def written(*languages: str | None) -> list[Article]:
+        return [Article(title="t", blocks=(), language=code) for code in languages]
+
+    assert story_language(written("de", "en", "en")) == "en"
+    assert story_language(written("pl", "de", "de", "pl")) == "pl"  # tie: the earliest
+    assert story_language(written(None, "en", "de")) == "en"  # no language: English
