@@ -1,10 +1,11 @@
 """Stories kept current in the archive: the articles that arrived since the last update are
 placed in stories, and every story they changed gets its headline and summary again.
 
-``update_stories(store)`` loads the clusterer's saved state, adds the new articles in id
-(arrival) order, and saves placements, story texts and state together, a chunk at a time, so
-a long first run over an old archive keeps what it did. An exact or near copy is not given to
-the clusterer: it joins its original's story (and follows it when a merge or split moves it).
+``update_stories(store)`` loads the clusterer's saved state, adds the new articles a chunk at
+a time in id (arrival) order, each chunk in time order, and saves placements, story texts and
+state together after each chunk, so a long first run over an old archive keeps what it did.
+An exact or near copy is not given to the clusterer: it joins its original's story (and
+follows it when a merge or split moves it).
 Articles later re-ingested with a changed text keep the story they were first placed in.
 
 A story is headed and summarized in its language: the one most of its first
@@ -32,8 +33,8 @@ from nutgraf.config import Settings
 from nutgraf.nlp.features import content_stems
 from nutgraf.records import Article, StoredArticle
 from nutgraf.store.base import Store
-from nutgraf.store.stories import Placement, StoryText
-from nutgraf.stories.cluster import StoryDocument, StoryIndex, StoryOptions
+from nutgraf.store.stories import Arrival, Placement, StoryText
+from nutgraf.stories.cluster import StoryDocument, StoryIndex, StoryOptions, parse_time
 from nutgraf.stories.summary import StorySentence, summarize_story
 
 CHUNK = 500
@@ -104,7 +105,7 @@ def update_stories(
         copies: dict[int, list[int]] = {}
         rewrite: set[int] = set()
         opened = copied = 0
-        for arrival in batch:
+        for arrival in _in_time_order(batch):
             original = arrival.duplicate_of
             story = None
             if original is not None:
@@ -162,6 +163,17 @@ def update_stories(
             through=expected,
         )
     return tally
+
+
+def _in_time_order(batch: Sequence[Arrival]) -> list[Arrival]:
+    """The originals by time (then id), the copies after them.
+
+    A first ingest brings each feed's weeks of entries one feed after another; in arrival
+    order the newest entries of the first feed would close the stories (``StoryIndex``
+    closes what the newest time leaves behind) that the older entries of the next feeds
+    belong to. A copy goes after its original, whose story it joins.
+    """
+    return sorted(batch, key=lambda a: (a.duplicate_of is not None, parse_time(a.time), a.id))
 
 
 def _story(placements: dict[int, Placement], article: int) -> int | None:

@@ -187,3 +187,22 @@ def test_story_language() -> None:
     assert story_language(written("de", "en", "en")) == "en"
     assert story_language(written("pl", "de", "de", "pl")) == "pl"  # tie: the earliest
     assert story_language(written(None, "en", "de")) == "en"  # no language: English
+
+
+def test_feeds_ingested_one_after_another_still_make_stories() -> None:
+    # A first ingest brings each outlet's three weeks of entries in turn: the clusterer
+    # must see them in time order, or the newest entries of the first outlet would close
+    # the stories the older entries of the next ones belong to.
+    reports = events.sample_reports(
+        "nutgraf-storm-ilse", "nutgraf-penhallow-breach", "nutgraf-cup-final"
+    )
+    by_outlet = sorted(reports, key=lambda r: (r.outlet, r.published))
+    assert by_outlet != list(reports)
+    with SQLiteStore(":memory:") as store:
+        ids = fill(store, tuple(by_outlet))
+        update_stories(store, now=lambda: NOW)
+        stories = {
+            event: {store.story_of(ids[r.key]) for r in events.sample_reports(event)}
+            for event in ("nutgraf-storm-ilse", "nutgraf-penhallow-breach", "nutgraf-cup-final")
+        }
+    assert all(len(found) == 1 for found in stories.values()), stories
