@@ -94,26 +94,22 @@ def _settings(values: dict[str, Any]) -> Settings:
         raise NutgrafError(
             f"Config 'admin_token' must be a string of at least {MIN_TOKEN_LENGTH} characters"
         )
-    cache = values.get("page_cache_seconds", 10.0)
-    try:
-        cache = float(cache)
-    except (TypeError, ValueError):
-        raise NutgrafError(
-            f"Config 'page_cache_seconds' has value {cache!r}. Not a number of seconds."
-        ) from None
-    if not 0 <= cache <= 86_400:
-        raise NutgrafError(f"Config 'page_cache_seconds' has value {cache}. Use 0 to 86400.")
+    cache = _number("page_cache_seconds", values.get("page_cache_seconds", 10.0), 86_400)
     penalty = values.get("story_day_penalty")
     if penalty is not None:
-        try:
-            penalty = float(penalty)
-        except (TypeError, ValueError):
-            raise NutgrafError(
-                f"Config 'story_day_penalty' has value {penalty!r}. Not a number."
-            ) from None
-        if not 0 <= penalty <= 1:
-            raise NutgrafError(f"Config 'story_day_penalty' has value {penalty}. Use 0 to 1.")
+        penalty = _number("story_day_penalty", penalty, 1)
     return Settings(tuple(networks), fetch_pages, interval, token, cache, penalty)
+
+
+def _number(key: str, value: Any, most: float) -> float:
+    """``value`` as a number from 0 to ``most``, or a one-line error naming ``key``."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise NutgrafError(f"Config '{key}' has value {value!r}. Not a number.") from None
+    if not 0 <= number <= most:
+        raise NutgrafError(f"Config '{key}' has value {number}. Use 0 to {most:g}.")
+    return number
 
 
 def _boolean(key: str, value: str) -> bool:

@@ -41,6 +41,8 @@ def test_the_environment_overrides_the_file(tmp_path: Path) -> None:
         ("", {"NUTGRAF_STORY_DAY_PENALTY": "a lot"}, "'a lot'. Not a number."),
         ("", {"NUTGRAF_STORY_DAY_PENALTY": "nan"}, "has value nan. Use 0 to 1."),
         ("poll_interval = 5\n", {}, "Use 60 or more."),
+        ("page_cache_seconds = -1\n", {}, "'page_cache_seconds' has value -1.0. Use 0 to 86400."),
+        ("", {"NUTGRAF_PAGE_CACHE_SECONDS": "soon"}, "has value 'soon'. Not a number."),
         ("story_penalty = 0\n", {}, "unknown setting(s) story_penalty"),
         ("story_day_penalty = \n", {}, "is not valid TOML"),
     ],

@@ -11,9 +11,9 @@ Articles later re-ingested with a changed text keep the story they were first pl
 A story is headed and summarized in its language: the one most of its first
 ``LANGUAGE_ARTICLES`` are in (``story_language``). The headline of a story is the title,
 among the articles its summary reads (the first ``SUMMARY_ARTICLES`` in that language to
-arrive), that shares most words with the other titles (the sum of its
-binary cosines with them, over content stems); the earliest wins a tie, so a story of one or
-two articles is headed by its first. A title that most outlets echo says what the event is,
+arrive), that shares most words with the other titles (the sum of its binary cosines with
+them, over content stems); the earliest wins a tie, so a story of one or two articles is
+headed by its first. A title that most outlets echo says what the event is,
 where the first report's title may be a teaser or a scoop's angle.
 
 When nothing new has arrived an update costs two reads of a row; concurrent updaters are safe
