@@ -1,17 +1,22 @@
 """Language identification and per-language word lists, from maintained packages.
 
 py3langid (a bundled model, no download) names the language; PyStemmer (Snowball) stems
-where a stemmer exists for it. Stopwords come from two packages: ``stopwords`` holds compact
-function-word lists (for English, Snowball's 174 words), and stopwords-iso covers the
-languages those lists miss or ship garbled. stopwords-iso alone is not enough: its lists are
-unions of many sources and drop content words ("computer", "date", "early", "end", "fact"
-in English), which blinds sentence similarity to exactly the words a summary is about.
+where a stemmer exists for it. Stopwords are Snowball's function-word lists wherever
+Snowball has one: thirteen ship in ``nutgraf/nlp/stopwords`` (see its README), and English's
+comes from the ``stopwords`` package, which holds Snowball's current 174 words. Other
+languages take that package's list when it is sound, else stopwords-iso's. Neither package
+will do for every language. The ``stopwords`` lists of other languages miss the commonest
+function words (Spanish "de" and "que") and hold content words (Italian "comprare", Finnish
+"aika"), some saved in the wrong encoding. stopwords-iso's lists are unions of many sources
+and drop content words ("computer", "date", "early", "end", "fact" in English), which blinds
+sentence similarity to exactly the words a summary is about.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+from importlib import resources
 from typing import Protocol
 
 import py3langid
@@ -28,7 +33,7 @@ _STOPWORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*'?", re.UNICODE)
 # The most frequent function words of a few languages, for a fast, unambiguous first look.
 _FUNCTION_WORD_LISTS = {
     "en": "the of and to in is that for was on with as by at from his he it have has are",
-    "de": "der die und den das von zu mit ist des dem nicht sich auf für ein eine im",
+    "de": "der die und den das von zu mit ist des dem nicht sich auf für ein eine im dass",
     "fr": "le la les des et est une du dans en que qui pour pas sur au avec ce",
     "es": "el la los las de y que en del se por con una para es al lo como",
     "it": "il di che la le per un una del della è non con sono si gli nel al",
@@ -39,6 +44,9 @@ _FUNCTION_WORDS: dict[str, tuple[str, ...]] = {}
 for _code, _words in _FUNCTION_WORD_LISTS.items():
     for _word in _words.split():
         _FUNCTION_WORDS[_word] = (*_FUNCTION_WORDS.get(_word, ()), _code)
+
+# Codes that share another code's Snowball stopword file.
+_SNOWBALL_STOPWORD_ALIASES = {"nb": "no"}
 
 # ISO 639-1 code -> Snowball algorithm name (PyStemmer).
 _SNOWBALL = {
@@ -120,25 +128,44 @@ def _by_function_words(sample: str) -> str | None:
 
 @lru_cache(maxsize=64)
 def stopwords(language: str) -> frozenset[str]:
-    """Lower-cased stopwords for ``language``: the compact list when a sound one exists,
-    else stopwords-iso's, else none. Entries that are not words ("т.н.") could never match a
-    word of the text and are left out."""
-    compact = _compact_stopwords(language)
-    if compact:
-        return compact
-    if language in stopwordsiso.langs():
-        words = (word.lower() for word in stopwordsiso.stopwords(language))
-        return frozenset(word for word in words if _STOPWORD.fullmatch(word))
-    return frozenset()
+    """Lower-cased stopwords for ``language``: Snowball's list when it has one, else the
+    compact list when a sound one exists, else stopwords-iso's, else none. Entries that are
+    not words ("т.н.", "ill.") could never match a word of the text and are left out. The
+    commonest function words used to detect the language are always added: Snowball's
+    French list lacks "les", and the compact Polish one "w" and "na"."""
+    commonest = _FUNCTION_WORD_LISTS.get(language, "").split()
+    for source in (_snowball_stopwords, _compact_stopwords, _iso_stopwords):
+        words = frozenset(word for word in source(language) if _STOPWORD.fullmatch(word))
+        if words:
+            return words | frozenset(commonest)
+    return frozenset(commonest)
 
 
-def _compact_stopwords(language: str) -> frozenset[str]:
+def _snowball_stopwords(language: str) -> list[str]:
+    """Snowball's list for ``language`` from the files shipped with nutgraf; empty when there
+    is none (English's is the compact one)."""
+    code = _SNOWBALL_STOPWORD_ALIASES.get(language, language)
+    if not code.isalpha():
+        return []
+    path = resources.files("nutgraf.nlp").joinpath("stopwords", f"{code}.txt")
+    if not path.is_file():
+        return []
+    return path.read_text("utf-8").lower().split()
+
+
+def _iso_stopwords(language: str) -> list[str]:
+    if language not in stopwordsiso.langs():
+        return []
+    return [word.lower() for word in stopwordsiso.stopwords(language)]
+
+
+def _compact_stopwords(language: str) -> list[str]:
     """The ``stopwords`` package's list, split into words; empty when it has none or when any
     entry is not made of letters (a list saved in the wrong encoding, as its Ukrainian one)."""
     words = " ".join(function_words.safe_get_stopwords(language)).lower().split()
     if not all(_STOPWORD.fullmatch(word) for word in words):
-        return frozenset()
-    return frozenset(words)
+        return []
+    return words
 
 
 @lru_cache(maxsize=64)

@@ -63,6 +63,31 @@ def test_english_stopwords_are_function_words_not_content_words() -> None:
     assert not {"computer", "date", "early", "end", "fact", "million"} & words
 
 
+@pytest.mark.parametrize(
+    ("code", "function_words", "content_words"),
+    [
+        ("es", "de que la el en y los del se", "conseguir emplear trabajo"),
+        ("pt", "de que o a e do da em não", "apontar bom trabalho"),
+        ("it", "di che il la e per non", "comprare buono lavoro"),
+        ("fr", "de la le les et des que qui", "bon travail"),
+        ("nl", "de het een van en niet", "werk"),
+        ("de", "der die und nicht dass", "arbeit"),
+        ("fi", "ja on ei", "aika"),
+        ("nb", "og i det", "arbeid folk"),
+        ("sv", "och att det", "adjö"),
+        ("pl", "w i na z się że nie", "praca"),
+    ],
+)
+def test_other_languages_stop_their_commonest_function_words_only(
+    code: str, function_words: str, content_words: str
+) -> None:
+    """The compact lists of the ``stopwords`` package missed Spanish "de" and "que" and held
+    "comprare" (to buy) and "aika" (time): Snowball's lists replace them."""
+    words = stopwords(code)
+    assert set(function_words.split()) <= words
+    assert not set(content_words.split()) & words
+
+
 @pytest.mark.parametrize("code", ["de", "pl", "ru", "uk", "fr", "es", "it", "cs", "bg"])
 def test_every_list_is_made_of_letters(code: str) -> None:
     """A list shipped in a broken encoding (the compact Ukrainian one) falls back to another."""
