@@ -132,7 +132,7 @@ def stopwords(language: str) -> frozenset[str]:
     compact list when a sound one exists, else stopwords-iso's, else none. Entries that are
     not words ("т.н.", "ill.") could never match a word of the text and are left out. The
     commonest function words used to detect the language are always added: Snowball's
-    French list lacks "les", and the compact Polish one "w" and "na"."""
+    French list lacks "les", and the compact Polish one "ale" and "przez"."""
     commonest = _FUNCTION_WORD_LISTS.get(language, "").split()
     for source in (_snowball_stopwords, _compact_stopwords, _iso_stopwords):
         words = frozenset(word for word in source(language) if _STOPWORD.fullmatch(word))

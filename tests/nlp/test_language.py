@@ -75,7 +75,7 @@ def test_english_stopwords_are_function_words_not_content_words() -> None:
         ("fi", "ja on ei", "aika"),
         ("nb", "og i det", "arbeid folk"),
         ("sv", "och att det", "adjö"),
-        ("pl", "w i na z się że nie", "praca"),
+        ("pl", "w i na z się że nie ale przez", "praca"),
     ],
 )
 def test_other_languages_stop_their_commonest_function_words_only(
