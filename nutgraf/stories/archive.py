@@ -31,6 +31,7 @@ from functools import lru_cache
 
 from nutgraf.config import Settings
 from nutgraf.nlp.features import content_stems
+from nutgraf.nlp.language import DEFAULT_LANGUAGE
 from nutgraf.records import Article, StoredArticle
 from nutgraf.store.base import Store
 from nutgraf.store.stories import Arrival, Placement, StoryText
@@ -123,7 +124,7 @@ def update_stories(
                     arrival.time,
                     title=arrival.title,
                     text=arrival.text,
-                    language=arrival.language or "en",
+                    language=arrival.language or DEFAULT_LANGUAGE,
                 )
             )
             opened += placed.opened
@@ -203,7 +204,7 @@ def _story_text(
     if not first:
         return None
     language = story_language([stored.item.article for stored in first])
-    read = [s for s in first if (s.item.article.language or "en") == language]
+    read = [s for s in first if _language(s.item.article) == language]
     read = read[:SUMMARY_ARTICLES]
     if len(read) > 1:
         pairs = [(found.id, found.item.article) for found in read]
@@ -230,9 +231,13 @@ def story_language(articles: Sequence[Article]) -> str:
     in two languages cannot be checked against each other for repeats (their stems never
     meet), and a reader reads one language.
     """
-    languages = [a.language or "en" for a in articles]
+    languages = [_language(a) for a in articles]
     counts = Counter(languages)
     return max(languages, key=lambda code: (counts[code], -languages.index(code)))
+
+
+def _language(article: Article) -> str:
+    return article.language or DEFAULT_LANGUAGE
 
 
 def pick_headline(articles: Sequence[Article]) -> str | None:
@@ -241,7 +246,7 @@ def pick_headline(articles: Sequence[Article]) -> str | None:
     titled = [a for a in articles if a.title]
     if not titled:
         return None
-    stems = [set(content_stems(a.title or "", a.language or "en")) for a in titled]
+    stems = [set(content_stems(a.title or "", _language(a))) for a in titled]
     best, best_score = 0, -1.0
     for i, own in enumerate(stems):
         score = sum(

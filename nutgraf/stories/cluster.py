@@ -45,7 +45,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -602,9 +602,16 @@ def _score(vector: Vector, language: str, story: _Story) -> float:
 def _story_similarity(a: _Story, b: _Story) -> float:
     """Two stories' likeness: the cosine of their centroids, or, when they have no language
     in common, the cosine of their names and numbers."""
-    if None in a.languages or None in b.languages or a.languages.keys() & b.languages.keys():
+    if _word_for_word(a.languages, b.languages):
         return _dot(a.centroid, b.centroid) / (a.norm * b.norm)
     return _dot(_entities(a.centroid), _entities(b.centroid))
+
+
+def _word_for_word(left: Collection[str | None], right: Collection[str | None]) -> bool:
+    """Whether two sets of languages are compared on all their terms: they have a language in
+    common, or one holds an article of unknown language (read from a version 1 state). Any
+    other two are compared on their names and numbers alone."""
+    return None in left or None in right or any(code in right for code in left)
 
 
 def _entities(vector: Vector) -> Vector:
@@ -623,7 +630,7 @@ def _shared(vector: Vector, language: str, story: _Story) -> tuple[str, ...]:
     """The terms that add most to the article's cosine with the story (names and numbers
     only when the story has no article in its language)."""
     centroid = story.centroid
-    if not ({language, None} & story.languages.keys()):
+    if not _word_for_word((language,), story.languages):
         vector = _entities(vector)
     parts = [(w * centroid[t], t) for t, w in vector.items() if t in centroid]
     parts.sort(key=lambda part: (-part[0], part[1]))
@@ -651,7 +658,7 @@ def _linked_groups(
         left, language = vectors[members[i]], languages[members[i]]
         for j in range(i + 1, len(members)):
             right, other = vectors[members[j]], languages[members[j]]
-            if language is None or other is None or language == other:
+            if _word_for_word((language,), (other,)):
                 similarity = _dot(left, right)
             else:
                 similarity = _dot(_entities(left), _entities(right))
