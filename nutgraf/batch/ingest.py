@@ -178,6 +178,16 @@ class Ingestor:
             self._guard(label, partial(self._source, label))
         return self.tally
 
+    def run_web(self, url: str) -> Tally:
+        """Ingest one address typed into the site: an http(s) URL and nothing else (never a
+        path on the server), whose answer is a page or a feed, never an OPML list (which
+        would subscribe to every feed it names)."""
+        if not is_web_address(url):
+            self._fail(url, f"{_one_line(url)} is not an http(s) address; give the page's URL")
+        else:
+            self._guard(url, partial(self.url, url, lists=False))
+        return self.tally
+
     def _expand(self, source: str) -> Iterator[str]:
         """A folder stands for the files under it (hidden ones skipped), in name order."""
         if source != "-" and not _URL.match(source) and Path(source).is_dir():
@@ -213,7 +223,9 @@ class Ingestor:
         article = extract(data, name=name or label)
         self._save(article, Origin(url=article.url), label)
 
-    def url(self, url: str) -> None:
+    def url(self, url: str, *, lists: bool = True) -> None:
+        """Ingest what ``url`` answers: a feed's entries, an OPML list's feeds (subscribing
+        to them; refused unless ``lists``), or a page."""
         fetched = self.fetcher.fetch(url, FEED_MAX_BYTES)
         kind = sniff(fetched.body, fetched.content_type)
         if kind == "feed":
@@ -221,6 +233,11 @@ class Ingestor:
                 fetched.body, url, url=fetched.final_url, content_type=fetched.content_type
             )
         elif kind == "opml":
+            if not lists:
+                raise InputError(
+                    f"{url} is an OPML list of feeds, not an article; import it with "
+                    "nutgraf ingest on the server"
+                )
             self.opml(fetched.body, url)
         else:
             if len(fetched.body) > PAGE_MAX_BYTES:
@@ -490,6 +507,21 @@ def draft_entry(entry: FeedEntry, feed: Feed, feed_url: str) -> Draft:
         url=entry.link, feed=feed_url, guid=entry.guid, site=feed.link, source=feed.title
     )
     return Draft(entry, article, origin, html, feed_url)
+
+
+def is_web_address(text: str) -> bool:
+    """Whether ``text`` is an absolute http(s) URL with a host (what the site may fetch)."""
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def _one_line(text: str, most: int = 200) -> str:
+    """``text`` fit for a one-line message: quoted when it holds odd characters, and cut."""
+    shown = text if text.isprintable() else repr(text)
+    return shown if len(shown) <= most else shown[: most - 1] + "…"
 
 
 def _host(url: str) -> str:

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from nutgraf.batch.ingest import Ingestor, Tally
+from nutgraf.batch.ingest import Ingestor, Tally, is_web_address
 from nutgraf.batch.poll import add_feed
 from nutgraf.config import load_settings
 from nutgraf.errors import NutgrafError
@@ -37,6 +37,7 @@ FLASH_COOKIE = "nutgraf_done"
 FLASH_MAX_CHARS = 3000  # a cookie holds about 4 kB
 MAX_DUMP_BYTES = 2 * 1024 * 1024
 FAILED_LOGIN_DELAY = 0.5
+MAX_ID_DIGITS = 18  # article ids are 64-bit integers: 19 digits would overflow
 
 
 def _session_value(token: str) -> str:
@@ -195,9 +196,18 @@ def _add_feed(ingestor: Ingestor, fields: dict[str, str]) -> str:
     return f"subscribed to {state.url}\n{_outcome(tally)}"
 
 
+def _web_address(value: str) -> str:
+    """``value`` when it is an http(s) URL; the site never opens a path on its server."""
+    if not is_web_address(value):
+        raise NutgrafError(
+            "give an http:// or https:// address; the site does not read files on its server"
+        )
+    return value
+
+
 def _add_url(ingestor: Ingestor, fields: dict[str, str]) -> str:
-    url = _required(fields, "url", "the article's address")
-    return _outcome(ingestor.run([url]))
+    url = _web_address(_required(fields, "url", "the article's address"))
+    return _outcome(ingestor.run_web(url))
 
 
 def _add_dump(ingestor: Ingestor, fields: dict[str, str]) -> str:
@@ -208,15 +218,14 @@ def _add_dump(ingestor: Ingestor, fields: dict[str, str]) -> str:
 
 def _reingest(ingestor: Ingestor, fields: dict[str, str]) -> str:
     raw = _required(fields, "article", "an article number or address")
-    url = raw
-    if raw.isdigit():
-        stored = ingestor.store.get(int(raw))
+    if raw.isascii() and raw.isdigit():
+        stored = ingestor.store.get(int(raw)) if len(raw) <= MAX_ID_DIGITS else None
         if stored is None:
             raise NutgrafError(f"there is no article {raw}")
         if not stored.item.url:
             raise NutgrafError(f"article {raw} has no address to fetch again")
-        url = stored.item.url
-    return _outcome(ingestor.run([url]))
+        return _outcome(ingestor.run_web(_web_address(stored.item.url)))
+    return _outcome(ingestor.run_web(_web_address(raw)))
 
 
 def admin_routes() -> list[BaseRoute]:

@@ -3,8 +3,11 @@ against a real HTTP site on loopback."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -404,3 +407,90 @@ def test_an_address_that_fails_is_reported_as_an_error(
     assert text.startswith("0 new, 0 updated, 0 duplicates, 1 failed")
     assert site.url("/missing") in text
     assert store.count() == before
+
+
+# --- the site never opens a path on its server (issue 15, point 1) ---------------------------
+
+
+def _server_files(tmp_path: Path) -> dict[str, str]:
+    """Paths an attacker might type: a secret file, a folder, a FIFO whose writer waits."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("Server secret\n\nThe database password is hunter2 and more words.\n")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("Private notes\n\nThe folder holds private notes.\n")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    return {
+        "secret": str(secret),
+        "folder": str(folder),
+        "fifo": str(fifo),
+        "passwd": "/etc/passwd",
+        "file url": secret.as_uri(),
+        "relative": "secret.txt",
+    }
+
+
+def _feed_fifo(path: str) -> threading.Thread:
+    """A writer for the FIFO, so code that opens it reads a secret instead of blocking."""
+
+    def write() -> None:
+        with contextlib.suppress(OSError):
+            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+            os.write(fd, b"FIFO secret\n\nThe pipe carried a private message here.\n")
+            os.close(fd)
+
+    def keep_trying() -> None:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:  # until a reader opens it (ENXIO before)
+            write()
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=keep_trying, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_server_paths_typed_into_the_admin_are_never_read(
+    client: TestClient, store: SQLiteStore, archive: Archive, tmp_path: Path
+) -> None:
+    cwd = os.getcwd()
+    os.chdir(tmp_path)  # so the relative path names the secret too
+    try:
+        before = store.count()
+        for name, path in _server_files(tmp_path).items():
+            if name == "fifo":
+                _feed_fifo(path)
+            for form, field in (("/admin/urls", "url"), ("/admin/reingest", "article")):
+                response = post(client, form, **{field: path})
+                assert response.status_code == 400, (name, form)
+                kind, text = notice(response)
+                assert kind == "error" and "http" in text, (name, form, text)
+        assert store.count() == before
+        for word in ("hunter2", "private", "root"):
+            assert store.search(word) == [], word
+    finally:
+        os.chdir(cwd)
+
+
+@pytest.mark.usefixtures("loopback_allowed")
+def test_an_opml_list_is_not_subscribed_from_add_an_article(
+    client: TestClient, store: SQLiteStore, site: Site
+) -> None:
+    site.pages["/feed.xml"] = Page(
+        rss("Loopback News", site.url("/"), feed_items(site, 1)), "application/rss+xml"
+    )
+    site.pages["/list.opml"] = Page(
+        (
+            '<?xml version="1.0"?><opml version="2.0"><head><title>L</title></head><body>'
+            f'<outline type="rss" text="Loopback" xmlUrl="{site.url("/feed.xml")}"/>'
+            "</body></opml>"
+        ).encode(),
+        "text/x-opml",
+    )
+    response = post(client, "/admin/urls", url=site.url("/list.opml"))
+    assert response.status_code == 422
+    kind, text = notice(response)
+    assert kind == "error" and "OPML" in text
+    assert store.feeds() == []
+    assert [path for path, _ in site.requests] == ["/list.opml"]
