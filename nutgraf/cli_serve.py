@@ -72,6 +72,12 @@ def serve_command(db: str | None, host: str, port: int, workers: int, demo: bool
                 "SOURCE...) or try nutgraf serve --demo"
             )
         local = is_loopback(host)
+        if not local and settings.allowed_hosts is None and settings.base_url is None:
+            click.echo(
+                "note: answering any Host name (listening beyond loopback; set allowed_hosts "
+                "or base_url, NUTGRAF_ALLOWED_HOSTS or NUTGRAF_BASE_URL, to name the site's)",
+                err=True,
+            )
         if not local and not settings.admin_token:
             click.echo(
                 "note: admin pages are off (listening beyond loopback without an admin token; "
@@ -83,6 +89,7 @@ def serve_command(db: str | None, host: str, port: int, workers: int, demo: bool
         sys.exit(1)
     os.environ["NUTGRAF_DB"] = path if postgres else str(Path(path).resolve())
     os.environ["NUTGRAF_SERVE_LOCAL"] = "1" if local else "0"
+    os.environ["NUTGRAF_SERVE_HOST"] = host
     click.echo(f"serving {shown} on http://{host}:{port}/", err=True)
     uvicorn.run(
         "nutgraf.web.server:app_from_environment",

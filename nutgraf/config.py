@@ -8,10 +8,23 @@ The file is ``$NUTGRAF_CONFIG`` or ``nutgraf.toml`` in the working directory, wh
     admin_token = "a long random string"  # opens the site's admin pages (see nutgraf serve)
     page_cache_seconds = 10           # how long the site keeps a rendered page (0: never)
     story_day_penalty = 0.05          # a story is the whole event, over days (see below)
+    base_url = "https://news.example.org/"   # the site's public address (links in its feeds)
+    allowed_hosts = ["news.example.org"]     # the Host names the site answers (see below)
 
 Each key has an environment twin: ``NUTGRAF_ALLOW_NETWORKS`` (comma-separated),
 ``NUTGRAF_FETCH_PAGES`` (true/false), ``NUTGRAF_POLL_INTERVAL``, ``NUTGRAF_ADMIN_TOKEN``,
-``NUTGRAF_PAGE_CACHE_SECONDS``, ``NUTGRAF_STORY_DAY_PENALTY``.
+``NUTGRAF_PAGE_CACHE_SECONDS``, ``NUTGRAF_STORY_DAY_PENALTY``, ``NUTGRAF_BASE_URL``,
+``NUTGRAF_ALLOWED_HOSTS`` (comma-separated).
+
+``admin_token`` must be at least 24 characters, of at least 10 different ones, and not the
+placeholder that ``deploy/nutgraf.env`` ships: a guessable token is refused at start-up.
+
+``allowed_hosts`` are the names the site answers to (its ``Host`` header); any other gets 400
+before routing, which is what defeats DNS rebinding. An entry is a name or an address, a name
+with a leading dot for it and its subdomains (``.example.org``), or ``*`` for any. Unset, a
+site bound to loopback answers its loopback names and addresses, plus the host of
+``base_url`` when one is set; a site bound beyond loopback answers the host of ``base_url``,
+or any name when neither is set (its admin then needs a token, see ``nutgraf serve``).
 
 ``story_day_penalty`` (0 to 1) is how much each day between an article and a story counts
 against joining it. Unset, the clusterer's default (0.15) makes a new story of the next day's
@@ -22,16 +35,23 @@ the articles placed after it.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from nutgraf.errors import NutgrafError
 
-MIN_TOKEN_LENGTH = 16
+MIN_TOKEN_LENGTH = 24  # 24 random URL-safe characters are 144 bits
+MIN_TOKEN_KINDS = 10  # distinct characters: refuses "aaaa...", "1234123412341234..."
+# Placeholders shipped in examples (deploy/nutgraf.env); a token containing one is refused.
+PLACEHOLDER_TOKENS = ("change-me", "changeme", "replace-me", "your-token", "secret-token")
+TOKEN_HINT = 'make one with: python3 -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +62,8 @@ class Settings:
     admin_token: str | None = field(default=None, repr=False)
     page_cache_seconds: float = 10.0
     story_day_penalty: float | None = None
+    base_url: str | None = None
+    allowed_hosts: tuple[str, ...] | None = None
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -65,6 +87,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         values["page_cache_seconds"] = environ["NUTGRAF_PAGE_CACHE_SECONDS"]
     if "NUTGRAF_STORY_DAY_PENALTY" in environ:
         values["story_day_penalty"] = environ["NUTGRAF_STORY_DAY_PENALTY"]
+    if environ.get("NUTGRAF_BASE_URL"):
+        values["base_url"] = environ["NUTGRAF_BASE_URL"]
+    if "NUTGRAF_ALLOWED_HOSTS" in environ:
+        raw = environ["NUTGRAF_ALLOWED_HOSTS"]
+        values["allowed_hosts"] = [part.strip() for part in raw.split(",") if part.strip()]
     if environ.get("NUTGRAF_ADMIN_TOKEN"):
         values["admin_token"] = environ["NUTGRAF_ADMIN_TOKEN"]
     return _settings(values)
@@ -90,15 +117,77 @@ def _settings(values: dict[str, Any]) -> Settings:
     if interval < 60:
         raise NutgrafError(f"Config 'poll_interval' has value {interval}. Use 60 or more.")
     token = values.get("admin_token")
-    if token is not None and (not isinstance(token, str) or len(token) < MIN_TOKEN_LENGTH):
-        raise NutgrafError(
-            f"Config 'admin_token' must be a string of at least {MIN_TOKEN_LENGTH} characters"
-        )
+    if token is not None:
+        _check_token(token)
     cache = _number("page_cache_seconds", values.get("page_cache_seconds", 10.0), 86_400)
     penalty = values.get("story_day_penalty")
     if penalty is not None:
         penalty = _number("story_day_penalty", penalty, 1)
-    return Settings(tuple(networks), fetch_pages, interval, token, cache, penalty)
+    base_url = values.get("base_url")
+    if base_url is not None:
+        base_url = _base_url(base_url)
+    hosts = values.get("allowed_hosts")
+    if hosts is not None:
+        hosts = _hosts(hosts)
+    return Settings(tuple(networks), fetch_pages, interval, token, cache, penalty, base_url, hosts)
+
+
+def _check_token(token: Any) -> None:
+    """Refuse an admin token that is short, repetitive or a shipped placeholder."""
+    if not isinstance(token, str) or len(token) < MIN_TOKEN_LENGTH:
+        raise NutgrafError(
+            f"Config 'admin_token' must be a string of at least {MIN_TOKEN_LENGTH} characters; "
+            + TOKEN_HINT
+        )
+    lowered = token.lower()
+    if any(placeholder in lowered for placeholder in PLACEHOLDER_TOKENS):
+        raise NutgrafError(f"Config 'admin_token' is the example's placeholder; {TOKEN_HINT}")
+    if len(set(token)) < MIN_TOKEN_KINDS:
+        raise NutgrafError(
+            f"Config 'admin_token' repeats too few characters to be hard to guess; {TOKEN_HINT}"
+        )
+
+
+def _base_url(value: Any) -> str:
+    """The site's public address: an absolute http(s) URL, ending in a slash."""
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise NutgrafError(
+            f"Config 'base_url' has value {value!r}. Not an http(s) address such as "
+            "https://news.example.org/"
+        )
+    if parts.query or parts.fragment:
+        raise NutgrafError(f"Config 'base_url' has value {value!r}. Drop its query or fragment.")
+    return value if value.endswith("/") else value + "/"
+
+
+_HOST_NAME = re.compile(r"^\.?[a-z0-9_]([a-z0-9_.-]{0,251}[a-z0-9_])?$")
+
+
+def _hosts(values: Any) -> tuple[str, ...]:
+    """Allowed host names, lower-cased, IPv6 addresses without brackets."""
+    if isinstance(values, str) or not all(isinstance(v, str) for v in values):
+        raise NutgrafError(f"Config 'allowed_hosts' has value {values!r}. Not a list of names.")
+    hosts = []
+    for value in values:
+        host = value.strip().lower()
+        if host.startswith("[") and host.endswith("]"):
+            host = host[1:-1]
+        if host != "*" and not _HOST_NAME.match(host) and not _is_address(host):
+            raise NutgrafError(
+                f"Config 'allowed_hosts' has {value!r}. Not a host name or address "
+                "(no scheme, port or path: news.example.org, .example.org, 127.0.0.1, *)"
+            )
+        hosts.append(host)
+    return tuple(hosts)
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _number(key: str, value: Any, most: float) -> float:

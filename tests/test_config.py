@@ -54,3 +54,29 @@ def test_a_bad_value_is_one_clear_line(
         settings(tmp_path, toml, **environ)
     assert message in str(raised.value)
     assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [
+        ("CHANGE-ME-TO-A-LONG-RANDOM-STRING", "is the example's placeholder"),
+        ("correct horse battery", "at least 24 characters"),
+        ("ab" * 20, "repeats too few characters"),
+    ],
+)
+def test_a_guessable_admin_token_is_refused(tmp_path: Path, token: str, message: str) -> None:
+    with pytest.raises(NutgrafError) as raised:
+        settings(tmp_path, NUTGRAF_ADMIN_TOKEN=token)
+    assert message in str(raised.value)
+    assert "secrets.token_urlsafe" in str(raised.value)  # and says how to make a good one
+    assert "\n" not in str(raised.value)
+    with pytest.raises(NutgrafError):
+        settings(tmp_path, f'admin_token = "{token}"\n')
+
+
+def test_the_shipped_example_token_is_refused(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[1] / "deploy" / "nutgraf.env"
+    (line,) = [x for x in example.read_text().splitlines() if x.startswith("NUTGRAF_ADMIN_TOKEN=")]
+    with pytest.raises(NutgrafError):
+        settings(tmp_path, NUTGRAF_ADMIN_TOKEN=line.split("=", 1)[1])
+    assert settings(tmp_path, NUTGRAF_ADMIN_TOKEN="Zq3-vK9_pL2xWm8RtY4nB7cE").admin_token

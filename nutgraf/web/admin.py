@@ -19,7 +19,6 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -30,6 +29,7 @@ from nutgraf.batch.ingest import Ingestor, Tally, is_web_address
 from nutgraf.batch.poll import add_feed
 from nutgraf.config import load_settings
 from nutgraf.errors import NutgrafError
+from nutgraf.web.hosts import origin_allowed
 
 SESSION_COOKIE = "nutgraf_admin"
 CSRF_COOKIE = "nutgraf_csrf"
@@ -109,8 +109,12 @@ def _read_flash(value: str) -> str | None:
 
 async def _checked_form(request: Request) -> dict[str, str] | Response:
     """The posted form when the request may act, else the response refusing it."""
+    from nutgraf.web.app import Site
+
+    site: Site = request.app.state.site
     origin = request.headers.get("origin")
-    if origin and urlsplit(origin).netloc != request.url.netloc:
+    host = request.headers.get("host", "")
+    if origin and not origin_allowed(origin, host, site.config.allowed_hosts):
         return _render(request, 403, error="refused: the form was posted from another site")
     form = await request.form(max_files=0, max_fields=10, max_part_size=MAX_DUMP_BYTES)
     fields = {k: v for k, v in form.items() if isinstance(v, str)}

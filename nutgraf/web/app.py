@@ -32,6 +32,7 @@ from nutgraf.errors import InputError, NutgrafError
 from nutgraf.store.base import Store
 from nutgraf.web import views
 from nutgraf.web.feeds import atom_feed, rss_feed
+from nutgraf.web.hosts import AllowedHosts
 from nutgraf.web.markup import host
 from nutgraf.web.openapi import openapi_document
 
@@ -51,12 +52,16 @@ _NONCE_SLOT = secrets.token_hex(16)  # stands for the nonce in cached pages; nev
 @dataclass(frozen=True, slots=True)
 class SiteConfig:
     """``admin_token`` guards the admin pages; with none they are open only to a server bound
-    to a loopback address (``local_only``)."""
+    to a loopback address (``local_only``). ``allowed_hosts`` are the Host names answered
+    (None: any; see ``nutgraf.web.hosts``); ``base_url``, when set, is the site's public
+    address, used for the absolute links of its feeds instead of the request's Host."""
 
     name: str = "nutgraf"
     admin_token: str | None = field(default=None, repr=False)
     local_only: bool = True
     cache_seconds: float = CACHE_SECONDS
+    allowed_hosts: frozenset[str] | None = None
+    base_url: str | None = None
 
 
 def page_csp(nonce: str) -> str:
@@ -247,17 +252,17 @@ def _story(site: Site, request: Request) -> views.Page:
 def _feed_endpoint(kind: str, per_source: bool) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         site: Site = request.app.state.site
-        # Feeds hold absolute links made from the Host header: cache them per host, so one
-        # request with a forged Host cannot serve its links to every reader.
-        key = f"{request.base_url}{request.url.path}"
+        # Feeds hold absolute links: from base_url when set, else from the Host header,
+        # cached per host then, so a request with another Host cannot serve its links to
+        # every reader.
+        base = site.config.base_url or str(request.base_url)
+        key = f"{base}{request.url.path}"
         cached = site.cache.get(key)
         if cached is None:
             slug = request.path_params.get("slug") if per_source else None
             story = request.path_params.get("id")
             build = partial(atom_feed if kind == "atom" else rss_feed, story=story)
-            body = await run_in_threadpool(
-                build, site.store, str(request.base_url), site.config.name, slug
-            )
+            body = await run_in_threadpool(build, site.store, base, site.config.name, slug)
             media = "application/atom+xml" if kind == "atom" else "application/rss+xml"
             site.cache.put(key, body, media)
             cached = (body, media)
@@ -387,6 +392,8 @@ def create_app(store: Store, config: SiteConfig | None = None) -> Starlette:
             Exception: _server_error,
         },
     )
-    app.state.site = Site(store, config or SiteConfig())
+    config = config or SiteConfig()
+    app.state.site = Site(store, config)
+    app.add_middleware(AllowedHosts, allowed=config.allowed_hosts)
     app.add_middleware(SecurityHeaders)
     return app

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import lxml.html
 import pytest
+import uvicorn
 from starlette.testclient import TestClient
 
 from nutgraf.records import (
@@ -215,6 +219,27 @@ def archive(store: SQLiteStore) -> Archive:
 def client(store: SQLiteStore, archive: Archive) -> Iterator[TestClient]:
     with make_client(store) as opened:
         yield opened
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """``app`` served by uvicorn in a thread on a free loopback port; yields its base URL."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", access_log=False)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
 def make_client(store: SQLiteStore, config: SiteConfig | None = None) -> TestClient:

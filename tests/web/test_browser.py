@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import pytest
-import uvicorn
 
 from nutgraf.store import SQLiteStore
 from nutgraf.web import views
@@ -26,7 +23,7 @@ from nutgraf.web.app import SiteConfig, create_app
 from tests.batch.conftest import Page as SitePage
 from tests.batch.conftest import Site
 from tests.batch.test_ingest_cli import STORIES, html_body, rss
-from tests.web.conftest import EVIL, SCREENSHOTS, VOTE_CITED, Archive, fill
+from tests.web.conftest import EVIL, SCREENSHOTS, VOTE_CITED, Archive, fill, serving
 
 if TYPE_CHECKING:
     from playwright.sync_api import (
@@ -64,27 +61,6 @@ def require_chromium() -> str:
     if os.environ.get("CI"):
         pytest.fail(f"browser tests are required under CI: {missing}")
     pytest.skip(missing)
-
-
-@contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """``app`` served by uvicorn in a thread on a free loopback port; yields its base URL."""
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", access_log=False)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 @pytest.fixture(scope="session")
