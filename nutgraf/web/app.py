@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import secrets
 import time
 from collections import OrderedDict
@@ -17,10 +18,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
+from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -46,6 +49,7 @@ SECURITY_HEADERS = (
     (b"x-frame-options", b"DENY"),
 )
 STATIC_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'"
+MAX_STATIC_PATH = 255  # the longest file name a file system takes
 _NONCE_SLOT = secrets.token_hex(16)  # stands for the nonce in cached pages; never guessable
 
 
@@ -191,7 +195,8 @@ PAGE_PARAMETERS = ("q", "page", "from")
 
 def _cache_key(request: Request) -> str:
     params = request.query_params
-    kept = "&".join(f"{name}={params[name]}" for name in PAGE_PARAMETERS if name in params)
+    # Encoded, so a value holding "&" or "=" (q=said%26page%3D2) cannot spell another key.
+    kept = urlencode([(name, params[name]) for name in PAGE_PARAMETERS if name in params])
     return f"{request.url.path}?{kept}"
 
 
@@ -279,6 +284,35 @@ async def _health(request: Request) -> Response:
     return json_response({"status": "ok"})
 
 
+class _IdConvertor(Convertor[int]):
+    """A row id in a path: 1 to 18 digits, so it fits SQLite's and PostgreSQL's 64-bit
+    integers; a longer number matches no route and is a 404, not an overflow."""
+
+    regex = "[0-9]{1,18}"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+register_url_convertor("rowid", _IdConvertor())
+
+
+class _StaticFiles(StaticFiles):
+    """The package's static files; a path the file system cannot name (a NUL byte, one too
+    long) is not there, rather than a server error."""
+
+    def lookup_path(self, path: str) -> tuple[str, os.stat_result | None]:
+        if "\x00" in path or len(path) > MAX_STATIC_PATH:
+            return "", None
+        try:
+            return super().lookup_path(path)
+        except (ValueError, OSError):
+            return "", None
+
+
 def _twins(path: str, view: ViewCall, name: str, *, blocking: bool = False) -> list[BaseRoute]:
     endpoint = page_endpoint(view, blocking=blocking)
     json_path = "/index.json" if path == "/" else f"{path}.json"
@@ -294,23 +328,23 @@ def routes() -> list[BaseRoute]:
 
     return [
         *_twins("/", _home, "home"),
-        *_twins("/articles/{id:int}", _article, "article"),
+        *_twins("/articles/{id:rowid}", _article, "article"),
         *_twins("/sources", _sources, "sources"),
         *_twins("/sources/{slug}", _source, "source"),
         *_twins("/search", _search, "search", blocking=True),
-        *_twins("/groups/{id:int}", _group, "group"),
+        *_twins("/groups/{id:rowid}", _group, "group"),
         *_twins("/stories", _stories, "stories"),
-        *_twins("/stories/{id:int}", _story, "story"),
+        *_twins("/stories/{id:rowid}", _story, "story"),
         Route("/feed.rss", _feed_endpoint("rss", False), name="feed_rss"),
         Route("/feed.atom", _feed_endpoint("atom", False), name="feed_atom"),
         Route("/sources/{slug}/feed.rss", _feed_endpoint("rss", True), name="source_rss"),
         Route("/sources/{slug}/feed.atom", _feed_endpoint("atom", True), name="source_atom"),
-        Route("/stories/{id:int}/feed.rss", _feed_endpoint("rss", False), name="story_rss"),
-        Route("/stories/{id:int}/feed.atom", _feed_endpoint("atom", False), name="story_atom"),
+        Route("/stories/{id:rowid}/feed.rss", _feed_endpoint("rss", False), name="story_rss"),
+        Route("/stories/{id:rowid}/feed.atom", _feed_endpoint("atom", False), name="story_atom"),
         Route("/openapi.json", _openapi, name="openapi"),
         Route("/healthz", _health, name="health"),
         *admin_routes(),
-        Mount("/static", StaticFiles(packages=[("nutgraf.web", "static")]), name="static"),
+        Mount("/static", _StaticFiles(packages=[("nutgraf.web", "static")]), name="static"),
     ]
 
 

@@ -194,3 +194,45 @@ def test_an_unreadable_archive_is_a_503(tmp_path: object) -> None:
             503,
             "the archive cannot be read now: the database x.db cannot be used: locked",
         )
+
+
+def test_an_encoded_query_cannot_poison_another_pages_cache(
+    client: TestClient, archive: Archive
+) -> None:
+    """Issue 15, point 8: q=said%26page%3D2 is the search for "said&page=2", not page 2."""
+    poisoned = client.get("/search.json", params={"q": "lighthouse&page=2"}).json()
+    honest = client.get("/search.json?q=lighthouse&page=2").json()
+    assert poisoned != honest
+    assert honest == client.get("/search.json?q=lighthouse&page=2&utm_source=x").json()
+    first = client.get("/search.json?q=lighthouse").json()
+    assert first != honest
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/articles/99999999999999999999",
+        "/articles/99999999999999999999.json",
+        "/articles/9223372036854775808",
+        "/groups/99999999999999999999",
+        "/stories/99999999999999999999",
+        "/stories/99999999999999999999.json",
+        "/stories/99999999999999999999/feed.rss",
+        "/stories/99999999999999999999/feed.atom",
+        "/static/%00",
+        "/static/site.css%00",
+        "/static/" + "a" * 5000,
+    ],
+)
+def test_huge_ids_and_odd_static_paths_are_not_found(client: TestClient, path: str) -> None:
+    """Issue 15, point 9: not a 500."""
+    response = client.get(path)
+    assert response.status_code == 404, response.text
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_huge_page_numbers_are_refused(client: TestClient) -> None:
+    for path in ("/", "/search?q=lighthouse&", "/stories?", "/sources/harbour-post?"):
+        sep = "" if path.endswith(("&", "?")) else "?"
+        response = client.get(f"{path}{sep}page=99999999999999999999")
+        assert response.status_code == 400, path
