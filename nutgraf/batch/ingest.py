@@ -23,7 +23,7 @@ import httpx
 
 from nutgraf.batch.pipeline import Origin, already_stored, archive_item, save
 from nutgraf.config import Settings
-from nutgraf.errors import FetchError, InputError, NutgrafError
+from nutgraf.errors import FeedError, FetchError, InputError, NutgrafError
 from nutgraf.extract import extract
 from nutgraf.extract.fragment import blocks_from_fragment
 from nutgraf.ingest.feeds import parse_feed
@@ -38,6 +38,7 @@ from nutgraf.ingest.fetch import (
 )
 from nutgraf.ingest.opml import parse_opml
 from nutgraf.ingest.sources import read_source
+from nutgraf.ingest.xmlguard import GZIP_MAGIC, root_name
 from nutgraf.records import Article, Feed, FeedEntry
 from nutgraf.store.base import SaveResult, Store
 
@@ -50,6 +51,7 @@ TEASER_WORDS = 120  # an entry shorter than this is a teaser: the page holds the
 # for slow pages, whose seconds of waiting now overlap.
 PAGE_WORKERS = 6
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+_XML_DTD = re.compile(r"\s*<!DOCTYPE\s+(?!html\b)", re.IGNORECASE)
 
 
 def utc_now() -> str:
@@ -382,37 +384,48 @@ class Ingestor:
 
 def sniff(data: bytes, content_type: str | None) -> Kind:
     """What the bytes are, by their root element first: a feed, an OPML list, an HTML page or
-    plain text. The Content-Type only decides when the bytes do not say."""
-    if data[:2] == b"\x1f\x8b":
+    plain text. The Content-Type only decides when the bytes do not say.
+
+    XML whose prolog declares a DTD (other than HTML's) is a feed or an OPML list by its root,
+    and a feed when the root cannot be seen past the DTD: the parser's guard then refuses an
+    entity bomb or an external entity with its one line, whether the bytes came from a file or
+    over HTTP, instead of their being stored as a text "article" of raw markup.
+    """
+    if data[:2] == GZIP_MAGIC:
         return "feed"  # a compressed feed body (the feed parser inflates it, bounded)
     head = _head(data)
-    root = re.match(r"\s*<([a-zA-Z][\w:.-]*)", head)
-    name = root.group(1).lower() if root else ""
+    try:
+        root_element = root_name(data)
+    except FeedError:
+        return "feed"  # a DTD the XML guard refuses: parse_feed says why
+    name = (root_element or "").lower()
     if name in ("rss", "feed", "rdf:rdf", "rdf", "channel"):
         return "feed"
     if name == "opml":
         return "opml"
     if name in ("html", "head", "body") or re.match(r"\s*<!doctype\s+html", head, re.I):
         return "html"
+    if _XML_DTD.match(head):
+        return "feed"  # XML with a DTD: a feed or a refusal, never raw markup stored as text
     if head.lstrip().startswith("{") and "jsonfeed.org" in head:
         return "feed"
     ctype = (content_type or "").split(";")[0].strip().lower()
     if ctype in ("application/rss+xml", "application/atom+xml", "application/feed+json"):
         return "feed"
-    if ctype in ("text/html", "application/xhtml+xml") or (root and "</p>" in head.lower()):
+    if ctype in ("text/html", "application/xhtml+xml") or (name and "</p>" in head.lower()):
         return "html"
     return "text"
 
 
 def _head(data: bytes) -> str:
-    """The first 4 KB as text, enough to see the root element whatever the encoding; the XML
-    declaration, comments and a non-HTML doctype are blanked so the root comes first."""
+    """The first 4 KB as text, enough to tell JSON and an HTML doctype; the XML declaration
+    and comments are blanked so what follows them comes first."""
     chunk = data[:4096]
     if chunk.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = chunk.decode("utf-16", errors="ignore")
     else:
         text = chunk.decode("utf-8", errors="ignore").lstrip("\ufeff")
-    return re.sub(r"<\?.*?\?>|<!--.*?-->|<!doctype\s+(?!html)[^>]*>", " ", text, flags=re.S | re.I)
+    return re.sub(r"<\?.*?\?>|<!--.*?-->", " ", text, flags=re.S)
 
 
 @dataclass(frozen=True, slots=True)
