@@ -158,7 +158,8 @@ def _base_url(value: Any) -> str:
         )
     if parts.query or parts.fragment:
         raise NutgrafError(f"Config 'base_url' has value {value!r}. Drop its query or fragment.")
-    return value if value.endswith("/") else value + "/"
+    url = str(value)
+    return url if url.endswith("/") else url + "/"
 
 
 _HOST_NAME = re.compile(r"^\.?[a-z0-9_]([a-z0-9_.-]{0,251}[a-z0-9_])?$")

@@ -26,6 +26,7 @@ from nutgraf.records import (
 )
 
 if TYPE_CHECKING:  # the story records live with their queries (store/stories.py)
+    from nutgraf.store.sessions import Session
     from nutgraf.store.stories import Arrival, Placement, StoryDigest, StoryText
 
 SaveStatus = Literal["new", "updated", "unchanged", "duplicate"]
@@ -295,6 +296,22 @@ class Store(Protocol):
         self, *, limit: int = 20, offset: int = 0, min_sources: int = 2
     ) -> list[StoryDigest]:
         """Stories told by at least ``min_sources`` outlets, the latest news first."""
+        ...
+
+    # Sign-in sessions (store/sessions.py, shared by both backends).
+
+    def start_session(self, session: Session, now: str) -> None:
+        """Store a new session; expired ones, and the user's oldest past the cap, go."""
+        ...
+
+    def session(self, key: str, now: str) -> Session | None:
+        """The session of ``key`` (the SHA-256 of its cookie's id) unless it has expired."""
+        ...
+
+    def end_session(self, key: str) -> None: ...
+
+    def end_sessions(self, user: str) -> int:
+        """End every session of ``user``; returns how many there were."""
         ...
 
 

@@ -179,6 +179,19 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX story_summaries_by_time ON story_summaries(last_time DESC, story_id DESC);
     """,
+    # 6: sign-in sessions (issue 15), found by the SHA-256 of their cookie's random id.
+    """
+    CREATE TABLE sessions (
+        key TEXT PRIMARY KEY,
+        user_name TEXT NOT NULL,
+        admin INTEGER NOT NULL,
+        credential TEXT NOT NULL,
+        created TEXT NOT NULL,
+        expires TEXT NOT NULL
+    );
+    CREATE INDEX sessions_by_user ON sessions(user_name, created);
+    CREATE INDEX sessions_by_expiry ON sessions(expires);
+    """,
 )
 
 # PostgreSQL starts from SQLite's schema as of its migration 3, with two differences that
@@ -311,5 +324,18 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
         computed text NOT NULL
     );
     CREATE INDEX story_summaries_by_time ON story_summaries (last_time DESC, story_id DESC);
+    """,
+    # 4: as SQLite's 6: sign-in sessions.
+    """
+    CREATE TABLE sessions (
+        key text PRIMARY KEY,
+        user_name text NOT NULL,
+        admin integer NOT NULL,
+        credential text NOT NULL,
+        created text COLLATE "C" NOT NULL,
+        expires text COLLATE "C" NOT NULL
+    );
+    CREATE INDEX sessions_by_user ON sessions (user_name, created);
+    CREATE INDEX sessions_by_expiry ON sessions (expires);
     """,
 )

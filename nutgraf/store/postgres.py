@@ -79,6 +79,7 @@ from nutgraf.store.rows import (
     stored_summary,
     summary_json,
 )
+from nutgraf.store.sessions import SessionQueries
 from nutgraf.store.stories import StoryQueries
 
 Connection = psycopg.Connection[DictRow]
@@ -143,7 +144,7 @@ class Statistics:
     floor: float | None
 
 
-class PostgresStore(ReadingQueries, StoryQueries):
+class PostgresStore(ReadingQueries, StoryQueries, SessionQueries):
     """The archive in a PostgreSQL database, named by a ``postgresql://`` URL.
 
     Args:

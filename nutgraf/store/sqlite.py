@@ -60,12 +60,13 @@ from nutgraf.store.rows import (
     stored_summary,
     summary_json,
 )
+from nutgraf.store.sessions import SessionQueries
 from nutgraf.store.stories import StoryQueries
 
 BUSY_TIMEOUT_MS = 10_000
 
 
-class SQLiteStore(ReadingQueries, StoryQueries):
+class SQLiteStore(ReadingQueries, StoryQueries, SessionQueries):
     """The default archive. ``path`` may be ``":memory:"`` for tests."""
 
     def __init__(self, path: str | Path) -> None:

@@ -1,10 +1,15 @@
 """The admin pages: add a feed, add a URL, paste a text dump, re-ingest an article.
 
 Access: with an admin token set (``admin_token`` in nutgraf.toml or ``NUTGRAF_ADMIN_TOKEN``)
-the pages ask for it once and keep a session cookie derived from it; with none they are open
-only when the server listens on a loopback address, and closed otherwise. Every form carries
-a CSRF token that must equal the one in a SameSite=Strict cookie (double submit), and a
-cross-site Origin is refused outright.
+the pages ask for it once and open a session (``nutgraf.web.auth``: a random id in the
+cookie, kept in the archive, expiring, ended by signing out or by a new token); failed
+attempts are limited per client and overall (``nutgraf.web.ratelimit``). With no token the
+pages are open only when the server listens on a loopback address, and closed otherwise.
+Every form carries a CSRF token that must equal the one in a SameSite=Strict cookie (double
+submit), and an Origin that is not this site's (``nutgraf.web.hosts``) is refused outright.
+
+The forms take http(s) addresses and pasted text only: the site never opens a path on its
+server.
 
 A done action answers with a redirect back to /admin (post, redirect, get), carrying what
 happened in a one-time cookie, so reloading the page does not do it again. A failed one
@@ -13,9 +18,7 @@ answers at once, with the form filled in as it was sent: nothing typed or pasted
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
@@ -29,19 +32,22 @@ from nutgraf.batch.ingest import Ingestor, Tally, is_web_address
 from nutgraf.batch.poll import add_feed
 from nutgraf.config import load_settings
 from nutgraf.errors import NutgrafError
+from nutgraf.web.auth import current_session, end_session, fingerprint, start_session
 from nutgraf.web.hosts import origin_allowed
+from nutgraf.web.ratelimit import client_key, retry_after
 
-SESSION_COOKIE = "nutgraf_admin"
 CSRF_COOKIE = "nutgraf_csrf"
 FLASH_COOKIE = "nutgraf_done"
 FLASH_MAX_CHARS = 3000  # a cookie holds about 4 kB
 MAX_DUMP_BYTES = 2 * 1024 * 1024
-FAILED_LOGIN_DELAY = 0.5
 MAX_ID_DIGITS = 18  # article ids are 64-bit integers: 19 digits would overflow
 
 
-def _session_value(token: str) -> str:
-    return hmac.new(token.encode(), b"nutgraf admin session", hashlib.sha256).hexdigest()
+ADMIN_USER = "admin"  # whom a session opened with the admin token belongs to
+
+
+def _token_credential(token: str) -> str:
+    return fingerprint(token, "admin token")
 
 
 def _access(request: Request) -> str:
@@ -51,8 +57,13 @@ def _access(request: Request) -> str:
     site: Site = request.app.state.site
     token = site.config.admin_token
     if token:
-        given = request.cookies.get(SESSION_COOKIE, "")
-        return "open" if hmac.compare_digest(given, _session_value(token)) else "login"
+        session = current_session(request, site.store)
+        signed_in = (
+            session is not None
+            and session.admin
+            and hmac.compare_digest(session.credential, _token_credential(token))
+        )
+        return "open" if signed_in else "login"
     return "open" if site.config.local_only else "closed"
 
 
@@ -69,6 +80,7 @@ def _render(request: Request, status: int = 200, **context: object) -> Response:
         "admin.html",
         title="Admin",
         access=_access(request),
+        signed_in=bool(site.config.admin_token),
         csrf=csrf,
         request=request,
         **context,
@@ -134,19 +146,38 @@ async def login(request: Request) -> Response:
     token = site.config.admin_token
     if not token:
         return RedirectResponse("/admin", status_code=303)
+    client = client_key(request.client.host if request.client else None)
+    wait = site.logins.wait(client)
+    if wait > 0:  # refused before comparing: past the limit, the right token waits too
+        response = _render(request, 429, error="too many failed sign-ins; try again later")
+        response.headers["retry-after"] = retry_after(wait)
+        return response
     if not hmac.compare_digest(fields.get("token", "").encode(), token.encode()):
-        await asyncio.sleep(FAILED_LOGIN_DELAY)
+        site.logins.fail(client)
         return _render(request, 403, error="wrong admin token")
+    site.logins.succeed(client)
     response = RedirectResponse("/admin", status_code=303)
-    secure = request.url.scheme == "https"
-    response.set_cookie(
-        SESSION_COOKIE,
-        _session_value(token),
-        httponly=True,
-        samesite="strict",
-        path="/admin",
-        secure=secure,
+    await run_in_threadpool(
+        start_session,
+        response,
+        request,
+        site.store,
+        user=ADMIN_USER,
+        admin=True,
+        credential=_token_credential(token),
     )
+    return response
+
+
+async def logout(request: Request) -> Response:
+    from nutgraf.web.app import Site
+
+    site: Site = request.app.state.site
+    fields = await _checked_form(request)
+    if isinstance(fields, Response):
+        return fields
+    response = RedirectResponse("/admin", status_code=303)
+    await run_in_threadpool(end_session, response, request, site.store)
     return response
 
 
@@ -236,6 +267,7 @@ def admin_routes() -> list[BaseRoute]:
     return [
         Route("/admin", admin_page, methods=["GET"], name="admin"),
         Route("/admin/login", login, methods=["POST"], name="admin_login"),
+        Route("/admin/logout", logout, methods=["POST"], name="admin_logout"),
         Route("/admin/feeds", _action(_add_feed), methods=["POST"], name="admin_feed"),
         Route("/admin/urls", _action(_add_url), methods=["POST"], name="admin_url"),
         Route("/admin/dumps", _action(_add_dump), methods=["POST"], name="admin_dump"),

@@ -38,6 +38,7 @@ from nutgraf.web.feeds import atom_feed, rss_feed
 from nutgraf.web.hosts import AllowedHosts
 from nutgraf.web.markup import host
 from nutgraf.web.openapi import openapi_document
+from nutgraf.web.ratelimit import FailureLimits, LoginLimiter
 
 log = logging.getLogger("nutgraf.web")
 
@@ -66,6 +67,7 @@ class SiteConfig:
     cache_seconds: float = CACHE_SECONDS
     allowed_hosts: frozenset[str] | None = None
     base_url: str | None = None
+    login_limits: FailureLimits = field(default_factory=FailureLimits)
 
 
 def page_csp(nonce: str) -> str:
@@ -122,6 +124,7 @@ class Site:
         )
         self.templates.globals.update(site_name=config.name, host=host)
         self.cache = _PageCache(config.cache_seconds)
+        self.logins = LoginLimiter(config.login_limits)
 
     def render(self, template: str, **context: Any) -> bytes:
         html = self.templates.get_template(template).render(nonce=_NONCE_SLOT, **context)

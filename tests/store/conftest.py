@@ -24,7 +24,10 @@ if TYPE_CHECKING:
 
 # A postgresql:// URL (the tests name their databases by changing its path).
 POSTGRES = os.environ.get("NUTGRAF_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-TABLES = "articles, near_keys, read_also, feeds, failures, stories, story_state, story_summaries"
+TABLES = (
+    "articles, near_keys, read_also, feeds, failures, stories, story_state, story_summaries, "
+    "sessions"
+)
 
 
 try:

@@ -21,6 +21,7 @@ from nutgraf.cli import main
 from nutgraf.store import SQLiteStore
 from nutgraf.web import admin
 from nutgraf.web.app import SiteConfig
+from nutgraf.web.auth import SESSION_COOKIE
 from nutgraf.web.server import app_from_environment
 from tests.batch.conftest import Page, Site
 from tests.batch.test_ingest_cli import STORIES, html_body, page, rss
@@ -28,11 +29,6 @@ from tests.web.conftest import Archive, assert_accessible, make_client, page_htm
 
 TOKEN = "correct horse battery staple"
 DATE = "Mon, 23 Nov 2026 10:00:00 GMT"
-
-
-@pytest.fixture(autouse=True)
-def no_login_delay(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(admin, "FAILED_LOGIN_DELAY", 0.0)
 
 
 @pytest.fixture
@@ -107,7 +103,7 @@ def _served_admin() -> httpx.Response:
     """The admin page of the app a ``nutgraf serve`` worker builds from its environment."""
     app = app_from_environment()
     try:
-        with TestClient(app) as client:
+        with TestClient(app, base_url="http://localhost:8000") as client:
             return client.get("/admin")
     finally:
         app.state.site.store.close()
@@ -133,6 +129,7 @@ def test_the_server_keeps_admin_closed_when_it_listens_beyond_loopback(
     # ``serve`` passes these on to its workers through the environment; restore them after.
     monkeypatch.setenv("NUTGRAF_DB", "unset")
     monkeypatch.setenv("NUTGRAF_SERVE_LOCAL", "unset")
+    monkeypatch.setenv("NUTGRAF_SERVE_HOST", "unset")
     result = CliRunner().invoke(main, ["serve", "--db", str(db), "--host", "0.0.0.0"])
     assert result.exit_code == 0, result.output
     assert "admin pages are off" in result.stderr
@@ -164,7 +161,7 @@ def test_a_wrong_token_is_refused(guarded: TestClient) -> None:
     response = post(guarded, "/admin/login", token="guess")
     assert response.status_code == 403
     assert notice(response) == ("error", "wrong admin token")
-    assert admin.SESSION_COOKIE not in guarded.cookies
+    assert SESSION_COOKIE not in guarded.cookies
     assert not page_html(guarded.get("/admin").text).xpath("//form[@action='/admin/feeds']")
 
 
@@ -176,9 +173,9 @@ def test_the_right_token_signs_in_with_a_strict_http_only_cookie(guarded: TestCl
     )
     assert response.status_code == 303 and response.headers["location"] == "/admin"
     cookie = response.headers["set-cookie"]
-    assert cookie.startswith(f"{admin.SESSION_COOKIE}=")
+    assert cookie.startswith(f"{SESSION_COOKIE}=")
     assert TOKEN not in cookie
-    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/admin" in cookie
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/" in cookie
     assert page_html(guarded.get("/admin").text).xpath("//form[@action='/admin/feeds']")
 
 
@@ -190,14 +187,14 @@ def test_a_form_without_the_csrf_token_is_refused(guarded: TestClient) -> None:
     response = guarded.post("/admin/login", data={"token": TOKEN})
     assert response.status_code == 403
     assert notice(response) == ("error", "refused: the form has expired; reload the page")
-    assert admin.SESSION_COOKIE not in guarded.cookies
+    assert SESSION_COOKIE not in guarded.cookies
 
 
 def test_a_csrf_token_not_matching_the_cookie_is_refused(guarded: TestClient) -> None:
     csrf(guarded)
     response = guarded.post("/admin/login", data={"token": TOKEN, "csrf": "forged"})
     assert response.status_code == 403
-    assert admin.SESSION_COOKIE not in guarded.cookies
+    assert SESSION_COOKIE not in guarded.cookies
 
 
 def test_a_csrf_token_without_its_cookie_is_refused(guarded: TestClient) -> None:
@@ -205,7 +202,7 @@ def test_a_csrf_token_without_its_cookie_is_refused(guarded: TestClient) -> None
     guarded.cookies.clear()
     response = guarded.post("/admin/login", data={"token": TOKEN, "csrf": token})
     assert response.status_code == 403
-    assert admin.SESSION_COOKIE not in guarded.cookies
+    assert SESSION_COOKIE not in guarded.cookies
 
 
 def test_actions_check_csrf_after_sign_in(guarded: TestClient, store: SQLiteStore) -> None:
@@ -223,13 +220,13 @@ def test_a_cross_site_origin_is_refused(guarded: TestClient) -> None:
         )
         assert response.status_code == 403, origin
         assert notice(response) == ("error", "refused: the form was posted from another site")
-    assert admin.SESSION_COOKIE not in guarded.cookies
+    assert SESSION_COOKIE not in guarded.cookies
     same = guarded.post(
         "/admin/login",
         data={"token": TOKEN, "csrf": token},
         headers={"Origin": "http://testserver"},
     )
-    assert same.status_code == 200 and admin.SESSION_COOKIE in guarded.cookies
+    assert same.status_code == 200 and SESSION_COOKIE in guarded.cookies
 
 
 def test_the_csrf_cookie_is_strict_and_http_only(client: TestClient) -> None:

@@ -1,0 +1,108 @@
+"""Sign-in sessions, kept in the archive so that every server process knows them.
+
+A session is found by ``key``, the SHA-256 of the random id its cookie carries: the table
+never holds a cookie's value, so a copy of the archive signs nobody in. ``credential`` is a
+fingerprint of what signed it in (the admin token, later a user's password hash): when that
+changes, the session no longer matches and is refused, which is how a new token or password
+revokes every session made with the old one. Written once in SQL both backends take, as
+``stories.py`` is.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+# The sessions one user may hold at once; signing in again past it ends the oldest. Bounds
+# the table whatever a script that signs in in a loop does.
+MAX_SESSIONS_PER_USER = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """One signed-in browser. Times are ISO 8601 UTC text, compared as text."""
+
+    key: str
+    user: str
+    admin: bool
+    credential: str
+    created: str
+    expires: str
+
+
+class SessionQueries:
+    """Mixed into a backend providing ``_read`` and ``_write`` (see ``StoryQueries``)."""
+
+    _MARK: ClassVar[str] = "?"
+
+    def _read(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
+        raise NotImplementedError
+
+    def _write(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def _session_sql(self, sql: str) -> str:
+        return sql if self._MARK == "?" else sql.replace("?", self._MARK)
+
+    def start_session(self, session: Session, now: str) -> None:
+        """Store ``session``; drops expired sessions, and the user's oldest past the cap."""
+        with self._write() as db:
+
+            def run(sql: str, parameters: tuple[Any, ...] = ()) -> Any:
+                return db.execute(self._session_sql(sql), parameters)
+
+            run("DELETE FROM sessions WHERE expires <= ?", (now,))
+            run(
+                "DELETE FROM sessions WHERE key IN (SELECT key FROM sessions WHERE user_name = ? "
+                "ORDER BY created DESC, key LIMIT -1 OFFSET ?)"
+                if self._MARK == "?"
+                else "DELETE FROM sessions WHERE key IN (SELECT key FROM sessions "
+                "WHERE user_name = ? ORDER BY created DESC, key OFFSET ?)",
+                (session.user, MAX_SESSIONS_PER_USER - 1),
+            )
+            run(
+                "INSERT INTO sessions (key, user_name, admin, credential, created, expires) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    session.key,
+                    session.user,
+                    int(session.admin),
+                    session.credential,
+                    session.created,
+                    session.expires,
+                ),
+            )
+
+    def session(self, key: str, now: str) -> Session | None:
+        """The live session of ``key``; None when there is none or it has expired."""
+        rows = self._read(
+            self._session_sql(
+                "SELECT key, user_name, admin, credential, created, expires FROM sessions "
+                "WHERE key = ? AND expires > ?"
+            ),
+            (key, now),
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        return Session(
+            row["key"],
+            row["user_name"],
+            bool(row["admin"]),
+            row["credential"],
+            row["created"],
+            row["expires"],
+        )
+
+    def end_session(self, key: str) -> None:
+        with self._write() as db:
+            db.execute(self._session_sql("DELETE FROM sessions WHERE key = ?"), (key,))
+
+    def end_sessions(self, user: str) -> int:
+        """End every session of ``user`` (a password changed, a user removed); how many."""
+        with self._write() as db:
+            cursor = db.execute(
+                self._session_sql("DELETE FROM sessions WHERE user_name = ?"), (user,)
+            )
+            return int(cursor.rowcount)
