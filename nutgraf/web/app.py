@@ -166,9 +166,11 @@ def page_endpoint(
 ) -> Callable[[Request], Awaitable[Response]]:
     """An endpoint serving ``view`` as HTML, or as JSON at the ``.json`` address.
 
-    A view reads a few rows by key and renders in well under a millisecond, less than a trip
-    to the thread pool costs, so it runs on the event loop; a ``blocking`` one (search, whose
-    cost depends on the words) runs in the thread pool instead.
+    A list view reads a few rows by key and renders in well under a millisecond, less than a
+    trip to the thread pool costs, so it runs on the event loop; a ``blocking`` one runs in
+    the thread pool instead: search, whose cost depends on the words, and the pages of one
+    article, group or story, whose cost grows with what the archive holds (the body is
+    bounded when shown, but not its row), so that a heavy one never holds up the others.
     """
 
     async def endpoint(request: Request) -> Response:
@@ -331,13 +333,13 @@ def routes() -> list[BaseRoute]:
 
     return [
         *_twins("/", _home, "home"),
-        *_twins("/articles/{id:rowid}", _article, "article"),
+        *_twins("/articles/{id:rowid}", _article, "article", blocking=True),
         *_twins("/sources", _sources, "sources"),
         *_twins("/sources/{slug}", _source, "source"),
         *_twins("/search", _search, "search", blocking=True),
-        *_twins("/groups/{id:rowid}", _group, "group"),
+        *_twins("/groups/{id:rowid}", _group, "group", blocking=True),
         *_twins("/stories", _stories, "stories"),
-        *_twins("/stories/{id:rowid}", _story, "story"),
+        *_twins("/stories/{id:rowid}", _story, "story", blocking=True),
         Route("/feed.rss", _feed_endpoint("rss", False), name="feed_rss"),
         Route("/feed.atom", _feed_endpoint("atom", False), name="feed_atom"),
         Route("/sources/{slug}/feed.rss", _feed_endpoint("rss", True), name="source_rss"),

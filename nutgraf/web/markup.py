@@ -17,6 +17,12 @@ from markupsafe import Markup, escape
 from nutgraf.records import PARAGRAPH_SEPARATOR, Article, Summary
 
 SNIPPET_WORDS = 32
+# The most of an article's body a page shows: far beyond any real article (the longest of
+# the shared extraction sets has a few hundred blocks), and a bound on the page's size and
+# render time whatever the archive holds (an article stored before ingest bounded its
+# blocks had half a million, and took 7 s to render).
+MAX_SHOWN_BLOCKS = 2_000
+MAX_SHOWN_CHARS = 400_000
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -29,7 +35,16 @@ def body_html(article: Article, summary: Summary) -> Markup:
     parts: list[str] = []
     paragraph = 0
     offset = 0
-    for block in article.blocks:
+    shown = 0
+    for number, block in enumerate(article.blocks):
+        shown += len(block.text)
+        if number >= MAX_SHOWN_BLOCKS or shown > MAX_SHOWN_CHARS:
+            left = len(article.blocks) - number
+            parts.append(
+                f'<p class="cut">The rest of this article ({left:,} more '
+                f"{'part' if left == 1 else 'parts'}) is too long to show here.</p>"
+            )
+            break
         if block.kind == "subheading":
             parts.append(f"<h2>{escape(block.text)}</h2>")
             continue
