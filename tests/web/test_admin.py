@@ -458,12 +458,17 @@ def test_server_paths_typed_into_the_admin_are_never_read(
         for name, path in _server_files(tmp_path).items():
             if name == "fifo":
                 _feed_fifo(path)
-            for form, field in (("/admin/urls", "url"), ("/admin/reingest", "article")):
+            for form, field in (
+                ("/admin/urls", "url"),
+                ("/admin/reingest", "article"),
+                ("/admin/feeds", "url"),
+            ):
                 response = post(client, form, **{field: path})
                 assert response.status_code == 400, (name, form)
                 kind, text = notice(response)
                 assert kind == "error" and "http" in text, (name, form, text)
         assert store.count() == before
+        assert store.feeds() == []
         for word in ("hunter2", "private", "root"):
             assert store.search(word) == [], word
     finally:
