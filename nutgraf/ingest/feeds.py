@@ -23,12 +23,23 @@ import lxml.html
 from lxml import etree
 
 from nutgraf.errors import FeedError
+from nutgraf.ingest.feedcap import (
+    MAX_FEED_ENTRIES,
+    MAX_SCANNED_ENTRIES,
+    cap_xml_entries,
+    drop_note,
+    pick_newest,
+    read_date,
+)
 from nutgraf.ingest.xmlguard import gunzip_limited, prepare_xml, root_name, sniff_encoding
 from nutgraf.records import Feed, FeedEntry
 
 __all__ = [
     "FEED_CONTENT_TYPES",
     "MAX_FEED_BYTES",
+    "MAX_FEED_ENTRIES",
+    "MAX_FEED_WARNINGS",
+    "MAX_JSON_CONTAINERS",
     "discover_feeds",
     "is_feed_content_type",
     "parse_feed",
@@ -36,6 +47,13 @@ __all__ = [
 ]
 
 MAX_FEED_BYTES = 20 * 1024 * 1024
+# Warnings kept per feed, the rest counted in one line: a feed's notes are read by a person,
+# and a hostile feed can make one per entry.
+MAX_FEED_WARNINGS = 20
+# JSON objects and arrays a JSON Feed may hold: a hundred per entry kept. json.loads builds
+# every one (an empty object costs 64 bytes for its 3), so 20 MiB of "{}," would take 450 MB
+# before a single item could be dropped; the count is taken on the text first, in C.
+MAX_JSON_CONTAINERS = 100 * MAX_FEED_ENTRIES
 EARLIEST_YEAR = 1990
 FUTURE_SLACK = timedelta(days=2)
 
@@ -147,6 +165,7 @@ def parse_feed(
     content_type: str | None = None,
     now: datetime | None = None,
     max_bytes: int = MAX_FEED_BYTES,
+    max_entries: int = MAX_FEED_ENTRIES,
 ) -> Feed:
     """Parse a feed document into a ``Feed``.
 
@@ -156,9 +175,12 @@ def parse_feed(
         content_type: the HTTP Content-Type, whose charset is used when given.
         now: the current time, for refusing dates in the future (default: the clock).
         max_bytes: the largest body accepted.
+        max_entries: the most entries read: the newest are kept (``feedcap``), before the
+            document is parsed, and one warning says how many were dropped.
 
     Returns:
-        The feed, with ``warnings`` noting what was repaired or dropped.
+        The feed, with ``warnings`` noting what was repaired or dropped (at most
+        ``MAX_FEED_WARNINGS`` of them, then one line counting the rest).
 
     Raises:
         FeedError: when the bytes are not a feed (empty, binary, HTML, other JSON or XML)
@@ -176,7 +198,7 @@ def parse_feed(
     if _looks_binary(head):
         raise FeedError(f"{where} is binary data, not a feed")
     if start[0] in "{[":
-        return _parse_json_feed(data, url, moment)
+        return _parse_json_feed(data, url, moment, max_entries)
     if not start.startswith("<") and not _ROOT_HINT.search(head):
         if re.search(r"<html\b", head, re.IGNORECASE):
             raise _html_error(data, url)
@@ -184,7 +206,7 @@ def parse_feed(
     root = (root_name(data) or "").lower()
     if root in _HTML_ROOTS or re.match(r"<!doctype\s+html", start, re.IGNORECASE):
         raise _html_error(data, url)
-    return _parse_xml_feed(data, url, content_type, moment, max_bytes, root)
+    return _parse_xml_feed(data, url, content_type, moment, max_bytes, max_entries, root)
 
 
 def _head_text(data: bytes) -> str:
@@ -234,6 +256,7 @@ def _parse_xml_feed(
     content_type: str | None,
     now: datetime,
     max_bytes: int,
+    max_entries: int,
     root: str,
 ) -> Feed:
     warnings: list[str] = []
@@ -249,7 +272,11 @@ def _parse_xml_feed(
     declaration = _XML_DECLARATION.match(text)
     body = text[declaration.end() :] if declaration else text
     utf8 = ('<?xml version="1.0" encoding="utf-8"?>' + body).encode("utf-8", errors="replace")
-    safe = prepare_xml(utf8, max_bytes)
+    del text, body  # a huge feed is held once, not three times
+    capped = cap_xml_entries(utf8, max_entries)
+    if capped.note:
+        warnings.append(capped.note)
+    safe = prepare_xml(capped.data, max_bytes)
     headers = {"content-type": "application/xml; charset=utf-8"}
     if url:
         headers["content-location"] = url
@@ -279,7 +306,7 @@ def _parse_xml_feed(
         link=feed_link,
         language=_clean(channel.get("language")),
         entries=records,
-        warnings=tuple(warnings),
+        warnings=_bounded(warnings),
     )
 
 
@@ -524,13 +551,27 @@ def _collapse(value: str) -> str:
 # --- JSON Feed -------------------------------------------------------------------------
 
 
-def _parse_json_feed(data: bytes, url: str | None, now: datetime) -> Feed:
+def _bounded(warnings: list[str]) -> tuple[str, ...]:
+    """The first ``MAX_FEED_WARNINGS`` warnings, and one line counting the rest."""
+    if len(warnings) <= MAX_FEED_WARNINGS:
+        return tuple(warnings)
+    rest = len(warnings) - MAX_FEED_WARNINGS
+    return (*warnings[:MAX_FEED_WARNINGS], f"and {rest:,} more warnings about this feed")
+
+
+def _parse_json_feed(data: bytes, url: str | None, now: datetime, max_entries: int) -> Feed:
     where = url or "the document"
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         guessed = _guess_encoding(data) or "utf-8"
         text = data.decode(guessed, errors="replace")
+    containers = text.count("{") + text.count("[")
+    if containers > MAX_JSON_CONTAINERS:
+        raise FeedError(
+            f"{where} holds {containers:,} JSON objects and arrays, over the limit of "
+            f"{MAX_JSON_CONTAINERS:,} for a feed: refusing to parse"
+        )
     try:
         document = json.loads(text)
     except RecursionError as error:
@@ -548,6 +589,7 @@ def _parse_json_feed(data: bytes, url: str | None, now: datetime) -> Feed:
     if not isinstance(items, list):
         warnings.append("the JSON Feed has no items list")
         items = []
+    items = _newest_items(items, max_entries, warnings)
     records: list[FeedEntry] = []
     seen: set[str] = set()
     undated = 0
@@ -575,8 +617,26 @@ def _parse_json_feed(data: bytes, url: str | None, now: datetime) -> Feed:
         link=home,
         language=_clean(document.get("language")),
         entries=tuple(records),
-        warnings=tuple(warnings),
+        warnings=_bounded(warnings),
     )
+
+
+def _newest_items(items: list[Any], limit: int, warnings: list[str]) -> list[Any]:
+    """The newest ``limit`` items (by date when all have one, else the first), in feed order;
+    a warning says how many were dropped."""
+    if len(items) <= limit:
+        return items
+    scanned = items[: max(limit, MAX_SCANNED_ENTRIES)]
+    keep, by_date = pick_newest([_item_date(item) for item in scanned], limit)
+    warnings.append(drop_note(len(items), len(keep), by_date=by_date))
+    return [scanned[n] for n in keep]
+
+
+def _item_date(item: object) -> datetime | None:
+    if not isinstance(item, dict):
+        return None
+    value = item.get("date_published") or item.get("date_modified")
+    return read_date(value) if isinstance(value, str) else None
 
 
 def _json_item(
