@@ -106,6 +106,34 @@ def argv_only(argv: list[str]) -> Iterator[list[str]]:
     yield argv
 
 
+# --- point 12: huge search queries
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+@contextlib.contextmanager
+def huge_query(folder: Path, *, ranked: bool) -> Iterator[list[str]]:
+    """A small archive whose articles hold every one-letter word, searched for 50,000 of
+    them (99,999 characters: one argument stays under Linux's 128 KiB per argument). Every
+    word matches, so without a bound the index intersects 50,000 phrases."""
+    letters = " ".join(_LETTERS)
+    for n in range(20):
+        (folder / f"article-{n}.txt").write_text(
+            f"Report {n} from the harbour\n\nThe harbour board met on day {n} and listed "
+            f"its berths as {letters}. Every berth was full by the evening.\n",
+            encoding="utf-8",
+        )
+    archive = str(folder / "archive.db")
+    subprocess.run(
+        [*NUTGRAF, "ingest", "--quiet", "--db", archive, *map(str, folder.glob("*.txt"))],
+        check=True,
+        capture_output=True,
+        env=environment(folder),
+    )
+    query = " ".join(_LETTERS[n % 26] for n in range(50_000))
+    yield [*NUTGRAF, "search", "--db", archive, *(["--ranked"] if ranked else []), query]
+
+
 # The cases, grouped by the point of issue 15 they measure; each group's helpers sit above
 # the list under the same heading.
 
@@ -114,6 +142,16 @@ CASES: list[Case] = [
     # --- point 4: huge feeds
     # --- point 5: teaser fetch amplification
     # --- point 12: huge search queries
+    Case(
+        12,
+        "search for 50,000 one-letter words, every one matching: newest first",
+        lambda folder: huge_query(folder, ranked=False),
+    ),
+    Case(
+        12,
+        "search for 50,000 one-letter words, every one matching: --ranked",
+        lambda folder: huge_query(folder, ranked=True),
+    ),
 ]
 
 

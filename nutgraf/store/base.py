@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from nutgraf.errors import InputError
 from nutgraf.records import (
     ArchiveItem,
     Article,
@@ -144,7 +143,8 @@ class Store(Protocol):
         self, query: str, *, limit: int = 20, offset: int = 0, ranked: bool = False
     ) -> list[StoredArticle]:
         """Articles matching every word of ``query``, newest first (or best first when
-        ``ranked``); at most ``SEARCH_LIMIT_MAX`` at a time."""
+        ``ranked``); at most ``SEARCH_LIMIT_MAX`` at a time. The query is bounded
+        (``store.query.search_words``): a long one raises ``InputError``."""
         ...
 
     def articles(self) -> Iterator[StoredArticle]:
@@ -314,8 +314,3 @@ class Store(Protocol):
         """End every session of ``user``; returns how many there were."""
         ...
 
-
-def require_words(words: Sequence[str], query: str) -> None:
-    """Refuse a search without a single word to look for."""
-    if not words:
-        raise InputError(f"search query {query!r} has no words to look for; give one or more")

@@ -51,16 +51,15 @@ from nutgraf.store.base import (
     PollOutcome,
     SaveResult,
     StoredSummary,
-    require_words,
 )
 from nutgraf.store.migrations import POSTGRES_MIGRATIONS
+from nutgraf.store.query import search_words
 from nutgraf.store.reading import ReadingQueries
 from nutgraf.store.rows import (
     ARTICLE_COLUMNS,
     HEADLINE_COLUMNS,
     ITEM_COLUMNS,
     NEAR_CANDIDATES,
-    SEARCH_WORD,
     SORT_TIME,
     SUMMARY_COLUMNS,
     best_near,
@@ -356,8 +355,7 @@ class PostgresStore(ReadingQueries, StoryQueries, SessionQueries):
         whole archive for a rare one; or take the matches from the GIN index and sort them,
         which is instant for a rare word but sorts a third of the archive for a common one.
         """
-        words = SEARCH_WORD.findall(query)
-        require_words(words, query)
+        words = search_words(query)
         tokens = _tokens(" ".join(words))
         if not tokens:
             return []

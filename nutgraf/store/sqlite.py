@@ -31,9 +31,9 @@ from nutgraf.store.base import (
     PollOutcome,
     SaveResult,
     StoredSummary,
-    require_words,
 )
 from nutgraf.store.migrations import SQLITE_MIGRATIONS
+from nutgraf.store.query import search_words
 from nutgraf.store.reading import ReadingQueries
 from nutgraf.store.rows import (
     ARTICLE_COLUMNS,
@@ -217,8 +217,7 @@ class SQLiteStore(ReadingQueries, StoryQueries, SessionQueries):
         word statistics cover every article); older matches are simply not candidates, so a
         ranked query never returns more than ``RANKED_WINDOW`` articles over all its pages.
         """
-        words = SEARCH_WORD.findall(query)
-        require_words(words, query)
+        words = search_words(query)
         match = " ".join('"' + word.replace('"', '""') + '"' for word in words)
         limit, offset = bounded(limit, offset)
         # Rank or sort the matching ids alone, then read just the page of rows: sorting
