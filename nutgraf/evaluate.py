@@ -11,16 +11,21 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from nutgraf.errors import InputError, NutgrafError
 from nutgraf.extract import extract
+from nutgraf.ingest.sources import MAX_INPUT_BYTES, open_regular
 from nutgraf.nlp.summarize import lead as lead_summary
 from nutgraf.nlp.summarize import summarize
 from nutgraf.records import Summary
 
 METRICS = ("rouge1", "rouge2", "rougeLsum")
+# The longest line read: an article at the input limit, every character written as a
+# six-byte \uXXXX escape. A longer line (a binary file has no newlines) is refused unread.
+MAX_ROW_BYTES = 6 * MAX_INPUT_BYTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +55,31 @@ class Report:
 
 
 def read_rows(path: Path) -> list[Row]:
-    """Rows ``{"id", "text", "reference"}`` of a JSON-lines file (other keys are ignored)."""
+    """Rows ``{"id", "text", "reference"}`` of a JSON-lines file (other keys are ignored).
+
+    Raises:
+        InputError: the path is not a regular file (a named pipe or a device would hang the
+            read), or a line is not UTF-8, not a JSON object with text and reference, or over
+            ``MAX_ROW_BYTES`` (one line naming the file and line).
+    """
     rows = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
+    with open_regular(str(path)) as handle:
+        for number, raw in enumerate(iter(partial(handle.readline, MAX_ROW_BYTES + 1), b""), 1):
+            where = f"{path}:{number}"
+            if len(raw) > MAX_ROW_BYTES:
+                raise InputError(
+                    f"{where}: a line over {MAX_ROW_BYTES // 2**20} MB; expected one JSON "
+                    "object (id, text, reference) a line"
+                )
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InputError(
+                    f"{where}: not UTF-8 text (binary data?); expected JSON lines with id, "
+                    "text, reference"
+                ) from None
             if line.strip():
-                rows.append(_row(line, f"{path}:{number}"))
+                rows.append(_row(line, where))
     if not rows:
         raise InputError(f"{path} holds no rows; expected JSON lines with id, text, reference")
     return rows
@@ -66,6 +90,8 @@ def _row(line: str, where: str) -> Row:
         raw = json.loads(line)
     except json.JSONDecodeError as error:
         raise InputError(f"{where}: not valid JSON ({error.msg})") from None
+    except RecursionError:
+        raise InputError(f"{where}: JSON nested too deeply; expected an object") from None
     if not isinstance(raw, dict):
         raise InputError(f"{where}: expected a JSON object with id, text, reference")
     missing = [k for k in ("text", "reference") if not isinstance(raw.get(k), str)]

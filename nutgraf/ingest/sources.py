@@ -10,11 +10,11 @@ from __future__ import annotations
 import codecs
 import os
 import re
+import stat
 import sys
 from collections import Counter
 from contextlib import suppress
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO
 
 from charset_normalizer import from_bytes
@@ -22,7 +22,14 @@ from charset_normalizer.md import mess_ratio
 
 from nutgraf.errors import InputError
 
-__all__ = ["MAX_INPUT_BYTES", "Document", "decode_text", "is_html", "read_source"]
+__all__ = [
+    "MAX_INPUT_BYTES",
+    "Document",
+    "decode_text",
+    "is_html",
+    "open_regular",
+    "read_source",
+]
 
 MAX_INPUT_BYTES = 5 * 1024 * 1024
 STDIN_NAME = "<stdin>"
@@ -53,7 +60,8 @@ def read_source(
         The bytes, named by the path as given or ``<stdin>``.
 
     Raises:
-        InputError: the file is missing, a directory, unreadable, empty or over ``max_bytes``.
+        InputError: the file is missing, unreadable, not a regular file (a directory, a named
+            pipe, a device), empty or over ``max_bytes``.
     """
     if source == "-":
         if stdin is None and sys.stdin is None:
@@ -72,31 +80,81 @@ def read_source(
         raise InputError("no input given; pass a file path, or - to read stdin")
 
     name = _display_name(source)
-    path = Path(source)
     try:
-        size = path.stat().st_size
-        if path.is_dir():
-            raise InputError(f"{name} is a directory; give the path of a file")
-        if size > max_bytes:
-            raise InputError(_too_big(name, size, max_bytes))
-        with path.open("rb") as handle:  # not a regular file (pipe, device): size unknown
+        with open_regular(source) as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > max_bytes:
+                raise InputError(_too_big(name, size, max_bytes))
             data = handle.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise InputError(f"{name}: no such file; check the path") from None
-    except IsADirectoryError:
-        raise InputError(f"{name} is a directory; give the path of a file") from None
-    except PermissionError:
-        raise InputError(
-            f"{name}: permission denied; check that the file is readable (chmod +r)"
-        ) from None
     except OSError as error:
-        reason = error.strerror or type(error).__name__
-        raise InputError(f"{name}: cannot be read ({reason}); check the path") from None
+        raise _unreadable(name, error) from None
     if len(data) > max_bytes:
         raise InputError(_too_big(name, len(data), max_bytes))
     if not data:
         raise InputError(f"{name} is empty; give a file that holds an article")
     return Document(source, data)
+
+
+def open_regular(source: str) -> BinaryIO:
+    """Open a regular file for reading; anything else is refused at once, unopened.
+
+    A named pipe blocks its reader until a writer comes, and a device may never end
+    (``/dev/zero``) or wait for a terminal (``/dev/tty``): none of them holds an article, and
+    reading one hung the command. The path is checked before it is opened, then the opened
+    file again, opened without blocking so that a pipe swapped in between cannot hang the
+    open itself.
+
+    Raises:
+        InputError: the path is missing, unreadable, or not a regular file (one line).
+    """
+    name = _display_name(source)
+    if "\x00" in source:
+        raise InputError(f"{name} is not a path (it holds a NUL character); check the name")
+    try:
+        _require_regular(name, os.stat(source).st_mode)
+        fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as error:
+        raise _unreadable(name, error) from None
+    try:
+        _require_regular(name, os.fstat(fd).st_mode)
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
+
+
+_NOT_FILES = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _require_regular(name: str, mode: int) -> None:
+    """Refuse a directory, a pipe, a device or a socket, saying which it is."""
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        raise InputError(f"{name} is a directory; give the path of a file")
+    kind = next((kind for test, kind in _NOT_FILES if test(mode)), "a special file")
+    raise InputError(
+        f"{name} is {kind}, not a regular file; give a file, or pipe the input into - "
+        "(standard input)"
+    )
+
+
+def _unreadable(name: str, error: OSError) -> InputError:
+    """An operating system error on opening or reading ``name``, as one line."""
+    if isinstance(error, FileNotFoundError):
+        return InputError(f"{name}: no such file; check the path")
+    if isinstance(error, IsADirectoryError):
+        return InputError(f"{name} is a directory; give the path of a file")
+    if isinstance(error, PermissionError):
+        return InputError(f"{name}: permission denied; check that the file is readable (chmod +r)")
+    reason = error.strerror or type(error).__name__
+    return InputError(f"{name}: cannot be read ({reason}); check the path")
 
 
 def _too_big(name: str, size: int, limit: int) -> str:
