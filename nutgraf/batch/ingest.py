@@ -50,6 +50,11 @@ TEASER_WORDS = 120  # an entry shorter than this is a teaser: the page holds the
 # pay off for feeds whose entries link to many sites (aggregators, planets, link blogs) and
 # for slow pages, whose seconds of waiting now overlap.
 PAGE_WORKERS = 6
+# A feed's failed entries listed one by one (on the CLI, in the admin); the rest are counted in
+# one line, and the archive keeps one failure row per feed naming the first few. A feed of a
+# thousand broken entries is one problem, not a thousand.
+FAILURES_LISTED_PER_FEED = 3
+_LABEL_SHOWN = 200  # characters of an entry's label (its link, from the feed) in that row
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 _XML_DTD = re.compile(r"\s*<!DOCTYPE\s+(?!html\b)", re.IGNORECASE)
 
@@ -60,7 +65,9 @@ def utc_now() -> str:
 
 @dataclass
 class Tally:
-    """What a run did. ``failures`` and ``notes`` are (source, reason) lines."""
+    """What a run did. ``failures`` and ``notes`` are (source, reason) lines to show;
+    ``failed`` counts every item that failed, also those a feed's "and N more" line stands for.
+    """
 
     new: int = 0
     updated: int = 0
@@ -68,10 +75,7 @@ class Tally:
     failures: list[tuple[str, str]] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)
     subscribed: int = 0
-
-    @property
-    def failed(self) -> int:
-        return len(self.failures)
+    failed: int = 0
 
     def count(self, result: SaveResult) -> None:
         if result.status == "new":
@@ -276,11 +280,15 @@ class Ingestor:
             for n, draft in enumerate(drafts)
             if draft.entry.link and draft.is_teaser and self.settings.fetch_pages
         }
+        failed = FeedFailures()
         with self._pages(wanted) as pages:
             for n, draft in enumerate(drafts):
                 entry = draft.entry
                 name = entry.link or entry.guid or entry.title or label
-                self._guard(name, partial(self._entry, draft, pages.get(n)))
+                reason = _attempt(partial(self._entry, draft, pages.get(n)))
+                if reason is not None:
+                    failed.add(name, reason)
+        self._fail_entries(label, failed, len(drafts))
         return feed
 
     # --- one feed entry -------------------------------------------------------------------
@@ -369,17 +377,61 @@ class Ingestor:
 
     def _guard(self, label: str, work: Callable[[], object]) -> None:
         """Run one item; a user-facing error is recorded and the batch goes on."""
-        try:
-            work()
-        except (NutgrafError, OSError) as error:
-            self._fail(label, str(error) or type(error).__name__)
+        reason = _attempt(work)
+        if reason is not None:
+            self._fail(label, reason)
 
     def _fail(self, label: str, reason: str) -> None:
         reason = " ".join(reason.split())
         self.tally.failures.append((label, reason))
+        self.tally.failed += 1
+        self._record_failure(label, reason)
+
+    def _fail_entries(self, label: str, failed: FeedFailures, entries: int) -> None:
+        """A feed's failed entries: the first few listed, one line for the rest, and one row
+        in the archive for them all."""
+        if not failed.count:
+            return
+        self.tally.failures.extend(failed.first)
+        if failed.count > len(failed.first):
+            more = failed.count - len(failed.first)
+            self.tally.failures.append((label, f"and {more:,} more of its entries failed"))
+        self.tally.failed += failed.count
+        self._record_failure(label, failed.summary(entries))
+
+    def _record_failure(self, label: str, reason: str) -> None:
         # When the store itself is failing, the tally still reports the item.
         with contextlib.suppress(NutgrafError):
             self.store.record_failure(label, reason, self.now())
+
+
+def _attempt(work: Callable[[], object]) -> str | None:
+    """Run one item: None when it went through, else the one-line reason it failed."""
+    try:
+        work()
+    except (NutgrafError, OSError) as error:
+        return " ".join((str(error) or type(error).__name__).split())
+    return None
+
+
+@dataclass
+class FeedFailures:
+    """A feed's failed entries in one run: how many, and the first few (label, reason); they
+    make one failure row (``summary``), however many there are."""
+
+    count: int = 0
+    first: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, label: str, reason: str) -> None:
+        self.count += 1
+        if len(self.first) < FAILURES_LISTED_PER_FEED:
+            self.first.append((label, reason))
+
+    def summary(self, entries: int) -> str:
+        """The feed's one failure row: how many of its entries failed, and the first reasons."""
+        shown = "; ".join(f"{label[:_LABEL_SHOWN]}: {reason}" for label, reason in self.first)
+        first = "" if self.count == 1 else f", the first {len(self.first)}"
+        return f"{self.count:,} of its {entries:,} entries failed{first}: {shown}"
 
 
 def sniff(data: bytes, content_type: str | None) -> Kind:
@@ -483,6 +535,22 @@ def choose_article(draft: Draft, page: Article | None, fetch_pages: bool) -> Cho
             why = "page fetching is off"
         raise InputError(f"{entry.title!r} has only a headline in the feed, and {why}")
     return Chosen(article, entry.link or draft.feed_url, draft.html or None)
+
+
+def doomed_reason(entry: FeedEntry, feed: Feed, feed_url: str, fetch_pages: bool) -> str | None:
+    """Why an entry can never make an article, seen from the feed alone (pure): it holds no
+    text, and no page of it will be read. None when it may yet make one.
+
+    The distributed poll fails such entries at once, in its feed's one failure row, instead of
+    sending each on to fail alone.
+    """
+    if entry.content_html or entry.summary_html or (entry.link and fetch_pages):
+        return None
+    try:
+        choose_article(draft_entry(entry, feed, feed_url), None, fetch_pages)
+    except InputError as error:
+        return str(error)
+    return None
 
 
 @dataclass(frozen=True, slots=True)

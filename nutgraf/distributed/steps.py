@@ -24,7 +24,15 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from typing import Any, TypeVar
 
-from nutgraf.batch.ingest import Draft, Fetcher, choose_article, draft_entry, read_page
+from nutgraf.batch.ingest import (
+    Draft,
+    FeedFailures,
+    Fetcher,
+    choose_article,
+    doomed_reason,
+    draft_entry,
+    read_page,
+)
 from nutgraf.batch.pipeline import already_stored, archive_item, near_query, save
 from nutgraf.batch.poll import poll_failed, polled
 from nutgraf.config import Settings
@@ -104,8 +112,17 @@ def poll_feed(
     resources: Resources, feed: FeedState, now: str, rng: random.Random | None = None
 ) -> FeedPoll:
     """Fetch the feed (conditionally: its ETag and Last-Modified go back) and parse it. A
-    fetch or parse failure is the feed's: the outcome records it and backs the feed off."""
+    fetch or parse failure is the feed's: the outcome records it and backs the feed off.
+
+    The feed holds at most ``MAX_FEED_ENTRIES`` entries (its newest; ``parse_feed`` cuts the
+    rest before parsing). Entries that can never make an article (no text, no page to read)
+    are not sent on: they are recorded here, as one failure row for the feed.
+
+    Raises:
+        Transient: the archive failed while recording those entries.
+    """
     settings, clock = resources.settings, resources.clock
+    failed = FeedFailures()
     try:
         with clock.step("fetch"):
             fetched = resources.fetcher.fetch(
@@ -115,12 +132,19 @@ def poll_feed(
             return FeedPoll(polled(now, fetched, settings))
         with clock.step("parse"):
             parsed = parse_feed(fetched.body, url=fetched.final_url)
-            entries = tuple(
-                entry_message(entry, parsed, fetched.final_url) for entry in parsed.entries
-            )
+            entries: list[dict[str, Any]] = []
+            for entry in parsed.entries:
+                reason = doomed_reason(entry, parsed, fetched.final_url, settings.fetch_pages)
+                if reason is None:
+                    entries.append(entry_message(entry, parsed, fetched.final_url))
+                else:
+                    failed.add(entry.link or entry.guid or entry.title or feed.url, reason)
     except NutgrafError as error:
         return FeedPoll(poll_failed(feed, error, now, settings, rng or random.Random()))
-    return FeedPoll(polled(now, fetched, settings, title=parsed.title, site=parsed.link), entries)
+    if failed.count:
+        record_failure(resources, feed.url, failed.summary(len(parsed.entries)), now)
+    outcome = polled(now, fetched, settings, title=parsed.title, site=parsed.link)
+    return FeedPoll(outcome, tuple(entries))
 
 
 def entry_message(entry: FeedEntry, feed: Feed, feed_url: str) -> dict[str, Any]:
