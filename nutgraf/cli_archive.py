@@ -42,13 +42,17 @@ _json = click.option("--json", "as_json", is_flag=True, help="One JSON object pe
 
 
 @contextmanager
-def _archive(db: str | None) -> Iterator[Store]:
-    """The store, with every NutgrafError turned into one ``Error:`` line."""
+def _archive(db: str | None, *, write: bool = False) -> Iterator[Store]:
+    """The store, with every NutgrafError turned into one ``Error:`` line. A command that
+    will ``write`` is refused a read-only archive at once, before any work; a read-only
+    archive serves the others."""
     try:
         store = open_store(db)
     except NutgrafError as error:
         _fail(str(error))
     try:
+        if write:
+            store.require_writable()
         yield store
     except NutgrafError as error:
         _fail(str(error))
@@ -67,7 +71,7 @@ def ingest_command(sources: tuple[str, ...], db: str | None, quiet: bool) -> Non
     its own line, and the exit status is 1 when anything failed.
     """
     settings = _settings()
-    with _archive(db) as store:
+    with _archive(db, write=True) as store:
         show = sys.stderr.isatty() and not quiet
         started = time.monotonic()
         with Ingestor(store, settings, progress=_progress() if show else None) as ingestor:
@@ -90,7 +94,7 @@ def add_feed_command(url: str, db: str | None, title: str | None, category: str 
     advertises.
     """
     settings = _settings()
-    with _archive(db) as store:
+    with _archive(db, write=True) as store:
         state, tally = add_feed(store, settings, url, title=title, category=category)
         update_stories(store, options=story_options(settings))
         click.echo(f"Subscribed to {state.title or state.url} ({state.url})")
@@ -147,7 +151,7 @@ def feeds_command(db: str | None, as_json: bool) -> None:
 def poll_command(db: str | None, once: bool) -> None:
     """Poll due feeds politely (conditional GET, per-host limits, backoff on failure)."""
     settings = _settings()
-    with _archive(db) as store:
+    with _archive(db, write=True) as store:
         try:
             while True:
                 polled = poll_due(store, settings)

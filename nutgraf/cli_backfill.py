@@ -22,7 +22,7 @@ from nutgraf.backfill import (
 )
 from nutgraf.cli_archive import db_option
 from nutgraf.errors import NutgrafError
-from nutgraf.store import archive_location
+from nutgraf.store import archive_location, open_store
 
 
 @click.command("backfill")
@@ -81,6 +81,7 @@ def backfill_command(
     run = backfill_ray if engine == "ray" else backfill_local
     progress = _progress if sys.stderr.isatty() else None
     try:
+        _require_writable(archive_location(db))
         report = run(archive_location(db), options, progress)
     except NutgrafError as error:
         _fail(str(error))
@@ -93,6 +94,15 @@ def backfill_command(
         )
         return
     click.echo(report.line())
+
+
+def _require_writable(location: str) -> None:
+    """Refuse a read-only archive before any article is summarized."""
+    store = open_store(location)
+    try:
+        store.require_writable()
+    finally:
+        store.close()
 
 
 def _progress(report: BackfillReport) -> None:

@@ -24,6 +24,26 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _check_archive(path: str) -> None:
+    """Open the SQLite archive once before the server starts, as for PostgreSQL: a file that is
+    not an archive is one error line now, not a traceback in every worker. An empty file is
+    no archive yet (opening it would make one)."""
+    from nutgraf.store import open_store
+
+    if Path(path).stat().st_size == 0:
+        raise NutgrafError(
+            f"{path} is empty, not an archive yet; ingest something first (nutgraf ingest "
+            f"--db {path} SOURCE...) or try nutgraf serve --demo"
+        )
+    store = open_store(path)
+    if store.read_only:
+        click.echo(
+            "note: the archive is read-only: the site shows it, the admin pages cannot change it",
+            err=True,
+        )
+    store.close()
+
+
 @click.command("serve")
 @click.option(
     "--db",
@@ -71,6 +91,8 @@ def serve_command(db: str | None, host: str, port: int, workers: int, demo: bool
                 f"{path} does not exist; ingest something first (nutgraf ingest --db {path} "
                 "SOURCE...) or try nutgraf serve --demo"
             )
+        if not postgres:
+            _check_archive(path)
         local = is_loopback(host)
         if not local and settings.allowed_hosts is None and settings.base_url is None:
             click.echo(

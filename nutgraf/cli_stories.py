@@ -21,7 +21,10 @@ def stories_command(db: str | None, as_json: bool, limit: int, every: bool) -> N
     outlets: headline, articles, outlets, who reported first, and the summary."""
     settings = _settings()
     with _archive(db) as store:
-        update_stories(store, options=story_options(settings))
+        if store.read_only:
+            click.echo("note: the archive is read-only: the stories as last grouped", err=True)
+        else:
+            update_stories(store, options=story_options(settings))
         listed = store.latest_stories(limit=limit, min_sources=1 if every else 2)
         for digest in listed:
             story = read_story(store, digest.id)

@@ -120,6 +120,17 @@ class PollOutcome:
 class Store(Protocol):
     """The archive. Every method is safe to call again with the same arguments."""
 
+    @property
+    def read_only(self) -> bool:
+        """This process may only read the archive (a file or folder it may not write, a
+        read-only database user or server): reading works, every write raises NutgrafError."""
+        ...
+
+    def require_writable(self) -> None:
+        """Raise NutgrafError, one line saying it is read-only, unless the archive takes writes:
+        what a writing command asks first, before any work."""
+        ...
+
     def close(self) -> None: ...
 
     def save(self, item: ArchiveItem, near: NearQuery | None = None) -> SaveResult:
@@ -313,4 +324,3 @@ class Store(Protocol):
     def end_sessions(self, user: str) -> int:
         """End every session of ``user``; returns how many there were."""
         ...
-

@@ -170,6 +170,7 @@ class PostgresStore(ReadingQueries, StoryQueries, SessionQueries):
         try:
             with psycopg.connect(conninfo, autocommit=True, row_factory=dict_row) as db:
                 self._migrate(db)
+                self.read_only = _refuses_writes(db)
         except psycopg.Error as error:
             raise NutgrafError(
                 f"cannot open the archive {self.name}: {self._reason(error)}"
@@ -243,9 +244,18 @@ class PostgresStore(ReadingQueries, StoryQueries, SessionQueries):
         finally:
             db.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
 
+    def require_writable(self) -> None:
+        if self.read_only:
+            raise NutgrafError(
+                f"the archive {self.name} is read-only (a standby server, a read-only session, "
+                "or a user who may not add articles); connect as one who may write it, or only "
+                "read it (search, export, feeds, stories, serve)"
+            )
+
     @contextmanager
     def _write(self) -> Iterator[Connection]:
         """One write transaction on a pooled connection; rolled back on any error."""
+        self.require_writable()
         with self._errors(), self._pool.connection() as db, db.transaction():
             yield db
 
@@ -284,6 +294,7 @@ class PostgresStore(ReadingQueries, StoryQueries, SessionQueries):
     # --- articles -------------------------------------------------------------------------
 
     def save(self, item: ArchiveItem, near: NearQuery | None = None) -> SaveResult:
+        self.require_writable()
         result = self._save(item, near)
         if next(self._saves) % ANALYZE_CHECK == 1:
             self.keep_statistics()
@@ -893,6 +904,16 @@ def _plan(share: float | None, rows: float, wanted: int) -> int:
     if share <= 0 or WALK_COST * wanted / share > share * rows:
         return 0
     return math.ceil(4 * wanted / share) + 100
+
+
+def _refuses_writes(db: Connection) -> bool:
+    """Whether this connection may not write the archive: a standby server, a read-only
+    session (``default_transaction_read_only``), or a user without INSERT on its articles."""
+    row = db.execute(
+        "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on' "
+        "OR NOT has_table_privilege('articles', 'INSERT') AS refuses"
+    ).fetchone()
+    return row is not None and bool(row["refuses"])
 
 
 def _tokens(text: str) -> list[str]:

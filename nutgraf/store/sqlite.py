@@ -61,13 +61,21 @@ from nutgraf.store.rows import (
     summary_json,
 )
 from nutgraf.store.sessions import SessionQueries
+from nutgraf.store.sqlite_open import (
+    BUSY_TIMEOUT_MS,
+    check_archive,
+    connect,
+    read_only_message,
+)
 from nutgraf.store.stories import StoryQueries
-
-BUSY_TIMEOUT_MS = 10_000
 
 
 class SQLiteStore(ReadingQueries, StoryQueries, SessionQueries):
-    """The default archive. ``path`` may be ``":memory:"`` for tests."""
+    """The default archive. ``path`` may be ``":memory:"`` for tests.
+
+    ``read_only``: this user may not write the file or its folder; reading works, and every
+    write raises ``NutgrafError`` saying so (``sqlite_open`` tells how it was opened).
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
@@ -75,20 +83,15 @@ class SQLiteStore(ReadingQueries, StoryQueries, SessionQueries):
             parent = Path(self.path).expanduser().resolve().parent
             if not parent.is_dir():
                 raise NutgrafError(f"cannot create the database {self.path}: {parent} is missing")
-        try:
-            self._db = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=0
-            )
-            self._db.row_factory = sqlite3.Row
-            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = NORMAL")
-            self._db.execute("PRAGMA foreign_keys = ON")
-            self._db.create_function("nutgraf_host", 1, feed_host, deterministic=True)
-        except sqlite3.DatabaseError as error:
-            raise NutgrafError(f"{self.path} is not a nutgraf database ({error})") from None
+        self._db, self.read_only = connect(self.path)
         self._lock = threading.RLock()
-        self._migrate()
+        try:
+            check_archive(self._db, self.path)
+            self._db.create_function("nutgraf_host", 1, feed_host, deterministic=True)
+            self._migrate()
+        except BaseException:
+            self._db.close()
+            raise
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -113,15 +116,28 @@ class SQLiteStore(ReadingQueries, StoryQueries, SessionQueries):
                 f"{self.path} has schema version {version}, newer than this nutgraf knows "
                 f"({len(SQLITE_MIGRATIONS)}); upgrade nutgraf"
             )
+        if self.read_only and version < len(SQLITE_MIGRATIONS):
+            raise NutgrafError(
+                f"{self.path} is empty (no archive yet) and read-only; give the path of an archive"
+                if version == 0
+                else f"{self.path} is an archive of an older nutgraf (schema {version} of "
+                f"{len(SQLITE_MIGRATIONS)}) and read-only, so it cannot be upgraded; run any "
+                "nutgraf command on it once as a user who may write the file and its folder"
+            )
         for number, script in enumerate(SQLITE_MIGRATIONS[version:], start=version + 1):
             with self._write() as db:
                 for statement in _statements(script):
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version = {number}")
 
+    def require_writable(self) -> None:
+        if self.read_only:
+            raise NutgrafError(read_only_message(self.path))
+
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, the lock taken up front; rolled back on any error."""
+        self.require_writable()
         with self._lock, self._errors():
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -143,6 +159,8 @@ class SQLiteStore(ReadingQueries, StoryQueries, SessionQueries):
             yield
         except sqlite3.OperationalError as error:
             reason = str(error)
+            if getattr(error, "sqlite_errorname", "").startswith("SQLITE_READONLY"):
+                raise NutgrafError(read_only_message(self.path)) from None
             if "locked" in reason or "busy" in reason:
                 reason = (
                     f"another process has held it for over {BUSY_TIMEOUT_MS // 1000} s; "

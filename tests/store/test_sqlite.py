@@ -341,12 +341,16 @@ def test_a_database_file_keeps_its_data_and_schema_version(tmp_path: Path) -> No
 
 def test_a_newer_or_foreign_database_is_refused(tmp_path: Path) -> None:
     newer = tmp_path / "newer.db"
-    sqlite3.connect(newer).execute("PRAGMA user_version = 999")
+    db = sqlite3.connect(newer)
+    db.executescript(
+        "CREATE TABLE articles(id); CREATE TABLE feeds(id); PRAGMA user_version = 999;"
+    )
+    db.close()
     with pytest.raises(NutgrafError, match="newer than this nutgraf"):
         SQLiteStore(newer)
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"this is not sqlite at all" * 100)
-    with pytest.raises(NutgrafError, match="not a nutgraf database"):
+    with pytest.raises(NutgrafError, match=r"not a nutgraf archive \(not a SQLite database\)"):
         SQLiteStore(junk)
     with pytest.raises(NutgrafError, match="is missing"):
         SQLiteStore(tmp_path / "no" / "such" / "dir.db")
