@@ -58,13 +58,17 @@ def worker_command(db: str | None, redis_url: str | None, processes: int, thread
     """Run workers that poll feeds and ingest their entries, sent by 'nutgraf dispatch'.
 
     SIGTERM or Ctrl-C stops them gracefully: running jobs finish, the rest go back to the
-    queue. A worker killed outright loses nothing: its jobs are redone by another.
+    queue. A worker killed outright loses nothing: its jobs are redone by another. A job that
+    runs past its time limit or out of memory, or kills its worker 3 times, is recorded as
+    failed (time limits: NUTGRAF_FEED_TIME_LIMIT, NUTGRAF_ENTRY_TIME_LIMIT, in seconds).
     """
     with _errors():
-        from nutgraf.distributed.config import broker_settings
+        from nutgraf.distributed.config import broker_settings, worker_limits
         from nutgraf.distributed.worker import LOG_FORMAT, WorkerOptions, run
 
-        options = WorkerOptions(db=db, broker=broker_settings(redis_url), threads=threads)
+        options = WorkerOptions(
+            db=db, broker=broker_settings(redis_url), threads=threads, limits=worker_limits()
+        )
         logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
         status = run(options, processes)
     raise SystemExit(status)

@@ -16,6 +16,10 @@ down or busy, and any failure of the archive or of Redis. Bad input is not retri
 that cannot make an article is recorded with ``record_failure``; a feed that cannot be
 fetched or parsed is recorded on the feed, which backs off as ``nutgraf poll`` does (honouring
 Retry-After, disabled after three days of failures), and the other feeds go on.
+
+Nor is work that exhausts the worker (``poison``): a poll or an entry that runs past its time
+limit or out of memory, or that killed its worker ``POISON_STARTS`` times, is recorded the
+same way (the entry in the failures, the feed on the feed) and acknowledged.
 """
 
 from __future__ import annotations
@@ -31,7 +35,9 @@ from dramatiq.middleware import CurrentMessage
 
 from nutgraf.batch.ingest import utc_now
 from nutgraf.distributed import steps
-from nutgraf.distributed.steps import Resources, Transient
+from nutgraf.distributed.config import WorkerLimits
+from nutgraf.distributed.poison import Exhausted, Unfinished, run_bounded
+from nutgraf.distributed.steps import EntryDone, FeedPoll, Resources, Transient
 from nutgraf.errors import InputError
 
 FEED_QUEUE = "nutgraf-feeds"
@@ -39,15 +45,14 @@ ENTRY_QUEUE = "nutgraf-entries"
 MAX_RETRIES = 8
 MIN_BACKOFF_MS = 1_000
 MAX_BACKOFF_MS = 300_000
-FEED_TIME_LIMIT_MS = 5 * 60 * 1000  # a fetch takes 30 s at most, but may wait for its host
-ENTRY_TIME_LIMIT_MS = 2 * 60 * 1000
 
 log = logging.getLogger("nutgraf.worker")
 
 
 def should_retry(retries: int, error: Exception) -> bool:
-    """Retry a transient failure (or Redis going away) until ``MAX_RETRIES``; nothing else."""
-    return retries < MAX_RETRIES and isinstance(error, Transient | redis.RedisError)
+    """Retry a transient failure (or Redis going away), or a message that ran out of memory
+    beside others (``Unfinished``: retried alone), until ``MAX_RETRIES``; nothing else."""
+    return retries < MAX_RETRIES and isinstance(error, Transient | Unfinished | redis.RedisError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +61,15 @@ class Actors:
     ingest_entry: dramatiq.Actor[[dict[str, Any]], None]
 
 
-def declare_actors(broker: dramatiq.Broker, resources: Callable[[], Resources]) -> Actors:
-    """Declare both actors on ``broker``; ``resources`` gives the worker process's shared
-    store and fetcher (called on each message; the dispatcher, which only sends, never
-    calls it)."""
+def declare_actors(
+    broker: dramatiq.Broker,
+    resources: Callable[[], Resources],
+    limits: WorkerLimits | None = None,
+) -> Actors:
+    """Declare both actors on ``broker``, with ``limits``' time limits; ``resources`` gives
+    the worker process's shared store and fetcher (called on each message; the dispatcher,
+    which only sends, never calls it)."""
+    limits = limits or WorkerLimits()
     retry: dict[str, Any] = {
         "retry_when": should_retry,
         "min_backoff": MIN_BACKOFF_MS,
@@ -73,11 +83,19 @@ def declare_actors(broker: dramatiq.Broker, resources: Callable[[], Resources]) 
         if feed is None or feed.id != feed_id or not steps.is_due(feed, now):
             log.info("feed %s: not due (polled already, disabled or removed); skipped", url)
             return
-        polled = steps.poll_feed(shared, feed, now)
-        for message in polled.entries:
-            entry_actor.send(message)
-        steps.record_poll(shared, feed, polled.outcome)
-        if polled.outcome.error:
+
+        def poll() -> FeedPoll:
+            polled = steps.poll_feed(shared, feed, now)
+            for message in polled.entries:
+                entry_actor.send(message)
+            steps.record_poll(shared, feed, polled.outcome)
+            return polled
+
+        polled = run_bounded(poll, limits.feed_time_limit, "NUTGRAF_FEED_TIME_LIMIT")
+        if isinstance(polled, Exhausted):
+            steps.record_feed_failure(shared, feed, polled.reason, utc_now())
+            log.warning("feed %s failed: %s", url, polled.reason)
+        elif polled.outcome.error:
             log.warning("feed %s failed: %s", url, polled.outcome.error)
         else:
             log.info("feed %s: %d entries sent", url, len(polled.entries))
@@ -87,11 +105,20 @@ def declare_actors(broker: dramatiq.Broker, resources: Callable[[], Resources]) 
         current = CurrentMessage.get_current_message()
         retries = int(current.options.get("retries", 0)) if current is not None else MAX_RETRIES
         now = utc_now()
+
+        def ingest() -> EntryDone:
+            return steps.ingest_entry(shared, message, now, may_retry=retries < MAX_RETRIES)
+
         try:
-            done = steps.ingest_entry(shared, message, now, may_retry=retries < MAX_RETRIES)
+            done = run_bounded(ingest, limits.entry_time_limit, "NUTGRAF_ENTRY_TIME_LIMIT")
         except InputError as error:
             steps.record_failure(shared, "ingest_entry", str(error), now)
             log.warning("ingest_entry: %s", error)
+            return
+        if isinstance(done, Exhausted):
+            label = steps.entry_label(message)
+            steps.record_failure(shared, label, done.reason, utc_now())
+            log.warning("%s failed: %s", label, done.reason)
             return
         if done.note:
             log.info("%s: %s", done.label, done.note)
@@ -103,7 +130,7 @@ def declare_actors(broker: dramatiq.Broker, resources: Callable[[], Resources]) 
         broker=broker,
         actor_name="poll_feed",
         queue_name=FEED_QUEUE,
-        time_limit=FEED_TIME_LIMIT_MS,
+        time_limit=int(limits.feed_time_limit * 1000),
         **retry,
     )
     entry_actor = dramatiq.actor(
@@ -111,7 +138,7 @@ def declare_actors(broker: dramatiq.Broker, resources: Callable[[], Resources]) 
         broker=broker,
         actor_name="ingest_entry",
         queue_name=ENTRY_QUEUE,
-        time_limit=ENTRY_TIME_LIMIT_MS,
+        time_limit=int(limits.entry_time_limit * 1000),
         **retry,
     )
     return Actors(feed_actor, entry_actor)

@@ -8,6 +8,9 @@ maintenance on a random one in a thousand commands. A worker here also runs a ``
 thread: it asks every queue's size every quarter of the timeout, which keeps a busy worker
 alive (its long jobs are not taken from it) and, since this broker runs maintenance on every
 size query, brings a dead worker's messages back within about one timeout.
+
+The middleware also counts each message's unfinished starts (``poison.Deliveries``), so a
+message that keeps killing its workers is stopped after ``poison.POISON_STARTS`` of them.
 """
 
 from __future__ import annotations
@@ -20,11 +23,13 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import AgeLimit, CurrentMessage, Retries, TimeLimit
 
 from nutgraf.distributed.config import BrokerSettings, redact
+from nutgraf.distributed.poison import Deliveries
 from nutgraf.errors import NutgrafError
 
 # A message older than this is dropped unprocessed (a dispatcher sends the feed again later).
 MAX_MESSAGE_AGE_MS = 6 * 3600 * 1000
-# An actor running longer than this is interrupted (and retried if its actor says so).
+# An actor running longer than this is interrupted; each actor sets its own, shorter, limit
+# (``WorkerLimits``), so this only bounds an actor declared without one.
 TIME_LIMIT_MS = 10 * 60 * 1000
 
 
@@ -39,10 +44,14 @@ class NutgrafBroker(RedisBroker):
 
 
 def make_broker(settings: BrokerSettings) -> NutgrafBroker:
-    """A broker on ``settings.url`` with the middleware the actors rely on: retries with
-    backoff, a time limit, the current message (for the retry count), an age limit."""
+    """A broker on ``settings.url`` with the middleware the actors rely on, in this order: an
+    age limit, the count of unfinished starts (after the age limit: a message dropped unrun
+    was not started; before the time limit: waiting to run alone does not count against the
+    message's time), a time limit, retries with backoff, the current message (for the retry
+    count)."""
     middleware = [
         AgeLimit(max_age=MAX_MESSAGE_AGE_MS),  # type: ignore[no-untyped-call]  # untyped lib
+        Deliveries(),
         TimeLimit(time_limit=TIME_LIMIT_MS),  # type: ignore[no-untyped-call]  # untyped lib
         Retries(max_retries=0),  # type: ignore[no-untyped-call]  # each actor sets its own
         CurrentMessage(),
@@ -103,6 +112,8 @@ class Heartbeat(threading.Thread):
             self.tick()
         except redis.RedisError:
             pass  # Redis is away: the consumers log it and reconnect; beat again next time
+        except MemoryError:
+            pass  # memory ran short (a message's runaway, refused): beat again next time
 
     def stop(self) -> None:
         self._halt.set()

@@ -5,6 +5,10 @@ database; ``NUTGRAF_REDIS_NAMESPACE`` (default ``nutgraf``) prefixes every key, 
 deployments (or test runs) can share a server; ``NUTGRAF_HEARTBEAT_SECONDS`` (default 60) is
 how long a worker may stay silent before it counts as dead and the messages it had taken go
 back to their queue.
+
+A worker's time limits (``WorkerLimits``): ``NUTGRAF_FEED_TIME_LIMIT`` and
+``NUTGRAF_ENTRY_TIME_LIMIT`` (seconds, default 300 and 120) interrupt a poll or an entry that
+runs longer, which is then recorded as failed (see ``poison``).
 """
 
 from __future__ import annotations
@@ -20,6 +24,13 @@ from nutgraf.errors import NutgrafError
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_NAMESPACE = "nutgraf"
 DEFAULT_HEARTBEAT_SECONDS = 60.0
+# A feed's fetch takes 30 s at most, but may first wait for its host's turn (the per-host
+# limiter), then parsing a 10 MB feed takes seconds: 5 minutes leaves room for both.
+DEFAULT_FEED_TIME_LIMIT = 300.0
+# An entry's page fetch takes 30 s at most (plus its host's turn); the rest takes
+# milliseconds (docs/deployment.md, Sizing).
+DEFAULT_ENTRY_TIME_LIMIT = 120.0
+MAX_TIME_LIMIT = 86_400.0  # a day: anything longer is a typo, or no limit at all
 _NAMESPACE = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 
 
@@ -63,6 +74,41 @@ def broker_settings(
             f"NUTGRAF_HEARTBEAT_SECONDS has value {raw!r}. Use a number of seconds, 1 to 3600."
         )
     return BrokerSettings(url, namespace, heartbeat)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerLimits:
+    """How long a poll (``feed_time_limit``) and an entry (``entry_time_limit``) may run, in
+    seconds."""
+
+    feed_time_limit: float = DEFAULT_FEED_TIME_LIMIT
+    entry_time_limit: float = DEFAULT_ENTRY_TIME_LIMIT
+
+
+def worker_limits(environ: Mapping[str, str] | None = None) -> WorkerLimits:
+    """The limits in force: ``NUTGRAF_FEED_TIME_LIMIT`` and ``NUTGRAF_ENTRY_TIME_LIMIT`` over
+    the defaults.
+
+    Raises:
+        NutgrafError: a value is not usable (the message names the variable and the value).
+    """
+    environ = os.environ if environ is None else environ
+    feed = _seconds(environ, "NUTGRAF_FEED_TIME_LIMIT", DEFAULT_FEED_TIME_LIMIT)
+    entry = _seconds(environ, "NUTGRAF_ENTRY_TIME_LIMIT", DEFAULT_ENTRY_TIME_LIMIT)
+    return WorkerLimits(feed, entry)
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name, "").strip() or str(default)
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 1.0 <= seconds <= MAX_TIME_LIMIT:
+        raise NutgrafError(
+            f"{name} has value {raw!r}. Use a number of seconds, 1 to {MAX_TIME_LIMIT:.0f}."
+        )
+    return seconds
 
 
 def redact(url: str) -> str:

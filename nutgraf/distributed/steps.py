@@ -48,6 +48,7 @@ from nutgraf.store.base import FeedState, PollOutcome, SaveStatus, Store
 STEPS = ("fetch", "parse", "page", "extract", "known", "summarize", "dedupe", "store")
 _ENTRY_FIELDS = frozenset(f.name for f in fields(FeedEntry))
 _SERVER_ERROR = re.compile(r" returned HTTP 5\d\d\b")
+MAX_LABEL = 300  # characters of a failure's label: a URL, a GUID or a headline fits
 T = TypeVar("T")
 
 
@@ -257,6 +258,37 @@ def record_failure(resources: Resources, label: str, reason: str, now: str) -> N
         Transient: the archive failed.
     """
     _archive(lambda: resources.store.record_failure(label, " ".join(reason.split()), now))
+
+
+def record_feed_failure(
+    resources: Resources, feed: FeedState, reason: str, now: str, rng: random.Random | None = None
+) -> FeedState:
+    """Record a poll that failed beyond fetching and parsing (it ran out of time or memory,
+    or killed its worker): the feed backs off as after any failed poll, its lease ended.
+
+    Raises:
+        Transient: the archive failed.
+    """
+    outcome = poll_failed(
+        feed, NutgrafError(reason), now, resources.settings, rng or random.Random()
+    )
+    return record_poll(resources, feed, outcome)
+
+
+def entry_label(message: Mapping[str, Any]) -> str:
+    """What an entry's failure is recorded under (its link, GUID, headline or feed), read
+    from the message without drafting it: a message that exhausted a worker is not parsed
+    again to say so."""
+    entry, feed = message.get("entry"), message.get("feed")
+    candidates = (
+        [entry.get(key) for key in ("link", "guid", "title")] if isinstance(entry, Mapping) else []
+    )
+    candidates.append(feed.get("url") if isinstance(feed, Mapping) else None)
+    for value in candidates:
+        if isinstance(value, str) and value.strip():
+            label = " ".join(value.split())
+            return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1] + "…"
+    return "ingest_entry"
 
 
 def record_poll(resources: Resources, feed: FeedState, outcome: PollOutcome) -> FeedState:

@@ -1,21 +1,32 @@
-"""The pieces without servers: broker settings, entry messages, what counts as transient."""
+"""The pieces without servers: broker settings and worker limits, entry messages, what counts
+as transient, what becomes of work that exhausts its worker, and suspects running alone."""
 
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 import pytest
+from dramatiq.middleware.time_limit import TimeLimitExceeded
 
 from nutgraf.batch.ingest import Fetcher, draft_entry
 from nutgraf.config import Settings
 from nutgraf.distributed.actors import MAX_RETRIES, should_retry
-from nutgraf.distributed.config import BrokerSettings, broker_settings
+from nutgraf.distributed.config import (
+    BrokerSettings,
+    WorkerLimits,
+    broker_settings,
+    worker_limits,
+)
 from nutgraf.distributed.dispatcher import DispatchOptions
+from nutgraf.distributed.poison import Exhausted, RunLock, Unfinished, run_bounded
 from nutgraf.distributed.steps import (
     Resources,
     StepClock,
     Transient,
     draft_from_message,
+    entry_label,
     entry_message,
     ingest_entry,
     is_transient,
@@ -143,3 +154,78 @@ def test_dispatch_options_are_checked() -> None:
         DispatchOptions(per_host=0)
     with pytest.raises(NutgrafError, match="--lease must be 30 seconds or more"):
         DispatchOptions(lease_seconds=5)
+
+
+def test_worker_limits_come_from_the_environment() -> None:
+    assert worker_limits({}) == WorkerLimits(300.0, 120.0)
+    env = {"NUTGRAF_FEED_TIME_LIMIT": "90", "NUTGRAF_ENTRY_TIME_LIMIT": "2.5"}
+    assert worker_limits(env) == WorkerLimits(90.0, 2.5)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"NUTGRAF_ENTRY_TIME_LIMIT": "soon"},
+            "NUTGRAF_ENTRY_TIME_LIMIT has value 'soon'. Use a number of seconds, 1 to 86400.",
+        ),
+        (
+            {"NUTGRAF_FEED_TIME_LIMIT": "0"},
+            "NUTGRAF_FEED_TIME_LIMIT has value '0'. Use a number of seconds, 1 to 86400.",
+        ),
+        (
+            {"NUTGRAF_FEED_TIME_LIMIT": "nan"},
+            "NUTGRAF_FEED_TIME_LIMIT has value 'nan'. Use a number of seconds, 1 to 86400.",
+        ),
+    ],
+)
+def test_bad_worker_limits_say_which_and_how_to_fix(env: dict[str, str], message: str) -> None:
+    with pytest.raises(NutgrafError) as raised:
+        worker_limits(env)
+    assert str(raised.value) == message
+
+
+def test_a_failed_entry_is_labelled_without_parsing_its_html() -> None:
+    entry = FeedEntry(guid="g", link=None, title="T", content_html="<p>a</p>" * 10)
+    feed = Feed("rss20", "https://example.org/feed", "Example", "https://example.org/", "en")
+    assert entry_label(entry_message(entry, feed, feed.url)) == "g"
+    assert entry_label({"feed": {"url": "https://x/feed"}, "entry": {"title": " \n"}}) == (
+        "https://x/feed"
+    )
+    assert entry_label({"entry": {"title": "x" * 1000}}) == "x" * 299 + "…"
+    assert entry_label({"entry": [], "feed": None}) == "ingest_entry"
+
+
+def test_work_that_exhausts_its_worker_comes_back_as_exhausted() -> None:
+    def slow() -> None:
+        raise TimeLimitExceeded  # what Dramatiq raises in the thread at the time limit
+
+    assert run_bounded(slow, 2, "NUTGRAF_ENTRY_TIME_LIMIT") == Exhausted(
+        "took longer than the 2 s time limit (NUTGRAF_ENTRY_TIME_LIMIT); not retried"
+    )
+    assert run_bounded(lambda: 7, 2, "NUTGRAF_ENTRY_TIME_LIMIT") == 7
+    # Outside a worker a message runs as a first delivery: a MemoryError is retried alone.
+    with pytest.raises(Unfinished):
+        run_bounded(lambda: bytearray(1 << 62), 2, "NUTGRAF_ENTRY_TIME_LIMIT")
+    assert should_retry(0, Unfinished("ran out of memory beside other messages"))
+
+
+def test_a_suspect_runs_alone() -> None:
+    lock, events = RunLock(), []
+    lock.acquire(alone=False)
+    lock.acquire(alone=False)  # messages share the process
+    suspect = threading.Thread(target=lambda: (lock.acquire(alone=True), events.append("alone")))
+    suspect.start()
+    time.sleep(0.05)
+    latecomer = threading.Thread(target=lambda: (lock.acquire(alone=False), events.append("late")))
+    latecomer.start()
+    time.sleep(0.05)
+    assert events == []  # the suspect waits for the running two; the latecomer for it
+    lock.release(alone=False)
+    lock.release(alone=False)
+    suspect.join(timeout=5)
+    time.sleep(0.05)
+    assert events == ["alone"]
+    lock.release(alone=True)
+    latecomer.join(timeout=5)
+    assert events == ["alone", "late"]
