@@ -220,9 +220,11 @@ def test_a_bad_feed_is_recorded_and_the_others_are_ingested(
             wait_for("the failed entry", lambda: store.failures() != [], 10)
             failures = store.failures()
         assert set(stored_urls(fresh_postgres)) == set(expected)
+        # Recorded by the poll, as one row for the feed (it is never sent to be ingested).
         assert failures[0][:2] == (
-            "bare",
-            "'Only a headline' has only a headline in the feed, and it links to no page",
+            urls[0],
+            "1 of its 4 entries failed: bare: 'Only a headline' has only a headline in the "
+            "feed, and it links to no page",
         )
         assert feeds[urls[0]].last_success and feeds[urls[0]].failures == 0
         for url in urls[1:]:
