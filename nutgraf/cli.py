@@ -17,6 +17,7 @@ import click
 from nutgraf.cli_archive import ARCHIVE_COMMANDS
 from nutgraf.cli_backfill import backfill_command
 from nutgraf.cli_distributed import DISTRIBUTED_COMMANDS
+from nutgraf.cli_output import echo, echo_json, fail, strip_controls
 from nutgraf.cli_serve import serve_command
 from nutgraf.cli_stories import stories_command
 from nutgraf.errors import NutgrafError
@@ -120,7 +121,7 @@ def eval_command(
     if as_json:
         _print_json(report.as_json())
     else:
-        click.echo(
+        echo(
             f"{report.articles} articles  ROUGE-1 {report.rouge1:.2f}  ROUGE-2 {report.rouge2:.2f}"
             f"  ROUGE-Lsum {report.rouge_lsum:.2f}  ({report.articles_per_second:.0f} articles/s)"
         )
@@ -134,7 +135,7 @@ def _run(sources: tuple[str, ...], show: Callable[[str, Article, bool], None]) -
     failed = 0
     for name, article in _articles(sources):
         if isinstance(article, NutgrafError):
-            click.echo(f"Error: {article}", err=True)
+            echo(f"Error: {strip_controls(str(article))}", err=True)
             failed += 1
             continue
         show(name, article, len(sources) > 1)
@@ -185,26 +186,26 @@ def article_json(name: str, article: Article) -> dict[str, Any]:
 
 
 def _print_json(value: dict[str, Any]) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False))
+    echo_json(value)
 
 
 def _print_summary(name: str, article: Article, summary: Summary, many: bool) -> None:
     if many:
-        click.echo(f"==> {name} <==")
+        echo(f"==> {strip_controls(name)} <==")
     if article.title:
-        click.echo(article.title)
+        echo(strip_controls(article.title))
     for sentence in summary.sentences:
-        click.echo(f"- {sentence.text}")
+        echo(f"- {strip_controls(sentence.text)}")
     if many:
-        click.echo()
+        echo()
 
 
 def _print_article(name: str, article: Article, many: bool) -> None:
     if many:
-        click.echo(f"==> {name} <==")
+        echo(f"==> {strip_controls(name)} <==")
     lines = []
     if article.title:
-        lines.append(f"# {article.title}")
+        lines.append(f"# {strip_controls(article.title)}")
     meta = [
         f"Source: {article.source}" if article.source else "",
         f"By {article.byline}" if article.byline else "",
@@ -220,11 +221,10 @@ def _print_article(name: str, article: Article, many: bool) -> None:
         lines.append(f"Previous: {article.previous}")
     if article.next:
         lines.append(f"Next: {article.next}")
-    click.echo("\n\n".join(lines))
+    echo("\n\n".join(lines))
     if many:
-        click.echo()
+        echo()
 
 
 def _fail(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(1)
+    fail(message)

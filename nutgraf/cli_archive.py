@@ -10,7 +10,6 @@ can act on into one ``Error: ...`` line and exit status 1.
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 import time
@@ -23,6 +22,7 @@ import click
 
 from nutgraf.batch.ingest import Ingestor, Tally, utc_now
 from nutgraf.batch.poll import add_feed, poll_due
+from nutgraf.cli_output import echo, echo_json, fail, strip_controls
 from nutgraf.config import Settings, load_settings
 from nutgraf.errors import NutgrafError
 from nutgraf.ingest.opml import OpmlFeed, write_opml
@@ -97,7 +97,8 @@ def add_feed_command(url: str, db: str | None, title: str | None, category: str 
     with _archive(db, write=True) as store:
         state, tally = add_feed(store, settings, url, title=title, category=category)
         update_stories(store, options=story_options(settings))
-        click.echo(f"Subscribed to {state.title or state.url} ({state.url})")
+        name, url = strip_controls(state.title or state.url), strip_controls(state.url)
+        echo(f"Subscribed to {name} ({url})")
         _report(tally, False, None)
 
 
@@ -136,13 +137,14 @@ def feeds_command(db: str | None, as_json: bool) -> None:
                     }
                 )
                 continue
-            click.echo(f"{feed.id:>4}  {status:<12.60}  {feed.title or '-'}  <{feed.url}>")
+            title, url = strip_controls(feed.title or "-"), strip_controls(feed.url)
+            echo(f"{feed.id:>4}  {strip_controls(status):<12.60}  {title}  <{url}>")
             if feed.last_error:
-                click.echo(f"      last error: {feed.last_error}")
+                echo(f"      last error: {strip_controls(feed.last_error)}")
             if not feed.disabled_reason:
-                click.echo(f"      next check: {feed.next_check or 'now'}")
+                echo(f"      next check: {feed.next_check or 'now'}")
         if not feeds and not as_json:
-            click.echo("No feeds yet. Add one: nutgraf add-feed URL")
+            echo("No feeds yet. Add one: nutgraf add-feed URL")
 
 
 @click.command("poll")
@@ -158,19 +160,20 @@ def poll_command(db: str | None, once: bool) -> None:
                 update_stories(store, options=story_options(settings))
                 for state, tally in polled:
                     if state.last_error:
-                        click.echo(
-                            f"{state.url}: failed ({state.last_error}); "
+                        error = strip_controls(state.last_error)
+                        echo(
+                            f"{strip_controls(state.url)}: failed ({error}); "
                             f"next check {state.next_check}"
                         )
                     else:
-                        click.echo(f"{state.url}: {tally.summary_line()}")
+                        echo(f"{strip_controls(state.url)}: {tally.summary_line()}")
                 if once:
                     if any(state.last_error for state, _ in polled):
                         sys.exit(1)
                     return
                 _wait_until_due(store)
         except KeyboardInterrupt:
-            click.echo("Stopped; what was polled is stored.", err=True)
+            echo("Stopped; what was polled is stored.", err=True)
 
 
 @click.command("search")
@@ -196,12 +199,13 @@ def search_command(
             else:
                 article = stored.item.article
                 when = (article.published or stored.item.fetched)[:10]
-                click.echo(f"{stored.id:>6}  {when}  {article.title or '(untitled)'}")
+                title = strip_controls(article.title or "(untitled)")
+                echo(f"{stored.id:>6}  {strip_controls(when)}  {title}")
                 source = article.source or stored.item.site or stored.item.url
                 if source:
-                    click.echo(f"        {source}")
+                    echo(f"        {strip_controls(source)}")
         if not found and not as_json:
-            click.echo(f"No articles match {query!r}.")
+            echo(f"No articles match {query!r}.")
 
 
 @click.command("export")
@@ -219,7 +223,12 @@ def export_command(db: str | None, fmt: str) -> None:
     with _archive(db) as store:
         if fmt == "opml":
             feeds = [
-                OpmlFeed(url=f.url, title=f.title, site=f.site, category=f.category)
+                OpmlFeed(
+                    url=strip_controls(f.url),
+                    title=strip_controls(f.title),
+                    site=strip_controls(f.site),
+                    category=strip_controls(f.category),
+                )
                 for f in store.feeds()
             ]
             sys.stdout.buffer.write(write_opml(feeds))
@@ -241,12 +250,12 @@ ARCHIVE_COMMANDS = (
 def _report(tally: Tally, quiet: bool, seconds: float | None) -> None:
     if not quiet:
         for source, note in tally.notes:
-            click.echo(f"note: {source}: {note}", err=True)
+            echo(strip_controls(f"note: {source}: {note}"), err=True)
         if tally.subscribed:
-            click.echo(f"Subscribed to {tally.subscribed} new feed(s).", err=True)
+            echo(f"Subscribed to {tally.subscribed} new feed(s).", err=True)
     for source, reason in tally.failures:
-        click.echo(f"Error: {source}: {reason}", err=True)
-    click.echo(tally.summary_line())
+        echo(strip_controls(f"Error: {source}: {reason}"), err=True)
+    echo(tally.summary_line())
     if tally.failures:
         sys.exit(1)
 
@@ -258,7 +267,8 @@ def _progress() -> Callable[[int, int, str], None]:
         columns = shutil.get_terminal_size().columns
         filled = round(20 * done / total) if total else 0
         head = f"[{'#' * filled}{'.' * (20 - filled)}] {done}/{total} "
-        click.echo(f"\r\033[K{head}{label[: max(10, columns - len(head) - 1)]}", nl=False, err=True)
+        label = strip_controls(label)[: max(10, columns - len(head) - 1)]
+        click.echo(f"\r\033[K{head}{label}", nl=False, err=True)
 
     return show
 
@@ -303,9 +313,8 @@ def _settings() -> Settings:
 
 
 def _print_json(value: dict[str, Any]) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False))
+    echo_json(value)
 
 
 def _fail(message: str) -> NoReturn:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(1)
+    fail(message)

@@ -21,6 +21,7 @@ from nutgraf.backfill import (
     backfill_ray,
 )
 from nutgraf.cli_archive import db_option
+from nutgraf.cli_output import echo, fail
 from nutgraf.errors import NutgrafError
 from nutgraf.store import archive_location, open_store
 
@@ -88,12 +89,12 @@ def backfill_command(
     if progress is not None:
         click.echo("\r\033[K", nl=False, err=True)
     if report.tally.read == 0 and report.start > 0:
-        click.echo(
+        echo(
             f"Nothing to do: done up to article {report.start} already (--restart to go over "
             "the archive again)."
         )
         return
-    click.echo(report.line())
+    echo(report.line())
 
 
 def _require_writable(location: str) -> None:
@@ -116,5 +117,4 @@ def _progress(report: BackfillReport) -> None:
 
 
 def _fail(message: str) -> NoReturn:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(1)
+    fail(message)

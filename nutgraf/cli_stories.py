@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from nutgraf.cli_archive import _archive, _settings, db_option
+from nutgraf.cli_output import echo, echo_json, strip_controls
 from nutgraf.stories.archive import story_options, update_stories
 from nutgraf.stories.read import read_story, story_json
 
@@ -22,7 +21,7 @@ def stories_command(db: str | None, as_json: bool, limit: int, every: bool) -> N
     settings = _settings()
     with _archive(db) as store:
         if store.read_only:
-            click.echo("note: the archive is read-only: the stories as last grouped", err=True)
+            echo("note: the archive is read-only: the stories as last grouped", err=True)
         else:
             update_stories(store, options=story_options(settings))
         listed = store.latest_stories(limit=limit, min_sources=1 if every else 2)
@@ -31,15 +30,17 @@ def stories_command(db: str | None, as_json: bool, limit: int, every: bool) -> N
             if story is None:
                 continue
             if as_json:
-                click.echo(json.dumps(story_json(story), ensure_ascii=False))
+                echo_json(story_json(story))
                 continue
-            click.echo(f"{story.id:>6}  {story.headline}")
-            click.echo(
-                f"        {len(story.articles)} articles from {', '.join(story.sources)}; "
-                f"first reported by {', '.join(story.first_reported_by)}"
+            sources = strip_controls(", ".join(story.sources))
+            first = strip_controls(", ".join(story.first_reported_by))
+            echo(f"{story.id:>6}  {strip_controls(story.headline)}")
+            echo(
+                f"        {len(story.articles)} articles from {sources}; first reported by {first}"
             )
             for sentence in story.sentences:
-                click.echo(f"        - {sentence.text} [{sentence.source or sentence.article}]")
+                cited = strip_controls(f"{sentence.text} [{sentence.source or sentence.article}]")
+                echo(f"        - {cited}")
         if not listed and not as_json:
             which = "stories" if every else "stories told by two or more outlets"
-            click.echo(f"No {which} yet.")
+            echo(f"No {which} yet.")

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from nutgraf.controls import strip_controls
 from nutgraf.dedup.fingerprint import content_hash, jaccard, minhash, shingles
 from nutgraf.dedup.near import DedupOptions, lsh_keys
 from nutgraf.dedup.urls import canonical_url
 from nutgraf.extract.sanitize import sanitize_html
 from nutgraf.nlp.summarize import summarize
-from nutgraf.records import ArchiveItem, Article, Fetch
+from nutgraf.records import ArchiveItem, Article, Block, Fetch
 from nutgraf.relate import keep_read_also
 from nutgraf.store.base import NearQuery, SaveResult, Store
 
@@ -33,9 +34,45 @@ class Origin:
     source: str | None = None
 
 
+def clean_article(article: Article, origin: Origin) -> tuple[Article, Origin]:
+    """The article and where it came from without terminal escapes or control characters
+    (``strip_controls``): what every stored article passes through, so that no feed's title
+    can drive the terminal of whoever lists the archive. The feed and entry id identify the
+    entry and stay as given."""
+    blocks = tuple(
+        Block(block.kind, text)
+        for block in article.blocks
+        if (text := strip_controls(block.text, lines=block.kind == "paragraph")).strip()
+    )
+    article = replace(
+        article,
+        title=strip_controls(article.title),
+        blocks=blocks,
+        source=strip_controls(article.source),
+        byline=strip_controls(article.byline),
+        published=strip_controls(article.published),
+        language=strip_controls(article.language),
+        related=tuple(strip_controls(headline) for headline in article.related),
+        previous=strip_controls(article.previous),
+        next=strip_controls(article.next),
+        url=strip_controls(article.url),
+    )
+    origin = replace(
+        origin,
+        url=strip_controls(origin.url),
+        site=strip_controls(origin.site),
+        source=strip_controls(origin.source),
+    )
+    return article, origin
+
+
 def fetch_of(article: Article, origin: Origin) -> Fetch:
     """Which fetch of an article this is (its addresses, text hash and headline): cheap,
     before any summarizing."""
+    return _fetch(*clean_article(article, origin))
+
+
+def _fetch(article: Article, origin: Origin) -> Fetch:
     url = origin.url or article.url
     return Fetch(
         content_hash=content_hash(article.text),
@@ -56,9 +93,10 @@ def already_stored(store: Store, article: Article, origin: Origin) -> SaveResult
 def archive_item(
     article: Article, *, origin: Origin, fetched: str, html: str | None = None
 ) -> ArchiveItem:
-    """The article summarized, hashed and with its sanitized HTML, ready to store."""
+    """The article cleaned, summarized, hashed and with its sanitized HTML, ready to store."""
+    article, origin = clean_article(article, origin)
     url = origin.url or article.url
-    fetch = fetch_of(article, origin)
+    fetch = _fetch(article, origin)
     if origin.source and not article.source:
         article = replace(article, source=origin.source)
     if url and not article.url:

@@ -10,9 +10,10 @@ that an article is new.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from nutgraf.controls import strip_controls
 from nutgraf.records import (
     ArchiveItem,
     Article,
@@ -115,6 +116,18 @@ class PollOutcome:
     title: str | None = None
     site: str | None = None
     disabled_reason: str | None = None
+
+
+def clean_outcome(outcome: PollOutcome) -> PollOutcome:
+    """The outcome with the feed's title and site, and the error (which may quote the feed),
+    free of terminal escapes and control characters, as the archive stores them."""
+    return replace(
+        outcome,
+        title=strip_controls(outcome.title),
+        site=strip_controls(outcome.site),
+        error=strip_controls(outcome.error),
+        disabled_reason=strip_controls(outcome.disabled_reason),
+    )
 
 
 class Store(Protocol):

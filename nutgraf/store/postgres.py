@@ -38,6 +38,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from nutgraf.controls import strip_controls
 from nutgraf.errors import NutgrafError
 from nutgraf.records import ArchiveItem, Duplicate, Fetch, Headline, StoredArticle, Summary
 from nutgraf.store.base import (
@@ -51,6 +52,7 @@ from nutgraf.store.base import (
     PollOutcome,
     SaveResult,
     StoredSummary,
+    clean_outcome,
 )
 from nutgraf.store.migrations import POSTGRES_MIGRATIONS
 from nutgraf.store.query import search_words
@@ -648,6 +650,7 @@ class PostgresStore(ReadingQueries, StoryQueries, SessionQueries):
         category: str | None = None,
         now: str,
     ) -> tuple[FeedState, bool]:
+        title, site, category = (strip_controls(v) for v in (title, site, category))
         with self._write() as db:
             created = db.execute(
                 "INSERT INTO feeds(url, title, site, category, added, next_check) "
@@ -710,6 +713,7 @@ class PostgresStore(ReadingQueries, StoryQueries, SessionQueries):
         return claim_order(feed_state(row) for row in rows)
 
     def record_poll(self, feed_id: int, outcome: PollOutcome) -> FeedState:
+        outcome = clean_outcome(outcome)
         with self._write() as db:
             if outcome.error is None:
                 row = db.execute(
@@ -753,6 +757,7 @@ class PostgresStore(ReadingQueries, StoryQueries, SessionQueries):
         return feed_state(row)
 
     def record_failure(self, source: str, reason: str, at: str) -> None:
+        source, reason = strip_controls(source), strip_controls(reason)
         with self._write() as db:
             db.execute(
                 "INSERT INTO failures(source, reason, at) VALUES (%s, %s, %s)",

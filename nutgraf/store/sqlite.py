@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from nutgraf.controls import strip_controls
 from nutgraf.errors import NutgrafError
 from nutgraf.records import ArchiveItem, Duplicate, Fetch, Headline, StoredArticle, Summary
 from nutgraf.store.base import (
@@ -31,6 +32,7 @@ from nutgraf.store.base import (
     PollOutcome,
     SaveResult,
     StoredSummary,
+    clean_outcome,
 )
 from nutgraf.store.migrations import SQLITE_MIGRATIONS
 from nutgraf.store.query import search_words
@@ -421,6 +423,7 @@ class SQLiteStore(ReadingQueries, StoryQueries, SessionQueries):
         category: str | None = None,
         now: str,
     ) -> tuple[FeedState, bool]:
+        title, site, category = (strip_controls(v) for v in (title, site, category))
         with self._write() as db:
             cursor = db.execute(
                 "INSERT INTO feeds(url, title, site, category, added, next_check) "
@@ -472,6 +475,7 @@ class SQLiteStore(ReadingQueries, StoryQueries, SessionQueries):
         return claim_order(feed_state(row) for row in rows)
 
     def record_poll(self, feed_id: int, outcome: PollOutcome) -> FeedState:
+        outcome = clean_outcome(outcome)
         with self._write() as db:
             if outcome.error is None:
                 db.execute(
@@ -511,6 +515,7 @@ class SQLiteStore(ReadingQueries, StoryQueries, SessionQueries):
         return feed_state(row)
 
     def record_failure(self, source: str, reason: str, at: str) -> None:
+        source, reason = strip_controls(source), strip_controls(reason)
         with self._write() as db:
             db.execute(
                 "INSERT INTO failures(source, reason, at) VALUES (?, ?, ?)", (source, reason, at)
