@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
+import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
@@ -32,6 +34,8 @@ from nutgraf.ingest.fetch import (
     PAGE_MAX_BYTES,
     Fetched,
     FetchSettings,
+    FetchTimeout,
+    OutOfTime,
     fetch,
     make_client,
     make_limiter,
@@ -50,6 +54,13 @@ TEASER_WORDS = 120  # an entry shorter than this is a teaser: the page holds the
 # pay off for feeds whose entries link to many sites (aggregators, planets, link blogs) and
 # for slow pages, whose seconds of waiting now overlap.
 PAGE_WORKERS = 6
+# Seconds one feed's teaser pages may take, all of them: the pages not read by then keep their
+# teaser, with one note. At the per-host spacing (1 s) that is some fifty pages from one site,
+# more than most teaser feeds hold; a feed of slow pages (one byte a second) no longer takes
+# its entries times the 30 s fetch deadline, holding its poll and the host's turns meanwhile.
+PAGE_BUDGET = 60.0
+# Seconds past the budget to wait for a page already fetched to be extracted.
+_EXTRACT_GRACE = 2.0
 # A feed's failed entries listed one by one (on the CLI, in the admin); the rest are counted in
 # one line, and the archive keeps one failure row per feed naming the first few. A feed of a
 # thousand broken entries is one problem, not a thousand.
@@ -94,14 +105,15 @@ class Tally:
 
 class Fetcher:
     """One guarded HTTP client (made on first use), the per-host limiter, and the hosts found
-    unreachable in this run; safe to share between threads."""
+    unreachable (no connection) or too slow (a timeout) in this run; safe to share between
+    threads."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = FetchSettings(allow_networks=settings.allow_networks)
         self.limiter = make_limiter(self.settings)
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
-        self._unreachable: set[str] = set()
+        self._unreachable: dict[str, str] = {}
 
     def fetch(
         self,
@@ -110,8 +122,10 @@ class Fetcher:
         *,
         etag: str | None = None,
         last_modified: str | None = None,
+        until: float | None = None,
     ) -> Fetched:
-        """GET ``url`` through the guarded client and the per-host limiter."""
+        """GET ``url`` through the guarded client and the per-host limiter, ending by
+        ``until`` (``time.monotonic()``) when given."""
         with self._lock:
             if self._client is None:
                 self._client = make_client(self.settings)
@@ -125,16 +139,23 @@ class Fetcher:
                 etag=etag,
                 last_modified=last_modified,
                 limiter=self.limiter,
+                until=until,
             )
         except FetchError as error:
             if error.unreachable:
+                why = "timed out" if isinstance(error, FetchTimeout) else "was unreachable"
                 with self._lock:
-                    self._unreachable.add(_host(url))
+                    self._unreachable.setdefault(_host(url), why)
             raise
 
     def was_unreachable(self, url: str) -> bool:
+        return self.unreachable_why(url) is not None
+
+    def unreachable_why(self, url: str) -> str | None:
+        """How ``url``'s host failed earlier in this run ("timed out", "was unreachable"), or
+        None when it did not."""
         with self._lock:
-            return _host(url) in self._unreachable
+            return self._unreachable.get(_host(url))
 
     def close(self) -> None:
         with self._lock:
@@ -144,7 +165,8 @@ class Fetcher:
 
 
 class Ingestor:
-    """Runs sources into one store; ``fetcher`` may be shared with other ingestors."""
+    """Runs sources into one store; ``fetcher`` may be shared with other ingestors.
+    ``page_budget`` is the seconds each feed's teaser pages may take (``PAGE_BUDGET``)."""
 
     def __init__(
         self,
@@ -154,9 +176,11 @@ class Ingestor:
         now: Callable[[], str] = utc_now,
         progress: Callable[[int, int, str], None] | None = None,
         fetcher: Fetcher | None = None,
+        page_budget: float = PAGE_BUDGET,
     ) -> None:
         self.store = store
         self.settings = settings
+        self.page_budget = page_budget
         self.now = now
         self.progress = progress or (lambda _done, _total, _label: None)
         self.tally = Tally()
@@ -270,7 +294,8 @@ class Ingestor:
         self, data: bytes, label: str, *, url: str | None, content_type: str | None = None
     ) -> Feed:
         """Store the feed's entries in feed order; teasers' pages are fetched ahead, a few at
-        a time (``PAGE_WORKERS``), while the entries before them are saved."""
+        a time (``PAGE_WORKERS``), while the entries before them are saved, all within the
+        feed's page budget."""
         feed = parse_feed(data, url=url, content_type=content_type)
         for warning in feed.warnings:
             self.tally.notes.append((label, warning))
@@ -281,28 +306,41 @@ class Ingestor:
             if draft.entry.link and draft.is_teaser and self.settings.fetch_pages
         }
         failed = FeedFailures()
-        with self._pages(wanted) as pages:
+        kept: Counter[str] = Counter()  # teasers kept for a reason many share: one note each
+        until = time.monotonic() + self.page_budget
+        with self._pages(wanted, until) as pages:
             for n, draft in enumerate(drafts):
                 entry = draft.entry
                 name = entry.link or entry.guid or entry.title or label
-                reason = _attempt(partial(self._entry, draft, pages.get(n)))
+                reason = _attempt(partial(self._entry, draft, pages.get(n), until, kept))
                 if reason is not None:
                     failed.add(name, reason)
+        for why, count in kept.items():
+            entries = "entry" if count == 1 else "entries"
+            self.tally.notes.append((label, f"teaser kept for {count:,} {entries}: {why}"))
         self._fail_entries(label, failed, len(drafts))
         return feed
 
     # --- one feed entry -------------------------------------------------------------------
 
-    def _entry(self, draft: Draft, page: Future[_PageRead] | None) -> None:
+    def _entry(
+        self, draft: Draft, page: Future[_PageRead] | None, until: float, kept: Counter[str]
+    ) -> None:
         """Save one entry: its page's text when that was read and is longer, else the feed's.
 
         Runs on the ingesting thread, in feed order: the store and the tally are only touched
         here, so counts, notes and failure lines come out as if pages were read one by one.
+        A page not read by the budget's end (``until``) is not waited for; why the teaser was
+        kept is counted in ``kept`` when many entries share the reason, else noted.
         """
         read = None
         if page is not None and draft.entry.link:
-            read = page.result()
-            if read.note is not None:
+            read = _page_by(page, until + _EXTRACT_GRACE) or _PageRead(
+                None, None, self._over_budget()
+            )
+            if read.shared is not None:
+                kept[read.shared] += 1
+            elif read.note is not None:
                 self.tally.notes.append((draft.entry.link, read.note))
         chosen = choose_article(
             draft, read.article if read is not None else None, self.settings.fetch_pages
@@ -311,16 +349,18 @@ class Ingestor:
 
     @contextlib.contextmanager
     def _pages(
-        self, wanted: Mapping[int, tuple[str, Article]]
+        self, wanted: Mapping[int, tuple[str, Article]], until: float
     ) -> Iterator[dict[int, Future[_PageRead]]]:
         """Start reading the pages ``wanted`` (entry number: link and teaser) on a few
-        threads; yields each entry's future.
+        threads, each done by ``until``; yields each entry's future.
 
         A host's first page is fetched alone and its other pages wait for that answer, so a
-        host that is down costs one failed connection and its other entries get the
-        "unreachable in this run" note, as when pages were read one after another (a host
-        that goes down mid-feed may fail the few pages already under way with their own
-        notes). Pages not yet started are cancelled when the feed is left early (Ctrl-C).
+        host that is down or too slow costs one failed connection or one timeout, and its
+        other entries keep their teasers with one note, as when pages were read one after
+        another (a host that goes down mid-feed may fail the few pages already under way with
+        their own notes). A fetch under way at ``until`` is cut off there, so it holds no
+        turn at its host past the budget. Pages not yet started are cancelled when the feed
+        is left early (Ctrl-C).
         """
         if not wanted:
             yield {}
@@ -337,33 +377,46 @@ class Ingestor:
                 if host in firsts:
                     later.append((n, link, teaser))
                 else:
-                    futures[n] = firsts[host] = pool.submit(self._read_page, link, teaser)
+                    first = pool.submit(self._read_page, link, teaser, until)
+                    futures[n] = firsts[host] = first
             # Queued after every first page, so a waiting page never holds the worker its
             # first page needs.
             for n, link, teaser in later:
-                futures[n] = pool.submit(self._read_page_after, firsts[_host(link)], link, teaser)
+                first = firsts[_host(link)]
+                futures[n] = pool.submit(self._read_page_after, first, link, teaser, until)
             yield futures
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
 
-    def _read_page_after(self, first: Future[_PageRead], link: str, teaser: Article) -> _PageRead:
-        wait([first])
-        return self._read_page(link, teaser)
+    def _read_page_after(
+        self, first: Future[_PageRead], link: str, teaser: Article, until: float
+    ) -> _PageRead:
+        wait([first], timeout=max(0.0, until - time.monotonic()))
+        return self._read_page(link, teaser, until)
 
-    def _read_page(self, link: str, teaser: Article) -> _PageRead:
-        """The entry's page, extracted, or the note saying why it cannot be had.
+    def _read_page(self, link: str, teaser: Article, until: float) -> _PageRead:
+        """The entry's page, extracted, or why it cannot be had.
 
         Runs on a page thread: it uses the shared fetcher (thread-safe) and pure code only,
-        never the store or the tally. A host that could not be reached is not tried again in
-        this run: a feed of fifty teasers from a site that is down costs one failed
-        connection, not fifty.
+        never the store or the tally. A host that could not be reached or timed out is not
+        tried again in this run: a feed of fifty teasers from a site that is down costs one
+        failed connection, not fifty, and from a site that drips its pages one timeout, not
+        fifty.
         """
-        if self.fetcher.was_unreachable(link):
-            return _PageRead(None, f"teaser kept: {_host(link)} was unreachable in this run")
+        why = self.fetcher.unreachable_why(link)
+        if why is not None:
+            return _PageRead(None, None, f"{_host(link)} {why} earlier in this run")
+        if time.monotonic() >= until:
+            return _PageRead(None, None, self._over_budget())
         try:
-            return _PageRead(read_page(self.fetcher, link, teaser), None)
+            return _PageRead(read_page(self.fetcher, link, teaser, until=until), None)
+        except OutOfTime:
+            return _PageRead(None, None, self._over_budget())
         except NutgrafError as error:
             return _PageRead(None, f"teaser kept: {error}")
+
+    def _over_budget(self) -> str:
+        return f"their pages were not read within the feed's {self.page_budget:g} s page budget"
 
     # --- I/O helpers ------------------------------------------------------------------------
 
@@ -482,20 +535,34 @@ def _head(data: bytes) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _PageRead:
-    """A teaser's page: the article read from it, or the note saying why it was not."""
+    """A teaser's page: the article read from it, or why it was not: a ``note`` of its own,
+    or a reason many entries of the feed may share (``shared``: one note counts them)."""
 
     article: Article | None
     note: str | None
+    shared: str | None = None
 
 
-def read_page(fetcher: Fetcher, link: str, teaser: Article) -> Article:
-    """A teaser's page, fetched and extracted, with what the feed said of it kept (headline,
-    outlet, date); uses the shared fetcher (thread-safe) and pure code only.
+def _page_by(page: Future[_PageRead], deadline: float) -> _PageRead | None:
+    """The page's outcome, waiting no later than ``deadline`` (None: not ready by then)."""
+    try:
+        return page.result(timeout=max(0.0, deadline - time.monotonic()))
+    except TimeoutError:
+        return None
+
+
+def read_page(
+    fetcher: Fetcher, link: str, teaser: Article, *, until: float | None = None
+) -> Article:
+    """A teaser's page, fetched (by ``until``, when given) and extracted, with what the feed
+    said of it kept (headline, outlet, date); uses the shared fetcher (thread-safe) and pure
+    code only.
 
     Raises:
+        OutOfTime: ``until`` came before the page was fetched.
         NutgrafError: the page cannot be fetched or read.
     """
-    fetched = fetcher.fetch(link, PAGE_MAX_BYTES)
+    fetched = fetcher.fetch(link, PAGE_MAX_BYTES, until=until)
     page = extract(fetched.body, url=fetched.final_url, name=fetched.final_url)
     return replace(
         page,

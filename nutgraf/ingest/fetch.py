@@ -5,7 +5,9 @@ guard in ``nutgraf.ingest.netguard`` (the resolved address is checked at connect
 every hop, with no proxies from the environment). ``fetch(client, url, ...)`` does one GET:
 http/https only, redirects followed by hand (each hop re-checked), a total deadline, a size
 cap counted after decompression, conditional GET, Retry-After, and per-host politeness
-through ``HostLimiter``. Every failure is a ``FetchError`` with a one-line message.
+through ``HostLimiter``. Every failure is a ``FetchError`` with a one-line message: a
+``FetchTimeout`` when the host was too slow (connecting, sending, or for the whole fetch),
+``OutOfTime`` when the caller's own time (``until``: a feed's page budget) ran out first.
 """
 
 from __future__ import annotations
@@ -43,8 +45,11 @@ __all__ = [
     "PAGE_MAX_BYTES",
     "USER_AGENT",
     "FetchSettings",
+    "FetchTimeout",
     "Fetched",
     "HostLimiter",
+    "NoTurn",
+    "OutOfTime",
     "fetch",
     "make_client",
     "make_limiter",
@@ -68,6 +73,19 @@ def _package_version() -> str:
 USER_AGENT = (
     f"nutgraf/{_package_version()} (+https://github.com/nutgraf/nutgraf; self-hosted news reader)"
 )
+
+
+class FetchTimeout(FetchError):
+    """The host was too slow: connecting, waiting for data, or for the whole fetch. Other
+    URLs on that host are likely to be as slow, so it counts as ``unreachable``."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, unreachable=True)
+
+
+class OutOfTime(FetchError):
+    """The caller's time ran out (``until``) before the fetch could start or end: this says
+    nothing of the host."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +134,10 @@ class Fetched:
 # --- per-host politeness ----------------------------------------------------------------------
 
 
+class NoTurn(TimeoutError):
+    """``HostLimiter.slot`` could not give a turn at the host before the time ran out."""
+
+
 @dataclass(slots=True)
 class _HostState:
     """One host's semaphore and the time its next request may start."""
@@ -149,21 +171,33 @@ class HostLimiter:
         self._hosts: dict[str, _HostState] = {}
 
     @contextmanager
-    def slot(self, host: str) -> Iterator[None]:
-        """Hold one of ``host``'s slots, starting no sooner than its spacing allows."""
+    def slot(self, host: str, *, until: float | None = None) -> Iterator[None]:
+        """Hold one of ``host``'s slots, starting no sooner than its spacing allows.
+
+        Raises:
+            NoTurn: ``until`` (on the limiter's clock) comes before a slot is free or before
+                the host's spacing would let the request start; no turn is taken.
+        """
         with self._lock:
             state = self._hosts.get(host.lower())
             if state is None:
                 state = _HostState(threading.BoundedSemaphore(self._concurrency))
                 self._hosts[host.lower()] = state
-        with state.slots:
+        left = None if until is None else max(0.0, until - self._clock())
+        if not state.slots.acquire(timeout=left):
+            raise NoTurn(f"no turn at {host} before the time ran out")
+        try:
             with self._lock:
                 now = self._clock()
                 start = max(now, state.next_start)
+                if until is not None and start >= until:
+                    raise NoTurn(f"{host}'s next turn comes after the time runs out")
                 state.next_start = start + self._interval
             if start > now:
                 self._sleep(start - now)
             yield
+        finally:
+            state.slots.release()
 
 
 def make_limiter(settings: FetchSettings) -> HostLimiter:
@@ -443,10 +477,20 @@ def _request_hop(
 
 def _timeout_message(url: str, exc: Exception, deadline: float, settings: FetchSettings) -> str:
     """Say whether the whole-fetch deadline or one operation's timeout ran out."""
-    if time.monotonic() >= deadline - 0.05 or "deadline" in str(exc):
+    if time.monotonic() >= deadline - _SLACK or "deadline" in str(exc):
         return f"{url} took longer than the {settings.deadline:g} s deadline; nutgraf gave up"
     kind = "connecting" if isinstance(exc, httpx.ConnectTimeout) else "waiting for data"
     return f"{url} timed out while {kind}"
+
+
+_SLACK = 0.05  # seconds: a timeout this close to a deadline is that deadline's
+
+
+def _out_of_time(url: str, until: float | None, deadline: float) -> OutOfTime | None:
+    """The error to raise when it was the caller's ``until``, not the host, that ran out."""
+    if until is None or until > deadline or time.monotonic() < until - _SLACK:
+        return None
+    return OutOfTime(f"{url} was not fetched: the time allowed for it ran out")
 
 
 # --- the public function ----------------------------------------------------------------------
@@ -462,6 +506,7 @@ def fetch(
     last_modified: str | None = None,
     limiter: HostLimiter | None = None,
     rng: random.Random | None = None,
+    until: float | None = None,
 ) -> Fetched:
     """GET ``url`` with the guarded ``client``, following up to ``settings.max_redirects``.
 
@@ -474,13 +519,17 @@ def fetch(
         limiter: per-host concurrency and spacing, shared between fetches; time spent
             waiting for it does not count against the deadline.
         rng: the jitter source for Retry-After (tests pass a seeded one).
+        until: a ``time.monotonic()`` instant by which the fetch ends, whatever is left of
+            its own deadline, waiting for the limiter included (a feed's page budget).
 
     Returns:
         A Fetched record (``not_modified`` set for 304).
 
     Raises:
-        FetchError: refused by policy, failed, too large or too slow; ``retry_after`` is set
-            for 429 and 503 answers that asked for a delay.
+        FetchTimeout: the host was too slow (``unreachable`` is set).
+        OutOfTime: ``until`` came first.
+        FetchError: refused by policy, failed or too large; ``retry_after`` is set for 429
+            and 503 answers that asked for a delay.
     """
     rng = rng if rng is not None else random.Random()
     current = _parse_url(url)
@@ -496,7 +545,8 @@ def fetch(
         while True:
             _precheck(current, settings)
             waited = time.monotonic()
-            with limiter.slot(current.host) if limiter is not None else nullcontext():
+            turn = limiter.slot(current.host, until=until) if limiter is not None else None
+            with turn if turn is not None else nullcontext():
                 deadline += time.monotonic() - waited
                 hop = _request_hop(
                     client,
@@ -504,7 +554,7 @@ def fetch(
                     settings=settings,
                     headers=headers,
                     max_bytes=max_bytes,
-                    deadline=deadline,
+                    deadline=deadline if until is None else min(deadline, until),
                     rng=rng,
                 )
             if hop.location is None:
@@ -522,9 +572,13 @@ def fetch(
     except AddressRefused as exc:
         raise FetchError(f"{current} {exc.detail}") from None
     except httpx.TimeoutException as exc:
-        raise FetchError(
-            _timeout_message(str(current), exc, deadline, settings),
-            unreachable=isinstance(exc, httpx.ConnectTimeout),
+        cut = _out_of_time(str(current), until, deadline)
+        if cut is not None:
+            raise cut from None
+        raise FetchTimeout(_timeout_message(str(current), exc, deadline, settings)) from None
+    except NoTurn:
+        raise OutOfTime(
+            f"{current} was not fetched: the time allowed for it ran out before its turn"
         ) from None
     except httpx.ConnectError as exc:
         reason = _one_line(str(exc)) or type(exc).__name__

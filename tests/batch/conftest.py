@@ -20,6 +20,7 @@ class Page:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering (a slow server)
+    drip: float = 0.0  # seconds between the body's bytes (a server that drips its page)
 
 
 class Site:
@@ -76,7 +77,16 @@ class Site:
                 self.end_headers()
                 # Noted before the body goes out: the client cannot finish any sooner.
                 site.served.append((self.path, started, time.monotonic()))
-                self.wfile.write(page.body)
+                if not page.drip:
+                    self.wfile.write(page.body)
+                    return
+                try:  # one byte at a time, until the client hangs up
+                    for byte in page.body:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(page.drip)
+                except OSError:
+                    pass
 
             def log_message(self, *_: object) -> None:
                 pass

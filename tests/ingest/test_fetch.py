@@ -13,7 +13,7 @@ import time
 import tracemalloc
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,7 +30,10 @@ from nutgraf.ingest.fetch import (
     USER_AGENT,
     Fetched,
     FetchSettings,
+    FetchTimeout,
     HostLimiter,
+    NoTurn,
+    OutOfTime,
     fetch,
     make_client,
     parse_retry_after,
@@ -383,6 +386,50 @@ def test_a_silent_server_is_cut_at_the_deadline_too(server: Server) -> None:
     assert time.monotonic() - started < 1.5
 
 
+def test_a_host_too_slow_is_unreachable_and_the_callers_time_is_not(server: Server) -> None:
+    """The host's own deadline marks it too slow (its other pages would be as slow); the
+    caller's ``until`` running out first says nothing of the host."""
+    server.routes["/drip"] = drip
+    settings = FetchSettings(allow_networks=("127.0.0.0/8",), deadline=0.5, read_timeout=5.0)
+    with make_client(settings) as guarded:
+        with pytest.raises(FetchTimeout) as slow:
+            fetch(guarded, server.url("/drip"), settings=settings, max_bytes=FEED_MAX_BYTES)
+        started = time.monotonic()
+        with pytest.raises(OutOfTime) as cut:
+            fetch(
+                guarded,
+                server.url("/drip"),
+                settings=replace(settings, deadline=30.0),
+                max_bytes=FEED_MAX_BYTES,
+                until=started + 0.4,
+            )
+        elapsed = time.monotonic() - started
+    assert slow.value.unreachable and not cut.value.unreachable
+    assert (
+        str(cut.value) == f"{server.url('/drip')} was not fetched: the time allowed for it ran out"
+    )
+    assert 0.3 < elapsed < 1.5
+
+
+def test_until_counts_the_wait_for_the_host_limiter(server: Server, client: httpx.Client) -> None:
+    server.routes["/feed"] = reply(200, FEED)
+    limiter = HostLimiter(concurrency=1, interval=60.0)
+    settings = FetchSettings(allow_networks=("127.0.0.0/8",), deadline=5.0)
+    fetch(client, server.url("/feed"), settings=settings, max_bytes=100, limiter=limiter)
+    started = time.monotonic()
+    with pytest.raises(OutOfTime, match=r"ran out before its turn$"):
+        fetch(
+            client,
+            server.url("/feed"),
+            settings=settings,
+            max_bytes=100,
+            limiter=limiter,
+            until=started + 1.0,
+        )
+    assert time.monotonic() - started < 0.5  # the next turn is a minute away: no waiting
+    assert len(server.seen) == 1
+
+
 @pytest.fixture(scope="session")
 def gzip_bomb() -> bytes:
     """1 GiB of zeros as a valid ~1 MB gzip stream, built from one full-flushed block."""
@@ -563,6 +610,25 @@ def test_host_limiter_bounds_concurrency_per_host() -> None:
     for thread in threads:
         thread.join()
     assert most == 2
+
+
+def test_host_limiter_gives_no_turn_past_until() -> None:
+    clock = FakeClock()
+    limiter = HostLimiter(concurrency=1, interval=10.0, clock=clock, sleep=clock.sleep)
+    with limiter.slot("a.example", until=clock.now + 1):
+        pass
+    with pytest.raises(NoTurn), limiter.slot("a.example", until=clock.now + 5):
+        pass  # the next start is 10 s away
+    with limiter.slot("a.example", until=clock.now + 11):  # no turn was taken by the refusal
+        assert clock.sleeps == [10.0]
+    busy = HostLimiter(concurrency=1, interval=0.0)
+    with busy.slot("b.example"):
+        started = time.monotonic()
+        with pytest.raises(NoTurn), busy.slot("b.example", until=started + 0.2):
+            pass  # the only slot is held
+        assert 0.15 < time.monotonic() - started < 1.0
+    with busy.slot("b.example", until=time.monotonic() + 0.2):
+        pass  # and it was given back
 
 
 def test_fetch_waits_for_the_host_limiter(server: Server, client: httpx.Client) -> None:
