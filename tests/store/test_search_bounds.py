@@ -6,10 +6,14 @@ before the index sees it, for every caller of ``Store.search``.
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+
+from nutgraf.cli import main
 from nutgraf.errors import InputError
-from nutgraf.store import Store
+from nutgraf.store import SQLiteStore, Store
 from nutgraf.store.query import MAX_QUERY_CHARS, MAX_QUERY_WORDS, search_words
 from tests.store.test_sqlite import item
 
@@ -62,3 +66,17 @@ def test_a_50000_word_query_is_refused_at_once(archive: Store) -> None:
     query = " ".join("abcdefghijklmnopqrstuvwxyz"[n % 26] for n in range(50_000))
     with pytest.raises(InputError, match="characters, over the 500-character limit"):
         archive.search(query, ranked=True)
+
+
+def test_the_search_command_refuses_a_50000_word_query_in_one_line(tmp_path: Path) -> None:
+    db = tmp_path / "archive.db"
+    with SQLiteStore(db) as store:
+        store.save(item(" ".join("abcdefghijklmnopqrstuvwxyz"), url="https://x/1"))
+    query = " ".join("abcdefghijklmnopqrstuvwxyz"[n % 26] for n in range(50_000))
+    for ranked in ([], ["--ranked"]):
+        result = CliRunner().invoke(main, ["search", "--db", str(db), *ranked, query])
+        assert (result.exit_code, result.stdout) == (1, "")
+        assert result.stderr == (
+            "Error: the search query is 99,999 characters, over the 500-character limit; "
+            "shorten it\n"
+        )
