@@ -14,17 +14,23 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gzip
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from benchmarks.report import command, machine, write_section
+from nutgraf.batch.ingest import PAGE_BUDGET
+from nutgraf.store import SQLiteStore
 
 NUTGRAF = [sys.executable, "-m", "nutgraf"]
 WALL_LIMIT = 600.0  # a case still running after this is killed and reported as such
@@ -134,13 +140,173 @@ def huge_query(folder: Path, *, ranked: bool) -> Iterator[list[str]]:
     yield [*NUTGRAF, "search", "--db", archive, *(["--ranked"] if ranked else []), query]
 
 
+# --- point 4: huge feeds
+
+
+def huge_feed() -> bytes:
+    """The issue's feed: a million empty items, 7 MB that gzip to 10 KB."""
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Huge</title>'
+        b"<link>https://huge.example/</link>" + b"<item/>" * 1_000_000 + b"</channel></rss>"
+    )
+    return gzip.compress(body, 9)
+
+
+@contextlib.contextmanager
+def huge_feed_file(folder: Path) -> Iterator[list[str]]:
+    (folder / "huge.xml.gz").write_bytes(huge_feed())
+    yield [*NUTGRAF, "ingest", str(folder / "huge.xml.gz")]
+
+
+@contextlib.contextmanager
+def huge_feed_served(folder: Path, *, polls: int) -> Iterator[list[str]]:
+    """The feed on a loopback server (the gzip bytes as the body, as a .gz file is served).
+    ``polls`` 0 times ``add-feed``; otherwise ``add-feed`` and ``polls - 1`` polls run first,
+    and the poll after them is timed: the feed costs as much at every poll."""
+    with loopback_site({"/huge.xml.gz": (huge_feed(), "application/rss+xml", 0.0)}) as base:
+        url = f"{base}/huge.xml.gz"
+        if not polls:
+            yield [*NUTGRAF, "add-feed", url]
+            return
+        before = [[*NUTGRAF, "add-feed", url]] + [[*NUTGRAF, "poll", "--once"]] * (polls - 1)
+        for argv in before:
+            subprocess.run(argv, capture_output=True, env=environment(folder), check=False)
+            make_due(folder / "archive.db")
+        yield [*NUTGRAF, "poll", "--once"]
+
+
+def make_due(archive: Path) -> None:
+    """Every feed of the archive due now, as if its interval had passed."""
+    with contextlib.closing(sqlite3.connect(archive)) as db, db:
+        db.execute("UPDATE feeds SET next_check = '2000-01-01T00:00:00Z'")
+
+
+# --- point 5: teaser fetch amplification
+
+# A served page: its body, its content type, and the seconds between two of its bytes (0: at
+# once).
+Served = tuple[bytes, str, float]
+
+
+@contextlib.contextmanager
+def loopback_site(pages: dict[str, Served], address: str = "127.0.0.1") -> Iterator[str]:
+    """A loopback HTTP server (port 0) for ``pages``; yields its base URL. A dripping page
+    sends a byte every so often until the client hangs up."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body, kind, drip = pages.get(self.path, (b"", "text/plain", 0.0))
+            self.send_response(200 if self.path in pages else 404)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            try:
+                if not drip:
+                    self.wfile.write(body)
+                    return
+                for byte in body:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(drip)
+            except OSError:
+                pass  # the client gave up on it
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer((address, 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://{address}:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def rss(title: str, link: str, items: list[str]) -> bytes:
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>{title}</title>'
+        f"<link>{link}</link>{''.join(items)}</channel></rss>"
+    ).encode()
+
+
+_STORY = " ".join(
+    f"Sentence {n} of the council's report says the harbour bridge reopens in the spring."
+    for n in range(60)
+)
+
+
+@contextlib.contextmanager
+def dripping_teasers(folder: Path, *, hosts: int) -> Iterator[list[str]]:
+    """A feed of 20 teasers whose pages drip a byte a second, on one loopback host or spread
+    over ``hosts``, and an ordinary feed; both feeds are served by the first host (so they
+    share its turns with the pages) and due: ``poll --once``. The ordinary feed must be
+    stored, or the case is void."""
+    page = b"<html><body><article><p>" + _STORY.encode() * 4 + b"</p></article></body></html>"
+    served: list[dict[str, Served]] = [{} for _ in range(hosts)]
+    with contextlib.ExitStack() as stack:
+        bases = [
+            stack.enter_context(loopback_site(pages, f"127.0.0.{10 + n}"))
+            for n, pages in enumerate(served)
+        ]
+        teasers = []
+        for n in range(20):
+            served[n % hosts][f"/story-{n}"] = (page, "text/html", 1.0)
+            teasers.append(
+                f"<item><title>Teaser {n}</title><link>{bases[n % hosts]}/story-{n}</link>"
+                f"<guid>t{n}</guid><description>The first words of story {n}.</description>"
+                "</item>"
+            )
+        ordinary = (
+            "<item><title>Harbour bridge</title><link>https://ok.example/bridge</link>"
+            f"<guid>ok</guid><description>{_STORY}</description></item>"
+        )
+        site = bases[0]
+        served[0]["/teasers.xml"] = (rss("Teasers", site, teasers), "application/rss+xml", 0.0)
+        served[0]["/ordinary.xml"] = (rss("Ordinary", site, [ordinary]), "application/rss+xml", 0)
+        archive = folder / "archive.db"
+        with SQLiteStore(archive) as store:
+            for path in ("/teasers.xml", "/ordinary.xml"):
+                store.add_feed(f"{site}{path}", now="2000-01-01T00:00:00Z")
+        yield [*NUTGRAF, "poll", "--once"]
+        with SQLiteStore(archive) as store:
+            if not store.search("bridge", limit=1):
+                raise RuntimeError("point 5: the ordinary feed of the poll was not stored")
+
+
 # The cases, grouped by the point of issue 15 they measure; each group's helpers sit above
 # the list under the same heading.
 
 CASES: list[Case] = [
     # --- point 3: memory from tiny paragraphs
     # --- point 4: huge feeds
+    Case(4, "gzip feed of 1,000,000 empty items (10 KB): ingest FILE", huge_feed_file),
+    Case(
+        4,
+        "the same feed on loopback: add-feed URL",
+        lambda folder: huge_feed_served(folder, polls=0),
+    ),
+    Case(
+        4,
+        "the same feed on loopback: its second poll --once (after add-feed and a first poll)",
+        lambda folder: huge_feed_served(folder, polls=2),
+    ),
     # --- point 5: teaser fetch amplification
+    Case(
+        5,
+        "20 teasers whose pages drip a byte a second, one host, and an ordinary feed on that "
+        "host: poll --once",
+        lambda folder: dripping_teasers(folder, hosts=1),
+        seconds=PAGE_BUDGET + 10,
+    ),
+    Case(
+        5,
+        "20 teasers whose pages drip a byte a second, on 20 hosts, and an ordinary feed: "
+        "poll --once",
+        lambda folder: dripping_teasers(folder, hosts=20),
+        seconds=PAGE_BUDGET + 10,
+    ),
     # --- point 12: huge search queries
     Case(
         12,
