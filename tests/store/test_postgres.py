@@ -276,12 +276,13 @@ def test_the_site_is_served_from_postgres(
     monkeypatch.setenv("NUTGRAF_CONFIG", "/nonexistent/nutgraf.toml")
     monkeypatch.setenv("NUTGRAF_DB", "unset")  # serve hands these to its workers; restored after
     monkeypatch.setenv("NUTGRAF_SERVE_LOCAL", "unset")
+    monkeypatch.setenv("NUTGRAF_SERVE_HOST", "unset")
     result = CliRunner().invoke(main, ["serve", "--db", fresh_postgres])
     assert result.exit_code == 0, result.output
     assert calls and os.environ["NUTGRAF_DB"] == fresh_postgres
     app = app_from_environment()
     try:
-        with TestClient(app) as client:
+        with TestClient(app, base_url="http://127.0.0.1:8000") as client:
             assert client.get("/").status_code == 200
             found = client.get("/search.json", params={"q": "storm"}).json()
             assert "ferry" in json.dumps(found).lower()

@@ -40,7 +40,7 @@ def test_every_twin_has_an_html_page_at_the_same_address(client: TestClient) -> 
     pages = {route.path for route in app.routes if isinstance(route, Route)}
     for twin in json_routes():
         html = "/" if twin == "/index.json" else twin.removesuffix(".json")
-        assert re.sub(r"\{(\w+)\}", r"{\1:int}", html) in pages or html in pages, twin
+        assert re.sub(r"\{(\w+)\}", r"{\1:rowid}", html) in pages or html in pages, twin
 
 
 def resolve(schema: dict[str, Any]) -> dict[str, Any]:
