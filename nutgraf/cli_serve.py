@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import sys
 from pathlib import Path
 
 import click
 
+from nutgraf.cli_output import fail
 from nutgraf.config import load_settings
 from nutgraf.errors import NutgrafError
 
@@ -107,8 +107,7 @@ def serve_command(db: str | None, host: str, port: int, workers: int, demo: bool
                 err=True,
             )
     except NutgrafError as error:
-        click.echo(f"Error: {error}", err=True)
-        sys.exit(1)
+        fail(str(error))
     os.environ["NUTGRAF_DB"] = path if postgres else str(Path(path).resolve())
     os.environ["NUTGRAF_SERVE_LOCAL"] = "1" if local else "0"
     os.environ["NUTGRAF_SERVE_HOST"] = host

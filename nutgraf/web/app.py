@@ -33,6 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nutgraf.errors import InputError, NutgrafError
 from nutgraf.store.base import Store
+from nutgraf.store.query import MAX_QUERY_CHARS
 from nutgraf.web import views
 from nutgraf.web.feeds import atom_feed, rss_feed
 from nutgraf.web.hosts import AllowedHosts
@@ -242,8 +243,8 @@ def _source(site: Site, request: Request) -> views.Page:
 
 def _search(site: Site, request: Request) -> views.Page:
     query = request.query_params.get("q", "")
-    if len(query) > 500:
-        raise views.BadRequest("the search query is over 500 characters; shorten it")
+    if len(query) > MAX_QUERY_CHARS:
+        raise views.BadRequest(f"the search query is over {MAX_QUERY_CHARS} characters; shorten it")
     return views.search(site.store, query, _int_param(request, "page", 1))
 
 
