@@ -114,6 +114,7 @@ class Fetcher:
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
         self._unreachable: dict[str, str] = {}
+        self._timed_out: dict[str, float] = {}  # host: when (monotonic) it last timed out
 
     def fetch(
         self,
@@ -143,10 +144,20 @@ class Fetcher:
             )
         except FetchError as error:
             if error.unreachable:
-                why = "timed out" if isinstance(error, FetchTimeout) else "was unreachable"
+                timed_out = isinstance(error, FetchTimeout)
+                why = "timed out" if timed_out else "was unreachable"
                 with self._lock:
                     self._unreachable.setdefault(_host(url), why)
+                    if timed_out:
+                        self._timed_out[_host(url)] = time.monotonic()
             raise
+
+    def timed_out_within(self, url: str, seconds: float) -> bool:
+        """Whether ``url``'s host timed out in the last ``seconds``: what a long-running
+        worker asks, where "in this run" would mean forever."""
+        with self._lock:
+            when = self._timed_out.get(_host(url))
+        return when is not None and time.monotonic() - when < seconds
 
     def was_unreachable(self, url: str) -> bool:
         return self.unreachable_why(url) is not None

@@ -34,6 +34,8 @@ from nutgraf.distributed.steps import (
 from nutgraf.errors import FetchError, InputError, NutgrafError
 from nutgraf.records import Feed, FeedEntry
 from nutgraf.store import SQLiteStore
+from tests.batch.conftest import serving
+from tests.batch.test_page_budget import LOOPBACK, dripping, page_requests, quick_fetcher
 
 
 def test_broker_settings_come_from_the_option_then_the_environment() -> None:
@@ -229,3 +231,32 @@ def test_a_suspect_runs_alone() -> None:
     lock.release(alone=True)
     latecomer.join(timeout=5)
     assert events == ["alone", "late"]
+
+
+def test_a_worker_leaves_a_host_that_timed_out_alone_for_a_while() -> None:
+    """Each teaser is its own message in the workers: without a memory of slow hosts, every
+    teaser of a dripping site held a worker thread for the whole fetch deadline."""
+    with serving("127.0.0.23") as slow, SQLiteStore(":memory:") as store:
+        feed = Feed("rss20", slow.url("/feed"), "Slow", slow.url("/"), "en")
+        fetcher = quick_fetcher()
+        resources = Resources(store, fetcher, LOOPBACK, StepClock())
+        notes = []
+        try:
+            for n in range(4):
+                slow.pages[f"/story-{n}"] = dripping(f"Story {n}")
+                entry = FeedEntry(
+                    guid=f"g{n}",
+                    link=slow.url(f"/story-{n}"),
+                    title=f"Story {n}",
+                    content_html="<p>A teaser of a few words about the council meeting.</p>",
+                )
+                message = entry_message(entry, feed, slow.url("/feed"))
+                done = ingest_entry(resources, message, "2026-12-07T10:00:00Z", may_retry=False)
+                notes.append(done.note or "")
+        finally:
+            fetcher.close()
+    assert page_requests(slow) == ["/story-0"]
+    assert "deadline" in notes[0]
+    assert all("127.0.0.23 timed out in the last few minutes" in n for n in notes[1:])
+    assert fetcher.timed_out_within(slow.url("/x"), 60)
+    assert not fetcher.timed_out_within(slow.url("/x"), 0)
