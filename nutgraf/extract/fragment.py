@@ -14,10 +14,13 @@ from collections.abc import Iterator
 import lxml.html
 from lxml import etree
 
+from nutgraf.extract.bounds import bound_blocks
+from nutgraf.extract.pagebounds import cut_tags
 from nutgraf.records import Block
 
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _PARAGRAPHS = frozenset({"p", "li", "blockquote", "pre", "figcaption", "dd", "dt", "td"})
+_BLOCK_TAGS = tuple(sorted(_HEADINGS | _PARAGRAPHS))
 _SKIP = frozenset({"script", "style", "noscript", "iframe", "object", "svg", "form", "button"})
 _SPACE = re.compile(r"\s+")
 _FOOTER = re.compile(
@@ -29,16 +32,17 @@ _MAX_FRAGMENT = 2_000_000
 
 
 def blocks_from_fragment(html: str) -> tuple[Block, ...]:
-    """The blocks of an HTML fragment, in reading order; plain text gives its lines."""
-    html = html[:_MAX_FRAGMENT]
+    """The blocks of an HTML fragment, in reading order; plain text gives its lines. Bounded:
+    the first ``MAX_TAGS`` tags are read (``cut_tags``), and the walk stops where the article
+    is full (``bound_blocks``)."""
+    html = cut_tags(html[:_MAX_FRAGMENT])
     if not html.strip():
         return ()
     try:
         root = lxml.html.fragment_fromstring(html, create_parent="div")
     except (etree.ParserError, ValueError):
-        return tuple(Block("paragraph", line) for line in _lines(html))
-    blocks = [b for b in _walk(root) if not _FOOTER.match(b.text)]
-    return tuple(blocks)
+        return bound_blocks(Block("paragraph", line) for line in _lines(html))
+    return bound_blocks(b for b in _walk(root) if not _FOOTER.match(b.text))
 
 
 def _walk(element: etree._Element) -> Iterator[Block]:
@@ -69,11 +73,9 @@ def _walk(element: etree._Element) -> Iterator[Block]:
 
 
 def _holds_blocks(element: etree._Element) -> bool:
-    return any(
-        isinstance(child.tag, str) and (child.tag in _HEADINGS or child.tag in _PARAGRAPHS)
-        for child in element.iter()
-        if child is not element
-    )
+    """Whether a heading or paragraph element is inside ``element`` (found by lxml: the walk
+    asks this at every level, so a Python loop here made a deep fragment quadratic)."""
+    return next(element.iterdescendants(*_BLOCK_TAGS), None) is not None
 
 
 def _split_breaks(element: etree._Element) -> Iterator[str]:

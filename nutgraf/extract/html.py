@@ -20,6 +20,8 @@ from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.settings import Document as TrafilaturaDocument
 
+from nutgraf.extract.bounds import bound_blocks
+from nutgraf.extract.pagebounds import bound_tree, cut_tags, too_deep
 from nutgraf.records import Article, Block
 
 __all__ = ["extract_html"]
@@ -53,7 +55,9 @@ def extract_html(html: str, *, url: str | None = None) -> Article:
     trafilatura runs in precision mode (0.968 token F1 on the dev set against 0.955
     balanced, and no page worse), then balanced if that finds nothing; then its baseline
     extractor and the page's ``<p>`` texts. A page with no text gives an ``Article``
-    without blocks.
+    without blocks. A page larger than any real one is cut first (``pagebounds``), one
+    nested too deep for trafilatura is read from its ``<p>`` texts alone, and the body is
+    bounded (``bound_blocks``): the work is bounded whatever the page.
 
     Args:
         html: the page, decoded.
@@ -70,7 +74,9 @@ def extract_html(html: str, *, url: str | None = None) -> Article:
         return Article(url=url)
     blocks: list[Block] = []
     document = None
-    for precision in (True, False):  # precision keeps page chrome out; balanced finds more
+    deep = too_deep(tree)
+    # Precision keeps page chrome out; balanced finds more.
+    for precision in () if deep else (True, False):
         found = _run_trafilatura(tree, url, precision=precision)
         if found is not None:
             document = found
@@ -80,14 +86,14 @@ def extract_html(html: str, *, url: str | None = None) -> Article:
     if document is None:
         document = _metadata(copy(tree), url)
     if not blocks:
-        blocks = _fallback_blocks(tree)
+        blocks = _paragraph_blocks(tree) if deep else _fallback_blocks(tree)
     if document is None:
-        return Article(blocks=tuple(blocks), url=url)
+        return Article(blocks=bound_blocks(blocks), url=url)
     title, byline = _clean(document.title), _clean(document.author)
     date = _clean(document.date)
     return Article(
         title=title,
-        blocks=tuple(_drop_echoes(blocks, title, byline)),
+        blocks=bound_blocks(_drop_echoes(blocks, title, byline)),
         source=_clean(document.sitename) or _clean(document.hostname),
         byline=byline,
         published=_precise_date(tree, date) if date else None,
@@ -98,7 +104,7 @@ def extract_html(html: str, *, url: str | None = None) -> Article:
 def _parse(html: str) -> HtmlElement | None:
     """Parse the page leniently, with what lxml refuses or chokes on taken out."""
     html = _XML_DECLARATION.sub("", _XML_INVALID.sub("", html), count=1)
-    html = _HUGE_START_TAG.sub(r"<\1>", html)
+    html = cut_tags(_HUGE_START_TAG.sub(r"<\1>", html))
     if not html.strip():
         return None
     try:
@@ -110,6 +116,7 @@ def _parse(html: str) -> HtmlElement | None:
         return None
     if tree is None:
         return None
+    bound_tree(tree)
     for element in tree.iter():
         if not isinstance(element.tag, str):  # comments, processing instructions
             continue
@@ -169,13 +176,24 @@ def _fallback_blocks(tree: HtmlElement) -> list[Block]:
         ]
         if blocks:
             return blocks
-    chrome = {"nav", "header", "footer", "aside", "form", "script", "style", "noscript"}
-    paragraphs = (
-        _clean(" ".join(p.itertext()))
-        for p in tree.iter("p")
-        if not any(ancestor.tag in chrome for ancestor in p.iterancestors())
-    )
-    return [Block("paragraph", text) for text in paragraphs if text]
+    return _paragraph_blocks(tree)
+
+
+_CHROME_TAGS = ("nav", "header", "footer", "aside", "form", "script", "style", "noscript")
+
+
+def _paragraph_blocks(tree: HtmlElement) -> list[Block]:
+    """The page's ``<p>`` texts outside its chrome, in one walk (no ancestor is looked up)."""
+    blocks: list[Block] = []
+    chrome = 0  # chrome elements open around the walk
+    for event, element in etree.iterwalk(tree, events=("start", "end"), tag=(*_CHROME_TAGS, "p")):
+        if element.tag != "p":
+            chrome += 1 if event == "start" else -1
+        elif event == "start" and not chrome:
+            text = _clean(" ".join(element.itertext()))
+            if text:
+                blocks.append(Block("paragraph", text))
+    return blocks
 
 
 # --- trafilatura's output tree to blocks -----------------------------------------------------

@@ -22,7 +22,9 @@ those words left in text or a title (an article about JavaScript) get their colo
 ``&#58;``: it reads the same, and the output never contains ``javascript:``.
 
 Input that no parser accepts, or that is huge, never raises: characters XML cannot hold are
-removed, input beyond ``MAX_HTML_CHARS`` is cut, and when lxml fails nh3 still cleans the text
+removed, input beyond ``MAX_HTML_CHARS`` characters or ``pagebounds.MAX_TAGS`` tags is cut (so
+what is kept of an entry of 500,000 paragraphs is bounded, and so is the work), and when lxml
+fails nh3 still cleans the text
 (relative URLs are then resolved by nh3's URL hook instead). Text nested deeper than 2,048
 elements is lost (libxml2's limit); nothing unsafe gets through either way.
 """
@@ -40,6 +42,8 @@ import nh3
 
 # lxml ships no type hints (lxml-stubs is not a dependency): its objects are Any here.
 from lxml import etree
+
+from nutgraf.extract.pagebounds import cut_tags
 
 __all__ = [
     "ALLOWED_ATTRIBUTES",
@@ -292,7 +296,7 @@ def sanitize_html(html: str, base_url: str | None) -> str:
         http(s)/mailto links with ``rel="nofollow noopener noreferrer"``, http(s) images
         from public addresses only. Never raises.
     """
-    html = _XML_INVALID.sub("", html[:MAX_HTML_CHARS])
+    html = _XML_INVALID.sub("", cut_tags(html[:MAX_HTML_CHARS]))
     if not html.strip():
         return ""
     html, base = _absolutize(html, base_url)

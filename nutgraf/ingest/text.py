@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import pairwise
+from itertools import chain, groupby, islice, pairwise
 from typing import Final, Literal, NamedTuple, get_args
 
+from nutgraf.extract.bounds import MAX_BLOCKS, MAX_TEXT_CHARS, bound_blocks, merge_tiny_runs
 from nutgraf.records import Article, Block
 
 __all__ = ["parse_text"]
@@ -223,6 +224,15 @@ _TITLE_SCAN = 8  # the title is among the first units, after leading chrome
 _WRAP_MIN, _WRAP_MAX = 40, 120  # widths of hard-wrapped prose lines
 _MAX_CHROME, _MAX_META, _MAX_REPEATED, _MAX_DATE_TAIL = 80, 160, 80, 16  # characters
 _MAX_LABEL, _MAX_LABEL_VALUE_WORDS = 40, 30  # characters before the colon, words after it
+# Units the scan reads at most: twice the blocks an article keeps, room for as much chrome as
+# body; and the characters after which it stops reading, twice the text an article keeps.
+_MAX_UNITS = 2 * MAX_BLOCKS
+_MAX_UNIT_CHARS = 2 * MAX_TEXT_CHARS
+# Characters of the text read at all: twice that again, for white space and line breaks.
+_MAX_READ_CHARS = 4 * MAX_TEXT_CHARS
+# Where str.splitlines breaks lines; it splits the text a window of characters at a time.
+_WINDOW = 65_536
+_LINE_BREAK: Final = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 class _Unit(NamedTuple):
@@ -277,18 +287,79 @@ def parse_text(text: str) -> Article:
 
 
 def _split_units(text: str) -> list[_Unit]:
-    """Lines with whitespace collapsed; hard-wrapped lines joined when blank lines split chunks."""
-    chunks: list[list[str]] = [[]]
-    for raw in text.splitlines():
-        line = " ".join(raw.split())
-        if line:
-            chunks[-1].append(line)
-        elif chunks[-1]:
-            chunks.append([])
-    chunks = [chunk for chunk in chunks if chunk]
-    if len(chunks) == 1:  # no blank lines: every line is a paragraph
-        return [_Unit(line, n) for n, line in enumerate(chunks[0])]
-    return [_Unit(t, n) for n, chunk in enumerate(chunks) for t in _split_chunk(chunk)]
+    """Lines with whitespace collapsed; hard-wrapped lines joined when blank lines split chunks.
+
+    Bounded whatever the text, for the scan costs tens of microseconds a line: only the first
+    ``_MAX_READ_CHARS`` characters are read, a line at a time (a million lines are never held
+    at once), runs of tiny lines are merged (``merge_tiny_runs``), and reading stops at
+    ``_MAX_UNITS`` units or ``_MAX_UNIT_CHARS`` characters of them.
+    """
+    chunks = _chunks(text[:_MAX_READ_CHARS])
+    first, second = next(chunks, None), next(chunks, None)
+    if first is None:
+        return []
+    if second is None:  # no blank lines: every line is a paragraph
+        units: Iterator[_Unit] = (_Unit(line, n) for n, line in enumerate(first))
+    else:
+        units = (
+            _Unit(t, n)
+            for n, chunk in enumerate(chain((first, second), chunks))
+            for t in _split_chunk(chunk)
+        )
+    kept: list[_Unit] = []
+    size = 0
+    for unit in units:
+        if len(kept) == _MAX_UNITS or size > _MAX_UNIT_CHARS:
+            break
+        kept.append(unit)
+        size += len(unit.text)
+    return kept
+
+
+def _chunks(text: str) -> Iterator[list[str]]:
+    """The blank-line-separated chunks of ``text``, as lists of at most ``_MAX_UNITS`` lines,
+    after runs of tiny lines are merged (across blank lines too: a merged run is one line, in
+    the chunk where it starts)."""
+    lines = merge_tiny_runs(_numbered_lines(text), _text_of_line, _merged_line, MAX_TEXT_CHARS)
+    for _, chunk in groupby(lines, key=_chunk_of_line):
+        yield [line for _, line in islice(chunk, _MAX_UNITS)]
+
+
+def _numbered_lines(text: str) -> Iterator[tuple[int, str]]:
+    """The non-blank lines of ``text``, white space collapsed, each with the number of its
+    blank-line-separated chunk."""
+    chunk, blank = 0, False
+    for line in _collapsed_lines(text):
+        if not line:
+            blank = True
+            continue
+        if blank:
+            chunk, blank = chunk + 1, False
+        yield chunk, line
+
+
+def _collapsed_lines(text: str) -> Iterator[str]:
+    """``text.splitlines()``, each line with its white space collapsed, read a window at a time
+    (``str.splitlines`` on the whole text would hold every line at once)."""
+    start = 0
+    while start < len(text):
+        found = _LINE_BREAK.search(text, start + _WINDOW)
+        end = found.end() if found else len(text)
+        for line in text[start:end].splitlines():
+            yield " ".join(line.split())
+        start = end
+
+
+def _text_of_line(line: tuple[int, str]) -> str:
+    return line[1]
+
+
+def _chunk_of_line(line: tuple[int, str]) -> int:
+    return line[0]
+
+
+def _merged_line(first: tuple[int, str], text: str) -> tuple[int, str]:
+    return first[0], text
 
 
 def _split_chunk(lines: list[str]) -> list[str]:
@@ -548,11 +619,12 @@ def _strip_decoration(text: str) -> str:
 
 
 def _finish_blocks(blocks: list[tuple[str, str]]) -> tuple[Block, ...]:
-    """Headings between paragraphs become subheadings, others are chrome; no paragraphs: body."""
+    """Headings between paragraphs become subheadings, others are chrome; no paragraphs: body.
+    The body is bounded (``bound_blocks``)."""
     at = [n for n, (kind, _) in enumerate(blocks) if kind == "paragraph"]
     if not at:
-        return tuple(Block("paragraph", text) for _, text in blocks)
-    return tuple(
+        return bound_blocks(Block("paragraph", text) for _, text in blocks)
+    return bound_blocks(
         Block("paragraph" if kind == "paragraph" else "subheading", text)
         for n, (kind, text) in enumerate(blocks)
         if kind == "paragraph" or at[0] < n < at[-1]
