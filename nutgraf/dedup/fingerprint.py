@@ -50,6 +50,7 @@ _LOW32 = np.uint64(0xFFFFFFFF)
 _LOW29 = np.uint64((1 << 29) - 1)
 _SEED = 0x6E757467726166  # "nutgraf"
 _MAX_PERMUTATIONS = 1024
+_MINHASH_ROWS = 4096  # shingles hashed at once: 4 MB a temporary at 128 permutations
 
 _QUOTES = str.maketrans(
     {
@@ -198,10 +199,13 @@ def minhash(shingle_set: Iterable[int], permutations: int = 128) -> Signature:
     values = np.fromiter(shingle_set, dtype=np.uint64)
     if values.size == 0:
         return np.full(permutations, np.iinfo(np.uint64).max, dtype=np.uint64)
-    x = _fold(values)[:, None]
     a_hi, a_lo, b = _A_HI[None, :permutations], _A_LO[None, :permutations], _B[:permutations]
-    hashed = _universal_hash(a_hi, a_lo, b[None, :], x)
-    result: Signature = hashed.min(axis=0)
+    result: Signature = np.full(permutations, np.iinfo(np.uint64).max, dtype=np.uint64)
+    # A few thousand shingles at a time: the hashes of every shingle under every permutation
+    # at once took 8 bytes x 128 x (shingles) several times over (1 GB for a long text).
+    for start in range(0, values.size, _MINHASH_ROWS):
+        x = _fold(values[start : start + _MINHASH_ROWS])[:, None]
+        np.minimum(result, _universal_hash(a_hi, a_lo, b[None, :], x).min(axis=0), out=result)
     return result
 
 
