@@ -94,13 +94,16 @@ _OPENER_WORDS = _words(
 )
 
 
-def split_sentences(text: str) -> list[Span]:
-    """Split ``text`` into sentences and return their ``(start, end)`` character offsets."""
+def split_sentences(text: str, limit: int | None = None) -> list[Span]:
+    """Split ``text`` into sentences and return their ``(start, end)`` character offsets; the
+    first ``limit`` of them when it is given (and the text after them is not read)."""
     spans: list[Span] = []
     caseless = text == text.lower()  # all lower case: capitals cannot mark sentence starts
     for start, end, first in _blocks(text):
         start = _skip_markers(text, start, end, first)
-        _split_block(text, start, end, spans, caseless)
+        _split_block(text, start, end, spans, caseless, limit)
+        if limit is not None and len(spans) >= limit:
+            return spans[:limit]
     return spans
 
 
@@ -160,7 +163,9 @@ def _looks_like_dateline(found: str) -> bool:
     return 0 < len(place.split()) <= 5
 
 
-def _split_block(text: str, start: int, end: int, spans: list[Span], caseless: bool) -> None:
+def _split_block(
+    text: str, start: int, end: int, spans: list[Span], caseless: bool, limit: int | None
+) -> None:
     sentence_start = start
     quotes = [m.start() for m in _QUOTES.finditer(text, start, end)]
     for match in _CANDIDATE.finditer(text, start, end):
@@ -170,6 +175,8 @@ def _split_block(text: str, start: int, end: int, spans: list[Span], caseless: b
         if _is_boundary(text, match, end, caseless):
             _append(text, sentence_start, boundary, spans)
             sentence_start = boundary
+            if limit is not None and len(spans) >= limit:
+                return
     _append(text, sentence_start, end, spans)
 
 

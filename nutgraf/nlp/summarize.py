@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from nutgraf.extract.bounds import MAX_TEXT_CHARS
 from nutgraf.ingest.text import parse_text
 from nutgraf.nlp.centrality import textrank
 from nutgraf.nlp.features import (
@@ -271,7 +272,7 @@ def _prepare(
     article = source if isinstance(source, Article) else parse_text(source)
     language = language or article.language or detect_language(article.text)
     units = _sentences(article)
-    if len(units) < MAX_SENTENCES:
+    if len(units) < MAX_SENTENCES and len(article.text) <= MAX_TEXT_CHARS:
         total_words = sum(len(unit.words) for unit in units)
     else:  # the sentences read are not all the article
         total_words = len(article.text.split())
@@ -336,13 +337,17 @@ def _standardize(values: np.ndarray) -> np.ndarray:
 
 def _sentences(article: Article) -> list[SentenceText]:
     """The sentences of the body, with offsets into ``article.text``: the first
-    ``MAX_SENTENCES``."""
+    ``MAX_SENTENCES``, in its first ``MAX_TEXT_CHARS`` characters (all of an extracted
+    article's; an ``Article`` made otherwise may hold more)."""
     units: list[SentenceText] = []
     offset = 0
     for p, paragraph in enumerate(article.paragraphs):
-        for k, (start, end) in enumerate(split_sentences(paragraph)):
-            if len(units) == MAX_SENTENCES:
-                return units
+        if len(units) == MAX_SENTENCES or offset >= MAX_TEXT_CHARS:
+            break
+        spans = split_sentences(
+            paragraph[: MAX_TEXT_CHARS - offset], limit=MAX_SENTENCES - len(units)
+        )
+        for k, (start, end) in enumerate(spans):
             text = paragraph[start:end]
             units.append(
                 SentenceText(text, p, k == 0, tuple(text.split()), offset + start, offset + end)
@@ -390,8 +395,12 @@ def _select(
     chosen: list[_Candidate] = []
     used_words = 0
     left = list(range(len(ranked)))
+    # How many of ``chosen`` each candidate is known not to repeat: each pair is compared
+    # once, not once a pick (a summary of a thousand sentences compared 32 M pairs).
+    checked = [0] * len(ranked)
     while left and (max_sentences is None or len(chosen) < max_sentences):
         best, best_value = -1, -math.inf
+        out: set[int] = set()  # candidates that can never be picked: over budget, or repeats
         for i in left:
             # A gain is at most the top one, and ``left`` runs best score first: no candidate
             # from here on can beat the best so far.
@@ -399,18 +408,24 @@ def _select(
                 break
             candidate = ranked[i]
             if max_words is not None and used_words + candidate.words > max_words:
+                out.add(i)
                 continue
-            if any(_redundant(candidate, c) for c in chosen):
+            if any(_redundant(candidate, c) for c in chosen[checked[i] :]):
+                out.add(i)
                 continue
+            checked[i] = len(chosen)
             value = base[i] + bonus * _weight(candidate.stems - covered, weights)
             if value > best_value:
                 best, best_value = i, value
+        if best >= 0:
+            chosen.append(ranked[best])
+            covered.update(ranked[best].stems)
+            used_words += ranked[best].words
+            out.add(best)
+        if out:
+            left = [i for i in left if i not in out]
         if best < 0:
             break
-        chosen.append(ranked[best])
-        covered.update(ranked[best].stems)
-        used_words += ranked[best].words
-        left.remove(best)
     if not chosen:
         chosen.append(ranked[0])
     return _fix_opening(chosen, ranked, max_words)
@@ -431,6 +446,8 @@ def _weight(words: frozenset[str] | set[str], weights: dict[str, float]) -> floa
 def _redundant(a: _Candidate, b: _Candidate) -> bool:
     if not a.stems or not b.stems:
         return a.sentence.text == b.sentence.text
+    if a.stems.isdisjoint(b.stems):  # most pairs, and no set is built for them
+        return False
     return len(a.stems & b.stems) / min(len(a.stems), len(b.stems)) > _REDUNDANT_OVERLAP
 
 
