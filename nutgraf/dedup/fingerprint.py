@@ -50,7 +50,7 @@ _LOW32 = np.uint64(0xFFFFFFFF)
 _LOW29 = np.uint64((1 << 29) - 1)
 _SEED = 0x6E757467726166  # "nutgraf"
 _MAX_PERMUTATIONS = 1024
-_MINHASH_ROWS = 4096  # shingles hashed at once: 4 MB a temporary at 128 permutations
+_MINHASH_ROWS = 2048  # shingles hashed at once: 2 MB a temporary at 128 permutations
 
 _QUOTES = str.maketrans(
     {

@@ -41,6 +41,7 @@ TINY_CHARS: Final = 20
 MAX_TINY_RUN: Final = 500
 
 T = TypeVar("T")
+_JOIN_EVERY = 1024  # texts of a merged run held apart at most
 
 
 def bound_blocks(blocks: Iterable[Block]) -> tuple[Block, ...]:
@@ -55,12 +56,12 @@ def bound_blocks(blocks: Iterable[Block]) -> tuple[Block, ...]:
     room = MAX_TEXT_CHARS
     merged = merge_tiny_runs(blocks, _text_of_block, _merged_block, MAX_TEXT_CHARS)
     for block in merged:
-        if len(kept) == MAX_BLOCKS or room <= 0:
-            break
         if len(block.text) > room:
             block = Block(block.kind, cut_text(block.text, room))
         kept.append(block)
         room -= len(block.text) + len(PARAGRAPH_SEPARATOR)
+        if len(kept) == MAX_BLOCKS or room <= 0:
+            break
     return tuple(kept)
 
 
@@ -85,6 +86,8 @@ def merge_tiny_runs(
         if merging:
             texts.append(text)
             size += len(text) + 1
+            if len(texts) == _JOIN_EVERY:  # a string, not a hundred thousand small ones
+                texts = [" ".join(texts)]
         else:
             run.append(item)
             if len(run) > MAX_TINY_RUN:

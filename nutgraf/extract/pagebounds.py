@@ -64,12 +64,12 @@ _BLOCK_TAGS: Final = frozenset(
 
 
 def cut_tags(html: str) -> str:
-    """``html`` up to its ``MAX_TAGS``-th ``<``: parsing a page costs per tag, and nothing
-    past that many is kept anyway."""
+    """``html`` with its first ``MAX_TAGS`` tags (``<``), cut before the next: parsing a page
+    costs per tag, and nothing past that many is kept anyway."""
     if html.count("<") <= MAX_TAGS:
         return html
     position = -1
-    for _ in range(MAX_TAGS):
+    for _ in range(MAX_TAGS + 1):
         position = html.find("<", position + 1)
     return html[:position]
 

@@ -84,5 +84,7 @@ def _shared_words(bags: list[list[str]]) -> np.ndarray:
             continue
         at = np.fromiter(held.keys(), dtype=np.intp, count=len(held))
         times = np.fromiter(held.values(), dtype=float, count=len(held))
-        shared[np.ix_(at, at)] += np.outer(times, times)
+        for start in range(0, len(at), _ROWS):  # a word in every sentence: blocks of rows
+            block = slice(start, start + _ROWS)
+            shared[np.ix_(at[block], at)] += np.outer(times[block], times)
     return shared
