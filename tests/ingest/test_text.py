@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from nutgraf.extract.bounds import MAX_BLOCKS, MAX_TEXT_CHARS
+from nutgraf.ingest import text as text_module
 from nutgraf.ingest.text import CHROME_VOCABULARY, parse_text
 from nutgraf.records import Article, Block
 
@@ -253,3 +256,42 @@ def test_any_mix_of_page_lines_parses(lines: list[str]) -> None:
         assert block.text and block.text == block.text.strip()
         assert block.text in _normalised(text)
     assert all(item and item == item.strip() for item in article.related)
+
+
+# --- bounded whatever the text (#15, point 3) ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["a\n", "a.\n", "a\n\n", "ab cd\n", "x\r\n"],
+    ids=["letters", "letters-dot", "paragraphs", "words", "crlf"],
+)
+def test_a_page_of_tiny_lines_is_read_line_by_line_into_a_bounded_article(unit: str) -> None:
+    text = unit * 50_000
+    tracemalloc.start()
+    try:
+        article = parse_text(text)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # The lines were never all held (50,000 lines and their units took 13 to 16 MB); what
+    # is held is the text of a merged paragraph, a few times over at most.
+    assert peak < 8 * MAX_TEXT_CHARS
+    assert len(article.blocks) == 1
+    assert len(article.text) <= MAX_TEXT_CHARS
+    assert set(article.text.split()) == set(unit.split())
+
+
+def test_a_long_plain_text_keeps_the_block_cap() -> None:
+    lines = [f"Paragraph {n} says what the council decided about the harbour." for n in range(5000)]
+    article = parse_text("\n".join(lines))
+    assert article.paragraphs == tuple(lines[:MAX_BLOCKS])
+
+
+@given(st.lists(st.sampled_from(["a", "bb ", " ", "\r\n", "\n", "\r", "\x0b", "\x85", "\u2028"])))
+def test_lines_are_split_as_splitlines_splits_them(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    expected = [" ".join(line.split()) for line in text.splitlines()]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(text_module, "_WINDOW", 3)  # windows end everywhere, even inside "\r\n"
+        assert list(text_module._collapsed_lines(text)) == expected
