@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -275,11 +276,141 @@ def dripping_teasers(folder: Path, *, hosts: int) -> Iterator[list[str]]:
                 raise RuntimeError("point 5: the ordinary feed of the poll was not stored")
 
 
+# --- point 3: memory from tiny paragraphs
+
+_TEXT_CHARS = 3_600_000  # the issue's text page of one-letter lines
+_PARAGRAPHS = 500_000  # the issue's feed entry of <p>a</p>
+
+
+def _filled(unit: Callable[[int], str], size: int = _TEXT_CHARS) -> str:
+    """``unit(0) + unit(1) + ...`` up to ``size`` characters."""
+    parts, total = [], 0
+    while total < size:
+        parts.append(unit(len(parts)))
+        total += len(parts[-1])
+    return "".join(parts)
+
+
+def _letter(n: int) -> str:
+    return _LETTERS[n % 26]
+
+
+def _words(n: int) -> str:
+    """One to three two-letter words."""
+    return " ".join(_letter(n * 7 + k) + _letter(n + k * 3) for k in range(1 + n % 3))
+
+
+def _feed(body: str, *, escaped: bool = False) -> str:
+    """An RSS feed of one entry whose content:encoded (or escaped description) is ``body``."""
+    if escaped:
+        html = body.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        field = f"<description>{html}</description>"
+    else:
+        field = f"<content:encoded><![CDATA[{body}]]></content:encoded>"
+    return (
+        '<?xml version="1.0"?><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>Tiny</title>'
+        "<link>https://tiny.example/</link><description>Tiny paragraphs</description><item>"
+        "<title>Tiny</title><link>https://tiny.example/a</link><guid>tiny-1</guid>"
+        f"{field}</item></channel></rss>"
+    )
+
+
+def _page(body: str) -> str:
+    return f"<!doctype html><html><head><title>Tiny</title></head><body>{body}</body></html>"
+
+
+def _tiny_paragraphs() -> str:
+    return "<p>a</p>" * _PARAGRAPHS
+
+
+def _tiny_sentences() -> str:
+    return "<p>" + _filled(lambda n: _letter(n).upper() + ". ") + "</p>"
+
+
+def _tiny_items() -> str:
+    """400,000 list items: 4 MB, under the 5 MB page limit."""
+    return "<ul>" + "".join(f"<li>{_letter(n)}</li>" for n in range(400_000)) + "</ul>"
+
+
+def _tiny_headings() -> str:
+    return "".join(f"<h2>{_letter(n)}</h2><p>b</p>" for n in range(200_000))
+
+
+# (what it is, its file name, its content): each is read by ingest and by summarize.
+TINY_INPUTS: list[tuple[str, str, Callable[[], str]]] = [
+    ("text page of one-letter lines, 3.6 MB", "letters.txt", lambda: "a\n" * 1_800_000),
+    ("text page of 'a.' lines, 3.6 MB", "letters-dot.txt", lambda: "a.\n" * 1_200_000),
+    (
+        "text page of one-letter lines a to z",
+        "alphabet.txt",
+        lambda: _filled(lambda n: _letter(n) + "\n"),
+    ),
+    ("text page of lines of 1-3 words", "words.txt", lambda: _filled(lambda n: _words(n) + "\n")),
+    (
+        "text page of one-letter paragraphs between blank lines",
+        "paragraphs.txt",
+        lambda: _filled(lambda n: _letter(n) + "\n\n"),
+    ),
+    (
+        "text of one paragraph of one-letter sentences",
+        "sentences.txt",
+        lambda: "Tiny sentences\n\n" + _filled(lambda n: _letter(n).upper() + ". "),
+    ),
+    (
+        "feed entry of 500,000 <p>a</p> (content:encoded)",
+        "paragraphs.rss",
+        lambda: _feed(_tiny_paragraphs()),
+    ),
+    (
+        "feed entry of 500,000 <p>a</p> (escaped description)",
+        "escaped.rss",
+        lambda: _feed(_tiny_paragraphs(), escaped=True),
+    ),
+    (
+        "feed entry of one-letter sentences in one paragraph",
+        "sentences.rss",
+        lambda: _feed(_tiny_sentences()),
+    ),
+    ("feed entry of 400,000 one-letter list items", "items.rss", lambda: _feed(_tiny_items())),
+    ("feed entry of 200,000 one-letter headings", "headings.rss", lambda: _feed(_tiny_headings())),
+    ("HTML page of 500,000 <p>a</p>", "paragraphs.html", lambda: _page(_tiny_paragraphs())),
+    (
+        "HTML page of one-letter sentences in one paragraph",
+        "sentences.html",
+        lambda: _page(_tiny_sentences()),
+    ),
+    ("HTML page of 400,000 one-letter list items", "items.html", lambda: _page(_tiny_items())),
+    ("HTML page of 200,000 one-letter headings", "headings.html", lambda: _page(_tiny_headings())),
+]
+
+
+@contextlib.contextmanager
+def tiny_input(
+    folder: Path, name: str, content: Callable[[], str], verb: str
+) -> Iterator[list[str]]:
+    """``content`` written to ``name``, read by ``nutgraf ingest`` or ``nutgraf summarize``."""
+    path = folder / name
+    path.write_text(content(), encoding="utf-8")
+    archive = ["--db", str(folder / "archive.db")] if verb == "ingest" else []
+    yield [*NUTGRAF, verb, *archive, str(path)]
+
+
+def tiny_paragraph_cases() -> list[Case]:
+    """Each input of TINY_INPUTS through ingest, then summarize."""
+    return [
+        Case(3, f"{what}: {verb} FILE", partial(tiny_input, name=name, content=content, verb=verb))
+        for what, name, content in TINY_INPUTS
+        for verb in ("ingest", "summarize")
+    ]
+
+
 # The cases, grouped by the point of issue 15 they measure; each group's helpers sit above
 # the list under the same heading.
 
 CASES: list[Case] = [
     # --- point 3: memory from tiny paragraphs
+    *tiny_paragraph_cases(),
     # --- point 4: huge feeds
     Case(4, "gzip feed of 1,000,000 empty items (10 KB): ingest FILE", huge_feed_file),
     Case(
