@@ -14,15 +14,16 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
 
+from nutgraf.extract.bounds import MAX_BLOCKS, MAX_TEXT_CHARS
 from nutgraf.records import PARAGRAPH_SEPARATOR, Article, Summary
 
 SNIPPET_WORDS = 32
-# The most of an article's body a page shows: far beyond any real article (the longest of
-# the shared extraction sets has a few hundred blocks), and a bound on the page's size and
-# render time whatever the archive holds (an article stored before ingest bounded its
-# blocks had half a million, and took 7 s to render).
-MAX_SHOWN_BLOCKS = 2_000
-MAX_SHOWN_CHARS = 400_000
+# The most of an article's body a page shows: what ingest keeps of one article
+# (nutgraf.extract.bounds), so a page is bounded in size and render time whatever the archive
+# holds (an article stored before ingest bounded its blocks had half a million, and took 7 s
+# to render).
+MAX_SHOWN_BLOCKS = MAX_BLOCKS
+MAX_SHOWN_CHARS = MAX_TEXT_CHARS
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
