@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from nutgraf.extract.bounds import MAX_BLOCKS, MAX_TEXT_CHARS
 from nutgraf.nlp.summarize import SUMMARIZER
 from nutgraf.records import (
+    PARAGRAPH_SEPARATOR,
     ArchiveItem,
     Article,
     Block,
@@ -200,7 +203,7 @@ def row_article(row: Row) -> Article:
     """The article a row holds (its columns as ``SUMMARY_COLUMNS`` names them)."""
     return Article(
         title=row["title"],
-        blocks=tuple(Block(kind, text) for kind, text in json.loads(row["blocks"])),
+        blocks=read_blocks(row["blocks"]),
         source=row["source"],
         byline=row["byline"],
         published=row["published"],
@@ -210,6 +213,40 @@ def row_article(row: Row) -> Article:
         next=row["next"],
         url=row["url"],
     )
+
+
+# The longest blocks column of an article as ingest bounds it now: MAX_TEXT_CHARS of text,
+# six characters each at worst (a JSON \\u escape), and MAX_BLOCKS blocks' brackets and kinds.
+MAX_BLOCKS_JSON = MAX_TEXT_CHARS * 6 + MAX_BLOCKS * 32
+_JSON = json.JSONDecoder()
+
+
+def read_blocks(raw: str) -> tuple[Block, ...]:
+    """An article's blocks from their JSON column. A row stored before ingest bounded its
+    articles (half a million one-letter paragraphs took 3 s to decode, on every page that
+    showed it) is read only to ``MAX_BLOCKS`` blocks and ``MAX_TEXT_CHARS`` characters: its
+    first blocks as they stand, so its summary's offsets still point where they did."""
+    if len(raw) <= MAX_BLOCKS_JSON:
+        return tuple(Block(kind, text) for kind, text in json.loads(raw))
+    kept, room = [], MAX_TEXT_CHARS
+    for block in islice(_each_block(raw), MAX_BLOCKS):
+        room -= len(block.text) + len(PARAGRAPH_SEPARATOR)
+        if room < 0:
+            break
+        kept.append(block)
+    return tuple(kept)
+
+
+def _each_block(raw: str) -> Iterator[Block]:
+    """The blocks of a JSON array of ``[kind, text]`` pairs, decoded one at a time."""
+    at = raw.index("[") + 1
+    while True:
+        while raw[at] in " \t\r\n,":
+            at += 1
+        if raw[at] == "]":
+            return
+        (kind, text), at = _JSON.raw_decode(raw, at)
+        yield Block(kind, text)
 
 
 def headline(row: Row) -> Headline:

@@ -167,11 +167,12 @@ def page_endpoint(
 ) -> Callable[[Request], Awaitable[Response]]:
     """An endpoint serving ``view`` as HTML, or as JSON at the ``.json`` address.
 
-    A list view reads a few rows by key and renders in well under a millisecond, less than a
-    trip to the thread pool costs, so it runs on the event loop; a ``blocking`` one runs in
-    the thread pool instead: search, whose cost depends on the words, and the pages of one
-    article, group or story, whose cost grows with what the archive holds (the body is
-    bounded when shown, but not its row), so that a heavy one never holds up the others.
+    A view that reads a few rows by key renders in well under a millisecond, less than a
+    trip to the thread pool costs (a third more CPU a page), so it runs on the event loop:
+    the article page among them, as every article is bounded (at ingest, and when read
+    from a row stored before that, ``rows.read_blocks``). A ``blocking`` one runs in the
+    thread pool instead: search, whose cost depends on the words, and the group and story
+    pages, which read several articles.
     """
 
     async def endpoint(request: Request) -> Response:
@@ -334,7 +335,7 @@ def routes() -> list[BaseRoute]:
 
     return [
         *_twins("/", _home, "home"),
-        *_twins("/articles/{id:rowid}", _article, "article", blocking=True),
+        *_twins("/articles/{id:rowid}", _article, "article"),
         *_twins("/sources", _sources, "sources"),
         *_twins("/sources/{slug}", _source, "source"),
         *_twins("/search", _search, "search", blocking=True),
