@@ -17,9 +17,10 @@ import click
 from nutgraf.cli_archive import ARCHIVE_COMMANDS
 from nutgraf.cli_backfill import backfill_command
 from nutgraf.cli_distributed import DISTRIBUTED_COMMANDS
-from nutgraf.cli_output import echo, echo_json, fail, strip_controls
+from nutgraf.cli_output import echo, echo_json, echo_line, fail
 from nutgraf.cli_serve import serve_command
 from nutgraf.cli_stories import stories_command
+from nutgraf.controls import strip_controls
 from nutgraf.errors import NutgrafError
 from nutgraf.extract import extract
 from nutgraf.ingest.sources import read_source
@@ -135,7 +136,7 @@ def _run(sources: tuple[str, ...], show: Callable[[str, Article, bool], None]) -
     failed = 0
     for name, article in _articles(sources):
         if isinstance(article, NutgrafError):
-            echo(f"Error: {strip_controls(str(article))}", err=True)
+            echo_line(f"Error: {article}", err=True)
             failed += 1
             continue
         show(name, article, len(sources) > 1)
@@ -191,18 +192,18 @@ def _print_json(value: dict[str, Any]) -> None:
 
 def _print_summary(name: str, article: Article, summary: Summary, many: bool) -> None:
     if many:
-        echo(f"==> {strip_controls(name)} <==")
+        echo_line(f"==> {name} <==")
     if article.title:
-        echo(strip_controls(article.title))
+        echo_line(article.title)
     for sentence in summary.sentences:
-        echo(f"- {strip_controls(sentence.text)}")
+        echo_line(f"- {sentence.text}")
     if many:
         echo()
 
 
 def _print_article(name: str, article: Article, many: bool) -> None:
     if many:
-        echo(f"==> {strip_controls(name)} <==")
+        echo_line(f"==> {name} <==")
     lines = []
     if article.title:
         lines.append(f"# {strip_controls(article.title)}")

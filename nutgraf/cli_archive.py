@@ -22,8 +22,9 @@ import click
 
 from nutgraf.batch.ingest import Ingestor, Tally, utc_now
 from nutgraf.batch.poll import add_feed, poll_due
-from nutgraf.cli_output import echo, echo_json, fail, strip_controls
+from nutgraf.cli_output import echo, echo_json, echo_line, fail
 from nutgraf.config import Settings, load_settings
+from nutgraf.controls import strip_controls
 from nutgraf.errors import NutgrafError
 from nutgraf.ingest.opml import OpmlFeed, write_opml
 from nutgraf.serialize import stored_json
@@ -97,8 +98,7 @@ def add_feed_command(url: str, db: str | None, title: str | None, category: str 
     with _archive(db, write=True) as store:
         state, tally = add_feed(store, settings, url, title=title, category=category)
         update_stories(store, options=story_options(settings))
-        name, url = strip_controls(state.title or state.url), strip_controls(state.url)
-        echo(f"Subscribed to {name} ({url})")
+        echo_line(f"Subscribed to {state.title or state.url} ({state.url})")
         _report(tally, False, None)
 
 
@@ -137,10 +137,9 @@ def feeds_command(db: str | None, as_json: bool) -> None:
                     }
                 )
                 continue
-            title, url = strip_controls(feed.title or "-"), strip_controls(feed.url)
-            echo(f"{feed.id:>4}  {strip_controls(status):<12.60}  {title}  <{url}>")
+            echo_line(f"{feed.id:>4}  {status:<12.60}  {feed.title or '-'}  <{feed.url}>")
             if feed.last_error:
-                echo(f"      last error: {strip_controls(feed.last_error)}")
+                echo_line(f"      last error: {feed.last_error}")
             if not feed.disabled_reason:
                 echo(f"      next check: {feed.next_check or 'now'}")
         if not feeds and not as_json:
@@ -160,13 +159,12 @@ def poll_command(db: str | None, once: bool) -> None:
                 update_stories(store, options=story_options(settings))
                 for state, tally in polled:
                     if state.last_error:
-                        error = strip_controls(state.last_error)
-                        echo(
-                            f"{strip_controls(state.url)}: failed ({error}); "
+                        echo_line(
+                            f"{state.url}: failed ({state.last_error}); "
                             f"next check {state.next_check}"
                         )
                     else:
-                        echo(f"{strip_controls(state.url)}: {tally.summary_line()}")
+                        echo_line(f"{state.url}: {tally.summary_line()}")
                 if once:
                     if any(state.last_error for state, _ in polled):
                         sys.exit(1)
@@ -199,11 +197,10 @@ def search_command(
             else:
                 article = stored.item.article
                 when = (article.published or stored.item.fetched)[:10]
-                title = strip_controls(article.title or "(untitled)")
-                echo(f"{stored.id:>6}  {strip_controls(when)}  {title}")
+                echo_line(f"{stored.id:>6}  {when}  {article.title or '(untitled)'}")
                 source = article.source or stored.item.site or stored.item.url
                 if source:
-                    echo(f"        {strip_controls(source)}")
+                    echo_line(f"        {source}")
         if not found and not as_json:
             echo(f"No articles match {query!r}.")
 
@@ -250,11 +247,11 @@ ARCHIVE_COMMANDS = (
 def _report(tally: Tally, quiet: bool, seconds: float | None) -> None:
     if not quiet:
         for source, note in tally.notes:
-            echo(strip_controls(f"note: {source}: {note}"), err=True)
+            echo_line(f"note: {source}: {note}", err=True)
         if tally.subscribed:
             echo(f"Subscribed to {tally.subscribed} new feed(s).", err=True)
     for source, reason in tally.failures:
-        echo(strip_controls(f"Error: {source}: {reason}"), err=True)
+        echo_line(f"Error: {source}: {reason}", err=True)
     echo(tally.summary_line())
     if tally.failures:
         sys.exit(1)

@@ -15,12 +15,17 @@ import click
 
 from nutgraf.controls import json_line, strip_controls
 
-__all__ = ["echo", "echo_json", "fail", "strip_controls"]
+__all__ = ["echo", "echo_json", "echo_line", "fail"]
 
 
 def echo(text: str = "", *, err: bool = False) -> None:
     """Print ``text`` (its newlines and tabs kept, every other control taken out)."""
     click.echo(strip_controls(text, lines=True), err=err)
+
+
+def echo_line(text: str, *, err: bool = False) -> None:
+    """Print ``text`` on one line: line breaks and tabs become spaces, controls go."""
+    click.echo(strip_controls(text), err=err)
 
 
 def echo_json(value: dict[str, Any]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from nutgraf.cli_archive import _archive, _settings, db_option
-from nutgraf.cli_output import echo, echo_json, strip_controls
+from nutgraf.cli_output import echo, echo_json, echo_line
 from nutgraf.stories.archive import story_options, update_stories
 from nutgraf.stories.read import read_story, story_json
 
@@ -32,15 +32,13 @@ def stories_command(db: str | None, as_json: bool, limit: int, every: bool) -> N
             if as_json:
                 echo_json(story_json(story))
                 continue
-            sources = strip_controls(", ".join(story.sources))
-            first = strip_controls(", ".join(story.first_reported_by))
-            echo(f"{story.id:>6}  {strip_controls(story.headline)}")
-            echo(
+            sources, first = ", ".join(story.sources), ", ".join(story.first_reported_by)
+            echo_line(f"{story.id:>6}  {story.headline}")
+            echo_line(
                 f"        {len(story.articles)} articles from {sources}; first reported by {first}"
             )
             for sentence in story.sentences:
-                cited = strip_controls(f"{sentence.text} [{sentence.source or sentence.article}]")
-                echo(f"        - {cited}")
+                echo_line(f"        - {sentence.text} [{sentence.source or sentence.article}]")
         if not listed and not as_json:
             which = "stories" if every else "stories told by two or more outlets"
             echo(f"No {which} yet.")
