@@ -222,11 +222,8 @@ class Ingestor:
     def run_web(self, url: str) -> Tally:
         """Ingest one address typed into the site: an http(s) URL and nothing else (never a
         path on the server), whose answer is a page or a feed, never an OPML list (which
-        would subscribe to every feed it names)."""
-        if not is_web_address(url):
-            self._fail(url, f"{_one_line(url)} is not an http(s) address; give the page's URL")
-        else:
-            self._guard(url, partial(self.url, url, lists=False))
+        would subscribe to every feed it names). The fetcher refuses any other scheme."""
+        self._guard(url, partial(self.url, url, lists=False))
         return self.tally
 
     def _expand(self, source: str) -> Iterator[str]:
@@ -666,21 +663,6 @@ def draft_entry(entry: FeedEntry, feed: Feed, feed_url: str) -> Draft:
         url=entry.link, feed=feed_url, guid=entry.guid, site=feed.link, source=feed.title
     )
     return Draft(entry, article, origin, html, feed_url)
-
-
-def is_web_address(text: str) -> bool:
-    """Whether ``text`` is an absolute http(s) URL with a host (what the site may fetch)."""
-    try:
-        parts = urlsplit(text)
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
-
-
-def _one_line(text: str, most: int = 200) -> str:
-    """``text`` fit for a one-line message: quoted when it holds odd characters, and cut."""
-    shown = text if text.isprintable() else repr(text)
-    return shown if len(shown) <= most else shown[: most - 1] + "…"
 
 
 def _host(url: str) -> str:

@@ -51,6 +51,7 @@ __all__ = [
     "NoTurn",
     "OutOfTime",
     "fetch",
+    "is_fetchable",
     "make_client",
     "make_limiter",
     "parse_retry_after",
@@ -312,6 +313,15 @@ def _parse_url(text: str, base: httpx.URL | None = None) -> httpx.URL:
     if not url.host:
         raise FetchError(f"{_one_line(text)} has no host name")
     return url
+
+
+def is_fetchable(text: str) -> bool:
+    """Whether ``text`` is an address nutgraf would fetch: absolute http(s) with a host."""
+    try:
+        _parse_url(text)
+    except FetchError:
+        return False
+    return True
 
 
 def _precheck(url: httpx.URL, settings: FetchSettings) -> None:

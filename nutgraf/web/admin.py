@@ -28,10 +28,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from nutgraf.batch.ingest import Ingestor, Tally, is_web_address
+from nutgraf.batch.ingest import Ingestor, Tally
 from nutgraf.batch.poll import add_feed
 from nutgraf.config import load_settings
 from nutgraf.errors import NutgrafError
+from nutgraf.ingest.fetch import is_fetchable
 from nutgraf.web.auth import current_session, end_session, fingerprint, start_session
 from nutgraf.web.hosts import origin_allowed
 from nutgraf.web.ratelimit import client_key, retry_after
@@ -233,7 +234,7 @@ def _add_feed(ingestor: Ingestor, fields: dict[str, str]) -> str:
 
 def _web_address(value: str) -> str:
     """``value`` when it is an http(s) URL; the site never opens a path on its server."""
-    if not is_web_address(value):
+    if not is_fetchable(value):
         raise NutgrafError(
             "give an http:// or https:// address; the site does not read files on its server"
         )
