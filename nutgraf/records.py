@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 BlockKind = Literal["paragraph", "subheading"]
+# "article": a body was read; "link": a headline-only entry kept as a link to the original.
+ItemKind = Literal["article", "link"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +115,10 @@ class ArchiveItem:
     parameters (the key that makes re-ingesting a no-op); ``feed`` the feed's URL and ``guid``
     the entry's id within it; ``site`` the outlet's home page; ``html`` the sanitized body;
     ``fetched`` an ISO 8601 UTC time; ``content_hash`` the hash of the normalized text.
+    ``kind`` says whether a body was read or the item is a link (see ``ItemKind``); ``image``
+    is its thumbnail's absolute URL. An item without a publication date is listed at
+    ``placed`` when set (its first-seen time, moved back to keep its feed's order or to keep
+    an import's backlog below the news), else at ``fetched``.
     """
 
     article: Article
@@ -125,6 +131,9 @@ class ArchiveItem:
     guid: str | None = None
     site: str | None = None
     html: str | None = None
+    kind: ItemKind = "article"
+    image: str | None = None
+    placed: str | None = None
 
     @property
     def fetch(self) -> Fetch:
@@ -162,19 +171,24 @@ class Duplicate:
 
 @dataclass(frozen=True, slots=True)
 class StoredArticle:
-    """An archived article with its id, and the earlier article it copies, if any."""
+    """An archived article with its id, and the earlier article it copies, if any;
+    ``first_seen`` is when the archive first stored it, and ``dated`` False when its source
+    gave no publication date (its time is then when it was first seen)."""
 
     id: int
     item: ArchiveItem
     duplicate: Duplicate | None = None
+    first_seen: str | None = None
+    dated: bool = True
 
 
 @dataclass(frozen=True, slots=True)
 class Headline:
     """An article as a list shows it: enough to link to it and say where it is from.
 
-    ``sort_time`` is the time it is ordered by (publication, else fetch); ``duplicate`` is set
-    when it is a later copy of another article.
+    ``sort_time`` is the time it is ordered by (publication, else when first seen);
+    ``duplicate`` is set when it is a later copy of another article. ``dated`` is False when
+    its feed gave no date: ``first_seen`` is then its only time.
     """
 
     id: int
@@ -185,6 +199,10 @@ class Headline:
     published: str | None
     sort_time: str
     duplicate: Duplicate | None = None
+    kind: ItemKind = "article"
+    image: str | None = None
+    first_seen: str | None = None
+    dated: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,10 @@ def stored_json(stored: StoredArticle) -> dict[str, Any]:
         "byline": article.byline,
         "published": article.published,
         "fetched": item.fetched,
+        "first_seen": stored.first_seen,
+        "dated": stored.dated,
+        "kind": item.kind,
+        "image": item.image,
         "language": article.language,
         "subheadings": list(article.subheadings),
         "paragraphs": list(article.paragraphs),
@@ -67,6 +71,10 @@ def headline_json(headline: Headline) -> dict[str, Any]:
         "source": {"name": headline.source, "site": headline.site},
         "url": headline.url,
         "published": headline.published,
+        "first_seen": headline.first_seen,
+        "dated": headline.dated,
+        "kind": headline.kind,
+        "image": headline.image,
         "duplicate": duplicate_json(headline.duplicate),
     }
 

@@ -192,6 +192,18 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX sessions_by_user ON sessions(user_name, created);
     CREATE INDEX sessions_by_expiry ON sessions(expires);
     """,
+    # 7: real feeds (issue 16). ``kind`` is "article", or "link" for a headline-only entry
+    # kept as a link; ``image`` the item's thumbnail; ``first_seen`` when the archive first
+    # stored it (kept when it is updated); ``dated`` 0 when its feed gave no date, so its
+    # time is when it was first seen.
+    """
+    ALTER TABLE articles ADD COLUMN kind TEXT NOT NULL DEFAULT 'article';
+    ALTER TABLE articles ADD COLUMN image TEXT;
+    ALTER TABLE articles ADD COLUMN first_seen TEXT;
+    ALTER TABLE articles ADD COLUMN dated INTEGER NOT NULL DEFAULT 1;
+    UPDATE articles SET first_seen = fetched, dated = CASE
+        WHEN published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' THEN 1 ELSE 0 END;
+    """,
 )
 
 # PostgreSQL starts from SQLite's schema as of its migration 3, with two differences that
@@ -337,5 +349,14 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX sessions_by_user ON sessions (user_name, created);
     CREATE INDEX sessions_by_expiry ON sessions (expires);
+    """,
+    # 5: as SQLite's 7: item kind, thumbnail, first-seen time, dated or not.
+    """
+    ALTER TABLE articles ADD COLUMN kind text NOT NULL DEFAULT 'article';
+    ALTER TABLE articles ADD COLUMN image text;
+    ALTER TABLE articles ADD COLUMN first_seen text COLLATE "C";
+    ALTER TABLE articles ADD COLUMN dated integer NOT NULL DEFAULT 1;
+    UPDATE articles SET first_seen = fetched,
+        dated = CASE WHEN published ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}' THEN 1 ELSE 0 END;
     """,
 )

@@ -61,6 +61,7 @@ from nutgraf.store.rows import (
     ARTICLE_COLUMNS,
     HEADLINE_COLUMNS,
     ITEM_COLUMNS,
+    KNOWN_COLUMNS,
     NEAR_CANDIDATES,
     SORT_TIME,
     SUMMARY_COLUMNS,
@@ -70,6 +71,7 @@ from nutgraf.store.rows import (
     feed_state,
     headline,
     item_values,
+    kept_values,
     lease_end,
     read_also_json,
     read_also_pairs,
@@ -785,6 +787,7 @@ def _save(db: Connection, item: ArchiveItem, near: NearQuery | None) -> SaveResu
     if known is not None:
         if same_fetch(known, item.content_hash, values[_TITLE]):
             return SaveResult(int(known["id"]), "unchanged")
+        values = kept_values(values, known)
         db.execute(
             f"UPDATE articles SET {', '.join(f'{c} = %s' for c in ITEM_COLUMNS)}, "
             f"sort_second = %s, search = {_VECTOR} WHERE id = %s",
@@ -839,7 +842,7 @@ def _known(db: Connection, item: Fetch) -> DictRow | None:
     """The stored article this item is another fetch of (see sqlite._known)."""
     if item.canonical_url:
         row = db.execute(
-            "SELECT id, content_hash, title FROM articles "
+            f"SELECT {KNOWN_COLUMNS} FROM articles "
             "WHERE md5(canonical_url) = md5(%s) AND canonical_url = %s",
             _cleaned((item.canonical_url, item.canonical_url)),
         ).fetchone()
@@ -847,7 +850,7 @@ def _known(db: Connection, item: Fetch) -> DictRow | None:
             return row
     if item.feed and item.guid:
         row = db.execute(
-            "SELECT id, content_hash, title FROM articles WHERE md5(feed) = md5(%s) "
+            f"SELECT {KNOWN_COLUMNS} FROM articles WHERE md5(feed) = md5(%s) "
             "AND md5(guid) = md5(%s) AND feed = %s AND guid = %s",
             _cleaned((item.feed, item.guid, item.feed, item.guid)),
         ).fetchone()
@@ -856,7 +859,7 @@ def _known(db: Connection, item: Fetch) -> DictRow | None:
     if not item.canonical_url and not (item.feed and item.guid):
         # A file or pasted text has no address: the same text is the same article.
         row = db.execute(
-            "SELECT id, content_hash, title FROM articles WHERE content_hash = %s "
+            f"SELECT {KNOWN_COLUMNS} FROM articles WHERE content_hash = %s "
             "AND canonical_url IS NULL AND guid IS NULL ORDER BY id LIMIT 1",
             (_clean(item.content_hash),),
         ).fetchone()

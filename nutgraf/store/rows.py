@@ -32,13 +32,16 @@ from nutgraf.store.base import SEARCH_LIMIT_MAX, FeedState, NearQuery, StoredSum
 SEARCH_WORD = re.compile(r"\w+", re.UNICODE)
 HEADLINE_COLUMNS = """
     id, title, source, site, url, published, sort_time,
-    duplicate_of, duplicate_kind, overlap, duplicate_reason
+    duplicate_of, duplicate_kind, overlap, duplicate_reason, kind, image, first_seen, dated
 """
 ARTICLE_COLUMNS = """
     id, url, canonical_url, feed, guid, site, source, title, byline, published, fetched,
     language, blocks, html, summary, related, previous, next, content_hash,
-    duplicate_of, duplicate_kind, overlap, duplicate_reason
+    duplicate_of, duplicate_kind, overlap, duplicate_reason, kind, image, first_seen, dated,
+    sort_time
 """
+# What a save reads of the stored article it may be another fetch of.
+KNOWN_COLUMNS = "id, content_hash, title, sort_time, first_seen, dated"
 # What a backfill reads of an article: enough to summarize it again and compare.
 SUMMARY_COLUMNS = """
     id, title, blocks, source, byline, published, language, related, previous, next, url,
@@ -67,8 +70,14 @@ ITEM_COLUMNS = (
     "next",
     "content_hash",
     "summarizer",
+    "kind",
+    "image",
+    "first_seen",
+    "dated",
 )
 SORT_TIME = ITEM_COLUMNS.index("sort_time")
+FIRST_SEEN = ITEM_COLUMNS.index("first_seen")
+DATED = ITEM_COLUMNS.index("dated")
 # How many articles sharing LSH keys with a new text have their text compared with it.
 NEAR_CANDIDATES = 50
 
@@ -82,8 +91,9 @@ class Row(Protocol):
 
 
 def item_values(item: ArchiveItem) -> tuple[Any, ...]:
-    """The values of ``ITEM_COLUMNS`` for ``item``."""
+    """The values of ``ITEM_COLUMNS`` for ``item``, as first stored (see ``kept_values``)."""
     article, summary = item.article, item.summary
+    dated = is_dated(article.published)
     return (
         item.url,
         item.canonical_url,
@@ -95,7 +105,7 @@ def item_values(item: ArchiveItem) -> tuple[Any, ...]:
         article.byline,
         article.published,
         item.fetched,
-        sort_time(article.published, item.fetched),
+        article.published if dated else (item.placed or item.fetched),
         article.language or summary.language,
         json.dumps([[b.kind, b.text] for b in article.blocks], ensure_ascii=False),
         item.html,
@@ -106,7 +116,23 @@ def item_values(item: ArchiveItem) -> tuple[Any, ...]:
         article.next,
         item.content_hash,
         SUMMARIZER,  # a stored summary is taken to be this summarizer's (see nutgraf backfill)
+        item.kind,
+        item.image,
+        item.fetched,
+        int(dated),
     )
+
+
+def kept_values(values: tuple[Any, ...], known: Row) -> tuple[Any, ...]:
+    """``values`` for an update of the stored row ``known``: when it was first seen stays,
+    and so does the time an undated item is listed at (a changed teaser does not jump to the
+    top of the news)."""
+    kept = list(values)
+    if known["first_seen"] is not None:
+        kept[FIRST_SEEN] = known["first_seen"]
+    if not kept[DATED] and not known["dated"]:
+        kept[SORT_TIME] = known["sort_time"]
+    return tuple(kept)
 
 
 def summary_json(summary: Summary) -> str:
@@ -131,11 +157,9 @@ def read_summary(kept: str) -> Summary:
     )
 
 
-def sort_time(published: str | None, fetched: str) -> str:
-    """Order by publication when the date reads as ISO 8601, else by fetch time."""
-    if published and re.match(r"\d{4}-\d{2}-\d{2}", published):
-        return published
-    return fetched
+def is_dated(published: str | None) -> bool:
+    """Whether ``published`` is a date to order by (it reads as ISO 8601)."""
+    return bool(published and re.match(r"\d{4}-\d{2}-\d{2}", published))
 
 
 def second(sort_time: str, fetched: str) -> int:
@@ -188,8 +212,12 @@ def stored(row: Row) -> StoredArticle:
         guid=row["guid"],
         site=row["site"],
         html=row["html"],
+        kind=row["kind"],
+        image=row["image"],
     )
-    return StoredArticle(int(row["id"]), item, duplicate(row))
+    return StoredArticle(
+        int(row["id"]), item, duplicate(row), row["first_seen"], bool(row["dated"])
+    )
 
 
 def stored_summary(row: Row) -> StoredSummary:
@@ -259,6 +287,10 @@ def headline(row: Row) -> Headline:
         published=row["published"],
         sort_time=row["sort_time"],
         duplicate=duplicate(row),
+        kind=row["kind"],
+        image=row["image"],
+        first_seen=row["first_seen"],
+        dated=bool(row["dated"]),
     )
 
 

@@ -41,6 +41,7 @@ from nutgraf.store.rows import (
     ARTICLE_COLUMNS,
     HEADLINE_COLUMNS,
     ITEM_COLUMNS,
+    KNOWN_COLUMNS,
     NEAR_CANDIDATES,
     SEARCH_WORD,
     SORT_TIME,
@@ -52,6 +53,7 @@ from nutgraf.store.rows import (
     feed_state,
     headline,
     item_values,
+    kept_values,
     lease_end,
     read_also_json,
     read_also_pairs,
@@ -187,7 +189,7 @@ class SQLiteStore(ReadingQueries, StoryQueries, SessionQueries):
             if known is not None:
                 if same_fetch(known, item.content_hash, item.article.title):
                     return SaveResult(int(known["id"]), "unchanged")
-                values = item_values(item)
+                values = kept_values(item_values(item), known)
                 key = known["search_key"]
                 if second(values[SORT_TIME], item.fetched) != key >> _KEY_BITS:
                     key = _search_key(db, values[SORT_TIME], item.fetched)
@@ -576,14 +578,14 @@ def _known(db: sqlite3.Connection, item: Fetch) -> sqlite3.Row | None:
     same feed (or, without either, the same text)."""
     if item.canonical_url:
         row: sqlite3.Row | None = db.execute(
-            "SELECT id, content_hash, title, search_key FROM articles WHERE canonical_url = ?",
+            f"SELECT {KNOWN_COLUMNS}, search_key FROM articles WHERE canonical_url = ?",
             (item.canonical_url,),
         ).fetchone()
         if row is not None:
             return row
     if item.feed and item.guid:
         row = db.execute(
-            "SELECT id, content_hash, title, search_key FROM articles WHERE feed = ? AND guid = ?",
+            f"SELECT {KNOWN_COLUMNS}, search_key FROM articles WHERE feed = ? AND guid = ?",
             (item.feed, item.guid),
         ).fetchone()
         if row is not None:
@@ -591,7 +593,7 @@ def _known(db: sqlite3.Connection, item: Fetch) -> sqlite3.Row | None:
     if not item.canonical_url and not (item.feed and item.guid):
         # A file or pasted text has no address: the same text is the same article.
         row = db.execute(
-            "SELECT id, content_hash, title, search_key FROM articles WHERE content_hash = ? "
+            f"SELECT {KNOWN_COLUMNS}, search_key FROM articles WHERE content_hash = ? "
             "AND canonical_url IS NULL AND guid IS NULL ORDER BY id LIMIT 1",
             (item.content_hash,),
         ).fetchone()

@@ -95,6 +95,20 @@ SCHEMAS: dict[str, Any] = {
             "source": {"$ref": "#/components/schemas/SourceRef"},
             "url": _NULLABLE_STRING,
             "published": _NULLABLE_STRING,
+            "first_seen": {
+                "type": ["string", "null"],
+                "description": "When the archive first stored it.",
+            },
+            "dated": {
+                "type": "boolean",
+                "description": "False when its source gave no date: its time is `first_seen`.",
+            },
+            "kind": {
+                "type": "string",
+                "enum": ["article", "link"],
+                "description": "`link`: a headline-only entry kept as a link to the original.",
+            },
+            "image": {"type": ["string", "null"], "description": "A thumbnail's URL."},
             "duplicate": {"$ref": "#/components/schemas/Duplicate"},
         },
     },
@@ -118,6 +132,20 @@ SCHEMAS: dict[str, Any] = {
             "byline": _NULLABLE_STRING,
             "published": _NULLABLE_STRING,
             "fetched": {"type": "string"},
+            "first_seen": {
+                "type": ["string", "null"],
+                "description": "When the archive first stored it.",
+            },
+            "dated": {
+                "type": "boolean",
+                "description": "False when its source gave no date: its time is `first_seen`.",
+            },
+            "kind": {
+                "type": "string",
+                "enum": ["article", "link"],
+                "description": "`link`: a headline-only entry kept as a link to the original.",
+            },
+            "image": {"type": ["string", "null"], "description": "A thumbnail's URL."},
             "language": _NULLABLE_STRING,
             "subheadings": {"type": "array", "items": {"type": "string"}},
             "paragraphs": {"type": "array", "items": {"type": "string"}},

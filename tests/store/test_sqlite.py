@@ -421,11 +421,11 @@ def test_a_version_1_archive_is_migrated_and_searchable(tmp_path: Path) -> None:
         )
     old.close()
     with SQLiteStore(path) as store:
-        assert store.schema_version == len(SQLITE_MIGRATIONS) == 6
-        assert [a.item.url for a in store.search("harbour")] == [
-            "https://x/1",
-            "https://x/2",
-            "https://x/0",
-        ]
+        assert store.schema_version == len(SQLITE_MIGRATIONS) == 7
+        found = store.search("harbour")
+        assert [a.item.url for a in found] == ["https://x/1", "https://x/2", "https://x/0"]
+        # Migration 7: rows without a publication date are marked undated, first seen when
+        # they were fetched, and keep their place.
+        assert {(a.dated, a.first_seen) for a in found} == {(False, NOW)}
         store.save(item("The harbour closed again.", url="https://x/3", published="2026-04-01"))
         assert store.search("harbour")[0].item.url == "https://x/3"
