@@ -80,7 +80,9 @@ class FeedEntry:
     """One item of a feed as the feed gave it; HTML fields are raw (sanitize before display).
 
     ``link`` is absolute (``xml:base`` and the feed URL applied). ``published`` and
-    ``updated`` are ISO 8601 date-times in UTC, or None when missing or unreadable.
+    ``updated`` are ISO 8601 date-times in UTC, or None when missing or unreadable. ``image``
+    is the entry's own thumbnail (media:thumbnail, media:content or an image enclosure;
+    JSON Feed's image), absolute.
     """
 
     guid: str | None = None
@@ -91,6 +93,7 @@ class FeedEntry:
     author: str | None = None
     published: str | None = None
     updated: str | None = None
+    image: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,6 @@ import contextlib
 import re
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
@@ -24,6 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from nutgraf.batch.pipeline import Origin, already_stored, archive_item, save
+from nutgraf.batch.placing import placed_at
 from nutgraf.config import Settings
 from nutgraf.errors import FeedError, FetchError, InputError, NutgrafError
 from nutgraf.extract import extract
@@ -43,7 +43,7 @@ from nutgraf.ingest.fetch import (
 from nutgraf.ingest.opml import parse_opml
 from nutgraf.ingest.sources import read_source
 from nutgraf.ingest.xmlguard import GZIP_MAGIC, root_name
-from nutgraf.records import Article, Feed, FeedEntry
+from nutgraf.records import Article, Feed, FeedEntry, ItemKind
 from nutgraf.store.base import SaveResult, Store
 
 Kind = Literal["feed", "opml", "html", "text"]
@@ -82,6 +82,7 @@ class Tally:
 
     new: int = 0
     updated: int = 0
+    unchanged: int = 0
     duplicates: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)
@@ -95,11 +96,13 @@ class Tally:
             self.updated += 1
         elif result.status == "duplicate":
             self.duplicates += 1
+        elif result.status == "unchanged":
+            self.unchanged += 1
 
     def summary_line(self) -> str:
         return (
-            f"{self.new} new, {self.updated} updated, {self.duplicates} duplicates, "
-            f"{self.failed} failed"
+            f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.duplicates} duplicates, {self.failed} failed"
         )
 
 
@@ -299,11 +302,19 @@ class Ingestor:
             self._guard(outline.url, partial(self.url, outline.url))
 
     def feed_bytes(
-        self, data: bytes, label: str, *, url: str | None, content_type: str | None = None
+        self,
+        data: bytes,
+        label: str,
+        *,
+        url: str | None,
+        content_type: str | None = None,
+        backlog: bool = True,
     ) -> Feed:
         """Store the feed's entries in feed order; teasers' pages are fetched ahead, a few at
         a time (``PAGE_WORKERS``), while the entries before them are saved, all within the
-        feed's page budget."""
+        feed's page budget. ``backlog``: this is the feed's first import (a file, a URL given
+        once, a new subscription), whose undated entries are placed below the news (see
+        ``placing``)."""
         feed = parse_feed(data, url=url, content_type=content_type)
         for warning in feed.warnings:
             self.tally.notes.append((label, warning))
@@ -314,46 +325,59 @@ class Ingestor:
             if draft.entry.link and draft.is_teaser and self.settings.fetch_pages
         }
         failed = FeedFailures()
-        kept: Counter[str] = Counter()  # teasers kept for a reason many share: one note each
+        kept = KeptNotes()
         until = time.monotonic() + self.page_budget
+        seen = self.now()
         with self._pages(wanted, until) as pages:
             for n, draft in enumerate(drafts):
                 entry = draft.entry
                 name = entry.link or entry.guid or entry.title or label
-                reason = _attempt(partial(self._entry, draft, pages.get(n), until, kept))
+                placed = placed_at(seen, n, backlog=backlog)
+                work = partial(self._entry, draft, pages.get(n), until, kept, placed)
+                reason = _attempt(work)
                 if reason is not None:
                     failed.add(name, reason)
-        for why, count in kept.items():
-            entries = "entry" if count == 1 else "entries"
-            self.tally.notes.append((label, f"teaser kept for {count:,} {entries}: {why}"))
+        self.tally.notes.extend((label, note) for note in kept.lines())
         self._fail_entries(label, failed, len(drafts))
         return feed
 
     # --- one feed entry -------------------------------------------------------------------
 
     def _entry(
-        self, draft: Draft, page: Future[_PageRead] | None, until: float, kept: Counter[str]
+        self,
+        draft: Draft,
+        page: Future[_PageRead] | None,
+        until: float,
+        kept: KeptNotes,
+        placed: str,
     ) -> None:
-        """Save one entry: its page's text when that was read and is longer, else the feed's.
+        """Save one entry: its page's text when that was read and is longer, else the feed's
+        (a headline alone is kept as a link); listed at ``placed`` when it has no date.
 
         Runs on the ingesting thread, in feed order: the store and the tally are only touched
         here, so counts, notes and failure lines come out as if pages were read one by one.
-        A page not read by the budget's end (``until``) is not waited for; why the teaser was
-        kept is counted in ``kept`` when many entries share the reason, else noted.
+        A page not read by the budget's end (``until``) is not waited for; why its teaser or
+        headline was kept is counted in ``kept``, one note per reason for the feed.
         """
         read = None
         if page is not None and draft.entry.link:
             read = _page_by(page, until + _EXTRACT_GRACE) or _PageRead(
                 None, None, self._over_budget()
             )
-            if read.shared is not None:
-                kept[read.shared] += 1
-            elif read.note is not None:
-                self.tally.notes.append((draft.entry.link, read.note))
         chosen = choose_article(
             draft, read.article if read is not None else None, self.settings.fetch_pages
         )
-        self._save(chosen.article, draft.origin, chosen.label, html=chosen.html)
+        if read is not None and read.article is None and draft.entry.link:
+            kept.add(chosen.kind, draft.entry.link, read.shared or read.note or "")
+        self._save(
+            chosen.article,
+            draft.origin,
+            chosen.label,
+            html=chosen.html,
+            kind=chosen.kind,
+            image=chosen.image,
+            placed=placed,
+        )
 
     @contextlib.contextmanager
     def _pages(
@@ -421,19 +445,37 @@ class Ingestor:
         except OutOfTime:
             return _PageRead(None, None, self._over_budget())
         except NutgrafError as error:
-            return _PageRead(None, f"teaser kept: {error}")
+            return _PageRead(None, " ".join(str(error).split()))
 
     def _over_budget(self) -> str:
         return f"their pages were not read within the feed's {self.page_budget:g} s page budget"
 
     # --- I/O helpers ------------------------------------------------------------------------
 
-    def _save(self, article: Article, origin: Origin, label: str, html: str | None = None) -> None:
+    def _save(
+        self,
+        article: Article,
+        origin: Origin,
+        label: str,
+        html: str | None = None,
+        *,
+        kind: ItemKind = "article",
+        image: str | None = None,
+        placed: str | None = None,
+    ) -> None:
         known = already_stored(self.store, article, origin)
         if known is not None:
             self.tally.count(known)
             return
-        item = archive_item(article, origin=origin, fetched=self.now(), html=html)
+        item = archive_item(
+            article,
+            origin=origin,
+            fetched=self.now(),
+            html=html,
+            kind=kind,
+            image=image,
+            placed=placed,
+        )
         self.tally.count(save(self.store, item))
 
     def _guard(self, label: str, work: Callable[[], object]) -> None:
@@ -541,6 +583,34 @@ def _head(data: bytes) -> str:
     return re.sub(r"<\?.*?\?>|<!--.*?-->", " ", text, flags=re.S)
 
 
+@dataclass
+class KeptNotes:
+    """Why a feed's teasers (or headlines, kept as links) were kept instead of their pages:
+    one note per reason for the feed, not one per entry ("20 teasers kept: example.org was
+    unreachable earlier in this run")."""
+
+    reasons: dict[tuple[ItemKind, str], list[str]] = field(default_factory=dict)
+
+    def add(self, kind: ItemKind, link: str, reason: str) -> None:
+        """Count one entry; a reason naming the entry's own link counts under the link's host
+        (every page of a host that answers 404 is one line)."""
+        shared = reason if link not in reason else f"{_host(link)}: {reason.replace(link, '')}"
+        self.reasons.setdefault((kind, " ".join(shared.split())), []).append(reason)
+
+    def lines(self) -> list[str]:
+        shown = []
+        for (kind, shared), reasons in self.reasons.items():
+            count = len(reasons)
+            noun = "teaser" if kind == "article" else "headline"
+            kept = "kept" if kind == "article" else "kept as a link"
+            if count == 1:
+                shown.append(f"{noun} {kept}: {reasons[0]}")
+            else:
+                kept = "kept" if kind == "article" else "kept as links"
+                shown.append(f"{count:,} {noun}s {kept}: {shared}")
+        return shown
+
+
 @dataclass(frozen=True, slots=True)
 class _PageRead:
     """A teaser's page: the article read from it, or why it was not: a ``note`` of its own,
@@ -585,31 +655,32 @@ def read_page(
 @dataclass(frozen=True, slots=True)
 class Chosen:
     """What to store of a feed entry: the article, the label its failures and notes go under,
-    and the HTML kept for display (the feed's, when the article is the feed's)."""
+    the HTML kept for display (the feed's, when the article is the feed's), whether it is an
+    article or a headline kept as a link, and its thumbnail from the feed."""
 
     article: Article
     label: str
     html: str | None
+    kind: ItemKind = "article"
+    image: str | None = None
 
 
 def choose_article(draft: Draft, page: Article | None, fetch_pages: bool) -> Chosen:
-    """The entry's page when it was read and says more than the feed, else the feed's text
-    (pure).
+    """The entry's page when it was read and says more than the feed, else the feed's text;
+    an entry with no text (a headline, a link, perhaps media) is kept as a link (pure).
 
     Raises:
-        InputError: the feed holds only a headline and no page text was had.
+        InputError: the entry has neither a title nor a link (nor any text).
     """
     entry, article = draft.entry, draft.article
     if page is not None and entry.link and len(page.text.split()) > draft.words:
-        return Chosen(page, entry.link, None)
+        return Chosen(page, entry.link, None, image=entry.image)
+    label = entry.link or draft.feed_url
     if not article.paragraphs:
-        if not entry.title:
-            raise InputError("an entry with neither a title nor any text")
-        why = "its page could not be read" if entry.link else "it links to no page"
-        if not fetch_pages:
-            why = "page fetching is off"
-        raise InputError(f"{entry.title!r} has only a headline in the feed, and {why}")
-    return Chosen(article, entry.link or draft.feed_url, draft.html or None)
+        if not entry.title and not entry.link:
+            raise InputError("an entry with neither a title nor a link")
+        return Chosen(article, label, draft.html or None, "link", entry.image)
+    return Chosen(article, label, draft.html or None, image=entry.image)
 
 
 def doomed_reason(entry: FeedEntry, feed: Feed, feed_url: str, fetch_pages: bool) -> str | None:

@@ -17,7 +17,7 @@ from nutgraf.dedup.near import DedupOptions, lsh_keys
 from nutgraf.dedup.urls import canonical_url
 from nutgraf.extract.sanitize import sanitize_html
 from nutgraf.nlp.summarize import summarize
-from nutgraf.records import ArchiveItem, Article, Block, Fetch
+from nutgraf.records import PARAGRAPH_SEPARATOR, ArchiveItem, Article, Block, Fetch, ItemKind
 from nutgraf.relate import keep_read_also
 from nutgraf.store.base import NearQuery, SaveResult, Store
 
@@ -38,15 +38,16 @@ def clean_article(article: Article, origin: Origin) -> tuple[Article, Origin]:
     """The article and where it came from without terminal escapes or control characters
     (``strip_controls``): what every stored article passes through, so that no feed's title
     can drive the terminal of whoever lists the archive. The feed and entry id identify the
-    entry and stay as given."""
+    entry and stay as given. An untitled article gets its first words for a headline."""
     blocks = tuple(
         Block(block.kind, text)
         for block in article.blocks
         if (text := strip_controls(block.text, lines=block.kind == "paragraph")).strip()
     )
+    text = PARAGRAPH_SEPARATOR.join(b.text for b in blocks if b.kind == "paragraph")
     article = replace(
         article,
-        title=strip_controls(article.title),
+        title=strip_controls(article.title) or first_words(text),
         blocks=blocks,
         source=strip_controls(article.source),
         byline=strip_controls(article.byline),
@@ -74,8 +75,9 @@ def fetch_of(article: Article, origin: Origin) -> Fetch:
 
 def _fetch(article: Article, origin: Origin) -> Fetch:
     url = origin.url or article.url
+    # A headline kept as a link has no text: its headline stands for it.
     return Fetch(
-        content_hash=content_hash(article.text),
+        content_hash=content_hash(article.text or article.title or ""),
         title=article.title,
         canonical_url=canonical_url(url) if url else None,
         feed=origin.feed,
@@ -91,9 +93,18 @@ def already_stored(store: Store, article: Article, origin: Origin) -> SaveResult
 
 
 def archive_item(
-    article: Article, *, origin: Origin, fetched: str, html: str | None = None
+    article: Article,
+    *,
+    origin: Origin,
+    fetched: str,
+    html: str | None = None,
+    kind: ItemKind = "article",
+    image: str | None = None,
+    placed: str | None = None,
 ) -> ArchiveItem:
-    """The article cleaned, summarized, hashed and with its sanitized HTML, ready to store."""
+    """The article cleaned, summarized, hashed and with its sanitized HTML, ready to store;
+    ``kind``, ``image`` and ``placed`` as ``ArchiveItem`` has them. An article without a
+    headline has its first words for one (``clean_article``)."""
     article, origin = clean_article(article, origin)
     url = origin.url or article.url
     fetch = _fetch(article, origin)
@@ -112,7 +123,25 @@ def archive_item(
         guid=fetch.guid,
         site=origin.site,
         html=sanitize_html(html, url) if html else None,
+        kind=kind,
+        image=strip_controls(image),
+        placed=placed,
     )
+
+
+# Words of an untitled article's text that make its headline.
+TITLE_WORDS = 12
+
+
+def first_words(text: str, words: int = TITLE_WORDS) -> str | None:
+    """A headline for an untitled article: its first line when that is at most ``words``
+    words long, else its first ``words`` words and an ellipsis; None for an empty text."""
+    first = text.split("\n", 1)[0].split()
+    if not first:
+        return None
+    if len(first) <= words:
+        return " ".join(first)
+    return " ".join(first[:words]).rstrip(",;:-") + "…"
 
 
 _DEDUP = DedupOptions()

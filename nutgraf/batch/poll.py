@@ -117,7 +117,11 @@ def poll_feed(
         )
         title = site = None
         if not fetched.not_modified:
-            parsed = ingestor.feed_bytes(fetched.body, feed.url, url=fetched.final_url)
+            # Until a poll succeeds, what the feed holds is its backlog.
+            first = feed.last_success is None
+            parsed = ingestor.feed_bytes(
+                fetched.body, feed.url, url=fetched.final_url, backlog=first
+            )
             title, site = parsed.title, parsed.link
         outcome = polled(now, fetched, settings, title=title, site=site)
     except NutgrafError as error:

@@ -35,6 +35,7 @@ from nutgraf.batch.ingest import (
     read_page,
 )
 from nutgraf.batch.pipeline import already_stored, archive_item, near_query, save
+from nutgraf.batch.placing import placed_at
 from nutgraf.batch.poll import poll_failed, polled
 from nutgraf.config import Settings
 from nutgraf.errors import FetchError, InputError, NutgrafError
@@ -139,10 +140,19 @@ def poll_feed(
         with clock.step("parse"):
             parsed = parse_feed(fetched.body, url=fetched.final_url)
             entries: list[dict[str, Any]] = []
-            for entry in parsed.entries:
+            backlog = feed.last_success is None  # until a poll succeeds: the backlog
+            for position, entry in enumerate(parsed.entries):
                 reason = doomed_reason(entry, parsed, fetched.final_url, settings.fetch_pages)
                 if reason is None:
-                    entries.append(entry_message(entry, parsed, fetched.final_url))
+                    entries.append(
+                        entry_message(
+                            entry,
+                            parsed,
+                            fetched.final_url,
+                            position=position,
+                            backlog=backlog,
+                        )
+                    )
                 else:
                     failed.add(entry.link or entry.guid or entry.title or feed.url, reason)
     except NutgrafError as error:
@@ -153,9 +163,14 @@ def poll_feed(
     return FeedPoll(outcome, tuple(entries))
 
 
-def entry_message(entry: FeedEntry, feed: Feed, feed_url: str) -> dict[str, Any]:
-    """An entry as a message: what the feed said of it and of itself (JSON-able)."""
+def entry_message(
+    entry: FeedEntry, feed: Feed, feed_url: str, *, position: int = 0, backlog: bool = True
+) -> dict[str, Any]:
+    """An entry as a message: what the feed said of it and of itself (JSON-able), and where
+    it stands in the feed (see ``placing``)."""
     return {
+        "position": position,
+        "backlog": backlog,
         "feed": {
             "url": feed_url,
             "title": feed.title,
@@ -244,7 +259,21 @@ def ingest_entry(
     if known is not None:
         return EntryDone(chosen.label, status=known.status, note=note)
     with clock.step("summarize"):
-        item = archive_item(chosen.article, origin=draft.origin, fetched=now, html=chosen.html)
+        position = message.get("position")
+        placed = placed_at(
+            now,
+            position if isinstance(position, int) else 0,
+            backlog=message.get("backlog") is True,
+        )
+        item = archive_item(
+            chosen.article,
+            origin=draft.origin,
+            fetched=now,
+            html=chosen.html,
+            kind=chosen.kind,
+            image=chosen.image,
+            placed=placed,
+        )
     with clock.step("dedupe"):
         near = near_query(item.article.text)
     with clock.step("store"):

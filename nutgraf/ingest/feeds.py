@@ -416,11 +416,45 @@ def _xml_entries(
                 author=_entry_author(entry),
                 published=published,
                 updated=updated,
+                image=_entry_image(entry, base),
             )
         )
     if undated:
         warnings.append(f"{undated} of {len(records)} entries have no usable date")
     return tuple(records)
+
+
+def _entry_image(entry: Mapping[str, Any], base: str | None) -> str | None:
+    """The entry's thumbnail: media:thumbnail, else an image in media:content, else an image
+    enclosure; absolute http(s), or None."""
+    candidates: list[object] = []
+    for key, field in (("media_thumbnail", "url"), ("media_content", "url")):
+        items = entry.get(key)
+        if isinstance(items, list):
+            candidates.extend(
+                item.get(field)
+                for item in items[:20]
+                if isinstance(item, Mapping) and _is_image(item, key)
+            )
+    enclosures = entry.get("enclosures")
+    if isinstance(enclosures, list):
+        candidates.extend(
+            item.get("href")
+            for item in enclosures[:20]
+            if isinstance(item, Mapping) and str(item.get("type", "")).startswith("image/")
+        )
+    for candidate in candidates:
+        image = _absolute(candidate, base)
+        if image is not None:
+            return image
+    return None
+
+
+def _is_image(item: Mapping[str, Any], key: str) -> bool:
+    if key == "media_thumbnail":
+        return True
+    medium, kind = str(item.get("medium", "")), str(item.get("type", ""))
+    return medium == "image" or kind.startswith("image/")
 
 
 def _entry_author(entry: Mapping[str, Any]) -> str | None:
@@ -666,6 +700,7 @@ def _json_item(
         author=_json_author(item),
         published=_json_date(item.get("date_published"), "published", now, label, warnings),
         updated=_json_date(item.get("date_modified"), "updated", now, label, warnings),
+        image=_absolute(item.get("image") or item.get("banner_image"), base),
     )
 
 

@@ -88,7 +88,9 @@ def test_a_hostile_feed_is_stored_and_printed_clean(tmp_path: Path, db: Path) ->
     feed.write_bytes(hostile_feed("https://evil.example/"))
     ingested = run("ingest", str(feed), db=db)
     assert_printable(ingested)
-    assert ingested.output.splitlines()[-1] == "2 new, 0 updated, 0 duplicates, 0 failed"
+    assert (
+        ingested.output.splitlines()[-1] == "2 new, 0 updated, 0 unchanged, 0 duplicates, 0 failed"
+    )
 
     with SQLiteStore(db) as store:
         stored = list(store.articles())
@@ -111,7 +113,7 @@ def test_a_hostile_feed_is_stored_and_printed_clean(tmp_path: Path, db: Path) ->
     assert "Harbour  plan" in stories.output
 
     again = run("ingest", str(feed), db=db)  # the cleaned fetch is the stored one: unchanged
-    assert again.output.splitlines()[-1] == "0 new, 0 updated, 0 duplicates, 0 failed"
+    assert again.output.splitlines()[-1] == "0 new, 0 updated, 2 unchanged, 0 duplicates, 0 failed"
 
 
 def test_feed_titles_are_stored_clean_and_listed_clean(

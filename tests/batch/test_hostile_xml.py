@@ -53,7 +53,10 @@ def test_xml_with_a_dtd_is_refused_alike_from_a_file_and_over_http(
     local.write_bytes(data)
     db = tmp_path / "archive.db"
     code, out, err = run("ingest", str(local), db=db)
-    assert (code, out.splitlines()[-1]) == (1, "0 new, 0 updated, 0 duplicates, 1 failed"), err
+    assert (code, out.splitlines()[-1]) == (
+        1,
+        "0 new, 0 updated, 0 unchanged, 0 duplicates, 1 failed",
+    ), err
     from_file = refusals(err, str(local))
     assert len(from_file) == 1 and "refusing to parse" in from_file[0], err
     assert [line for line in err.splitlines() if line.startswith("Error: ")] == [

@@ -46,10 +46,13 @@ def test_ingest_keeps_the_newest_entries_and_fails_them_as_one(tmp_path: Path) -
     db = tmp_path / "archive.db"
     code, out, err = run("ingest", str(feed), db=db)
     assert code == 1  # honest: every kept entry failed
-    assert out.splitlines()[-1] == f"0 new, 0 updated, 0 duplicates, {MAX_FEED_ENTRIES} failed"
+    assert (
+        out.splitlines()[-1]
+        == f"0 new, 0 updated, 0 unchanged, 0 duplicates, {MAX_FEED_ENTRIES} failed"
+    )
     errors = [line for line in err.splitlines() if line.startswith("Error: ")]
     assert errors == [
-        *[f"Error: {feed}: an entry with neither a title nor any text"] * 3,
+        *[f"Error: {feed}: an entry with neither a title nor a link"] * 3,
         f"Error: {feed}: and {MAX_FEED_ENTRIES - 3:,} more of its entries failed",
     ]
     assert f"note: {feed}: {NOTE}" in err.splitlines()
@@ -58,7 +61,7 @@ def test_ingest_keeps_the_newest_entries_and_fails_them_as_one(tmp_path: Path) -
     assert len(rows) == 1 and rows[0][0] == str(feed)
     assert rows[0][1].startswith(
         f"{MAX_FEED_ENTRIES:,} of its {MAX_FEED_ENTRIES:,} entries failed, the first 3: "
-        f"{feed}: an entry with neither a title nor any text; "
+        f"{feed}: an entry with neither a title nor a link; "
     )
 
 
@@ -70,31 +73,38 @@ def test_add_feed_then_every_poll_costs_one_failure_row(
     db = tmp_path / "archive.db"
     code, out, err = run("add-feed", url, db=db)
     assert code == 1 and f"note: {url}: {NOTE}" in err.splitlines()
-    assert out.splitlines()[-1] == f"0 new, 0 updated, 0 duplicates, {MAX_FEED_ENTRIES} failed"
+    assert (
+        out.splitlines()[-1]
+        == f"0 new, 0 updated, 0 unchanged, 0 duplicates, {MAX_FEED_ENTRIES} failed"
+    )
     assert sum(line.startswith("Error: ") for line in err.splitlines()) == 4
     for poll in (1, 2):
         with sqlite3.connect(db) as connection:
             connection.execute("UPDATE feeds SET next_check = '2000-01-01T00:00:00Z'")
         code, out, err = run("poll", "--once", db=db)
-        assert out == f"{url}: 0 new, 0 updated, 0 duplicates, {MAX_FEED_ENTRIES} failed\n"
+        assert (
+            out
+            == f"{url}: 0 new, 0 updated, 0 unchanged, 0 duplicates, {MAX_FEED_ENTRIES} failed\n"
+        )
         assert len(failure_rows(db)) == 1 + poll
     assert {source for source, _ in failure_rows(db)} == {url}
 
 
 def test_a_feed_with_a_few_failed_entries_lists_each(tmp_path: Path) -> None:
+    # Neither a title nor a link: what no reader can use (a headline alone is kept).
     items = "".join(
-        f"<item><title>Only a headline {n}</title></item>" for n in range(FAILURES_LISTED_PER_FEED)
+        f"<item><guid isPermaLink='false'>entry-{n}</guid><author>x@y.org</author></item>"
+        for n in range(FAILURES_LISTED_PER_FEED)
     )
     feed = tmp_path / "few.xml"
     feed.write_text(f"<rss version='2.0'><channel><title>F</title>{items}</channel></rss>")
     db = tmp_path / "archive.db"
     code, out, err = run("ingest", str(feed), db=db)
     errors = [line for line in err.splitlines() if line.startswith("Error: ")]
-    assert code == 1 and out.splitlines()[-1] == "0 new, 0 updated, 0 duplicates, 3 failed"
+    assert code == 1
+    assert out.splitlines()[-1] == "0 new, 0 updated, 0 unchanged, 0 duplicates, 3 failed"
     assert errors == [
-        f"Error: Only a headline {n}: 'Only a headline {n}' has only a headline in the feed, "
-        "and it links to no page"
-        for n in range(3)
+        f"Error: entry-{n}: an entry with neither a title nor a link" for n in range(3)
     ]
     assert not any("more of its entries" in line for line in errors)
     [(source, reason)] = failure_rows(db)

@@ -125,17 +125,17 @@ def test_a_failing_page_affects_only_its_own_entry(site: Site, tmp_path: Path) -
         ingestor.fetcher.limiter = HostLimiter(2, 0.05)  # the default's 1 s spacing, shortened
         tally = ingestor.run([feed])
         stored = list(store.articles())
-    assert (tally.new, tally.updated, tally.duplicates) == (3, 0, 0)
-    assert tally.failures == [
-        (links[2], "'Story 2' has only a headline in the feed, and its page could not be read")
-    ]
+    assert (tally.new, tally.updated, tally.duplicates, tally.failed) == (4, 0, 0, 0)
+    # The headline whose page failed is kept as a link to it, not lost.
     assert tally.notes == [
-        (links[1], f"teaser kept: {links[1]} returned HTTP 404 Not Found"),
-        (links[2], f"teaser kept: {links[2]} returned HTTP 500 Internal Server Error"),
+        (feed, f"teaser kept: {links[1]} returned HTTP 404 Not Found"),
+        (feed, f"headline kept as a link: {links[2]} returned HTTP 500 Internal Server Error"),
     ]
-    assert [s.item.article.title for s in stored] == ["Story 0", "Story 1", "Story 3"]
+    assert [s.item.article.title for s in stored] == ["Story 0", "Story 1", "Story 2", "Story 3"]
+    assert [s.item.kind for s in stored] == ["article", "article", "link", "article"]
+    assert stored[2].item.url == links[2]
     paragraphs = [len(s.item.article.paragraphs) for s in stored]
-    assert paragraphs[0] > 3 and paragraphs[1] == 1 and paragraphs[2] > 3
+    assert paragraphs[0] > 3 and paragraphs[1] == 1 and paragraphs[2] == 0 and paragraphs[3] > 3
 
 
 def test_a_host_that_is_down_is_tried_once(site: Site, tmp_path: Path) -> None:
@@ -147,10 +147,10 @@ def test_a_host_that_is_down_is_tried_once(site: Site, tmp_path: Path) -> None:
     with SQLiteStore(tmp_path / "a.db") as store, Ingestor(store, LOOPBACK) as ingestor:
         tally = ingestor.run([feed])
     assert (tally.new, tally.failed) == (8, 0)  # every teaser kept as it is
-    assert [link for link, _ in tally.notes] == [links[0], feed]
+    assert [label for label, _ in tally.notes] == [feed, feed]  # one line per reason
     first, rest = [note for _, note in tally.notes]
     assert first.startswith(f"teaser kept: {links[0]} could not be fetched")
-    assert rest == "teaser kept for 7 entries: 127.0.0.12 was unreachable earlier in this run"
+    assert rest == "7 teasers kept: 127.0.0.12 was unreachable earlier in this run"
 
 
 def test_entries_already_stored_are_not_summarized_again(

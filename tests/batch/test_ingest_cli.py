@@ -98,9 +98,12 @@ def test_a_feed_file_is_ingested_once(tmp_path: Path, db: Path) -> None:
     ]
     feed.write_bytes(rss("Example News", "https://news.example/", items))
     code, out, err = run("ingest", str(feed), db=db)
-    assert (code, out.splitlines()[-1]) == (0, "3 new, 0 updated, 0 duplicates, 0 failed"), err
+    assert (code, out.splitlines()[-1]) == (
+        0,
+        "3 new, 0 updated, 0 unchanged, 0 duplicates, 0 failed",
+    ), err
     code, out, _ = run("ingest", str(feed), db=db)
-    assert out.splitlines()[-1] == "0 new, 0 updated, 0 duplicates, 0 failed"
+    assert out.splitlines()[-1] == "0 new, 0 updated, 3 unchanged, 0 duplicates, 0 failed"
 
     code, out, _ = run("export", db=db)
     rows = [json.loads(line) for line in out.splitlines()]
@@ -131,7 +134,7 @@ def test_a_bad_item_is_listed_and_the_batch_goes_on(tmp_path: Path, db: Path) ->
     (folder / "d-binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
     code, out, err = run("ingest", str(folder), str(tmp_path / "missing.txt"), db=db)
     assert code == 1
-    assert out.splitlines()[-1] == "2 new, 0 updated, 0 duplicates, 3 failed"
+    assert out.splitlines()[-1] == "2 new, 0 updated, 0 unchanged, 0 duplicates, 3 failed"
     errors = [line for line in err.splitlines() if line.startswith("Error: ")]
     assert len(errors) == 3
     assert any("c-empty.txt" in line and "empty" in line for line in errors)
@@ -173,7 +176,7 @@ def test_teasers_are_replaced_by_the_page_and_copies_linked(
         "application/rss+xml",
     )
     _, out, err = run("ingest", site.url("/a/feed.xml"), site.url("/b/feed.xml"), db=db)
-    assert out.splitlines()[-1] == "1 new, 0 updated, 1 duplicates, 0 failed", err
+    assert out.splitlines()[-1] == "1 new, 0 updated, 0 unchanged, 1 duplicates, 0 failed", err
     rows = [json.loads(line) for line in run("export", db=db)[1].splitlines()]
     first, copy = rows
     assert first["canonical_url"] == site.url("/a/story")
@@ -223,7 +226,7 @@ def test_opml_subscribes_polls_and_exports(
         encoding="utf-8",
     )
     _, out, err = run("ingest", str(opml), db=db)
-    assert out.splitlines()[-1] == "2 new, 0 updated, 0 duplicates, 0 failed", err
+    assert out.splitlines()[-1] == "2 new, 0 updated, 0 unchanged, 0 duplicates, 0 failed", err
 
     _, out, _ = run("feeds", "--json", db=db)
     feeds = [json.loads(line) for line in out.splitlines()]
@@ -253,7 +256,7 @@ def test_add_feed_poll_and_backoff(site: Site, db: Path, loopback_allowed: None)
     )
     code, out, err = run("add-feed", site.url("/feed.xml"), db=db)
     assert code == 0, err
-    assert out.splitlines()[-1] == "1 new, 0 updated, 0 duplicates, 0 failed"
+    assert out.splitlines()[-1] == "1 new, 0 updated, 0 unchanged, 0 duplicates, 0 failed"
 
     # Make it due now, then poll: the ETag comes back and the server answers 304.
     with sqlite3.connect(db) as connection:
@@ -346,10 +349,13 @@ def test_a_killed_ingest_loses_nothing_and_a_rerun_completes(tmp_path: Path) -> 
     finished = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert finished.returncode == 0, finished.stderr
     assert (
-        finished.stdout.splitlines()[-1] == f"{160 - kept} new, 0 updated, 0 duplicates, 0 failed"
+        finished.stdout.splitlines()[-1]
+        == f"{160 - kept} new, 0 updated, {kept} unchanged, 0 duplicates, 0 failed"
     )
     again = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert again.stdout.splitlines()[-1] == "0 new, 0 updated, 0 duplicates, 0 failed"
+    assert (
+        again.stdout.splitlines()[-1] == "0 new, 0 updated, 160 unchanged, 0 duplicates, 0 failed"
+    )
 
 
 def test_the_shared_real_feeds_ingest_without_a_traceback(
@@ -359,7 +365,7 @@ def test_the_shared_real_feeds_ingest_without_a_traceback(
     monkeypatch.setenv("NUTGRAF_FETCH_PAGES", "false")
     code, out, err = run("ingest", str(shared_data / "feeds"), "--quiet", db=db)
     assert "Traceback" not in err
-    new, _, duplicates, failed = (int(part.split()[0]) for part in out.split(", "))
+    new, _, _, duplicates, failed = (int(part.split()[0]) for part in out.split(", "))
     assert new > 800
     assert duplicates < 10  # measured 3: two template notices, one repeated quote
     errors = [line for line in err.splitlines() if line.startswith("Error: ")]
@@ -467,7 +473,8 @@ def test_poll_keeps_polling_until_interrupted(site: Site, db: Path, loopback_all
     assert process.returncode == 0, err
     assert "Traceback" not in err and "Stopped" in err
     assert (
-        out.splitlines()[0] == f"{site.url('/feed.xml')}: 0 new, 0 updated, 0 duplicates, 0 failed"
+        out.splitlines()[0]
+        == f"{site.url('/feed.xml')}: 0 new, 0 updated, 1 unchanged, 0 duplicates, 0 failed"
     )
 
 
@@ -544,4 +551,7 @@ def test_poll_sleeps_until_a_feed_is_due_then_polls_it_again(
     err = stderr.read()
     assert process.returncode == 0, err
     assert "Traceback" not in err and "Stopped; what was polled is stored." in err
-    assert out == [f"{site.url('/feed.xml')}: 0 new, 0 updated, 0 duplicates, 0 failed\n"] * 2
+    assert (
+        out
+        == [f"{site.url('/feed.xml')}: 0 new, 0 updated, 0 unchanged, 0 duplicates, 0 failed\n"] * 2
+    )

@@ -60,9 +60,9 @@ def test_a_host_that_timed_out_is_not_asked_again_in_the_run(tmp_path: Path) -> 
         assert page_requests(slow) == ["/story-0"]  # the first timed out; none asked again
     assert (tally.new, tally.failed) == (8, 0)  # every teaser kept as it is
     assert tally.notes == [
-        (links[0], f"teaser kept: {links[0]} took longer than the {DEADLINE:g} s deadline; "
+        (feed, f"teaser kept: {links[0]} took longer than the {DEADLINE:g} s deadline; "
          "nutgraf gave up"),
-        (feed, "teaser kept for 7 entries: 127.0.0.21 timed out earlier in this run"),
+        (feed, "7 teasers kept: 127.0.0.21 timed out earlier in this run"),
     ]  # fmt: skip
     assert elapsed < 8 * DEADLINE  # one deadline and the saves, not one deadline a page
 
@@ -86,7 +86,7 @@ def test_a_feeds_pages_end_within_its_budget(tmp_path: Path) -> None:
         stored = list(store.articles())
     assert (tally.new, tally.failed) == (12, 0)
     assert tally.notes == [
-        (feed, "teaser kept for 12 entries: their pages were not read within the feed's 1 s "
+        (feed, "12 teasers kept: their pages were not read within the feed's 1 s "
          "page budget"),
     ]  # fmt: skip
     assert all(s.item.article.text.startswith("Teaser") for s in stored)
@@ -123,7 +123,9 @@ def test_a_dripping_feed_does_not_hold_up_the_other_feeds_of_its_poll(tmp_path: 
             titles = sorted(s.item.article.title or "" for s in store.articles())
         assert page_requests(slow) == ["/story-0"]
     tallies = {state.url: tally for state, tally in polled}
-    assert tallies[feeds[0]].summary_line() == "20 new, 0 updated, 0 duplicates, 0 failed"
+    assert (
+        tallies[feeds[0]].summary_line() == "20 new, 0 updated, 0 unchanged, 0 duplicates, 0 failed"
+    )
     assert [tallies[url].new for url in feeds[1:]] == [1, 1]
     assert titles == ["Full", "Full", *sorted(f"Story {n}" for n in range(20))]
     assert elapsed < budget + 4.0, elapsed

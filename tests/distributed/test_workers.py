@@ -190,11 +190,10 @@ def test_a_bad_feed_is_recorded_and_the_others_are_ingested(
     with ExitStack() as stack:
         good, bad = stack.enter_context(serving("127.0.0.2")), stack.enter_context(serving())
         expected = publish(good, 0, 2, 1)
-        # An entry with only a headline and no page: recorded as failed, the others stored.
+        # An entry with neither a headline nor a link: recorded as failed, the others stored.
         feed = good.pages["/feed.xml"].body.replace(
             b"</channel>",
-            b"<item><title>Only a headline</title><guid isPermaLink='false'>bare</guid></item>"
-            b"</channel>",
+            b"<item><guid isPermaLink='false'>bare</guid><author>x@y.org</author></item></channel>",
         )
         good.pages["/feed.xml"] = Page(feed, "application/rss+xml")
         bad.pages["/page.html"] = Page(page("Not a feed", STORIES[30]))
@@ -223,8 +222,7 @@ def test_a_bad_feed_is_recorded_and_the_others_are_ingested(
         # Recorded by the poll, as one row for the feed (it is never sent to be ingested).
         assert failures[0][:2] == (
             urls[0],
-            "1 of its 4 entries failed: bare: 'Only a headline' has only a headline in the "
-            "feed, and it links to no page",
+            "1 of its 4 entries failed: bare: an entry with neither a title nor a link",
         )
         assert feeds[urls[0]].last_success and feeds[urls[0]].failures == 0
         for url in urls[1:]:

@@ -128,7 +128,7 @@ def test_ingest_refuses_a_named_pipe(
     monkeypatch.setenv("NUTGRAF_CONFIG", str(tmp_path / "none.toml"))
     result = invoke("ingest", "--db", str(tmp_path / "a.db"), str(fifo))
     assert one_error_line(result) == f"Error: {fifo}: {fifo} {FIFO_REFUSAL}"
-    assert result.output.splitlines()[-1] == "0 new, 0 updated, 0 duplicates, 1 failed"
+    assert result.output.splitlines()[-1] == "0 new, 0 updated, 0 unchanged, 0 duplicates, 1 failed"
 
 
 def test_ingest_of_a_folder_skips_the_pipe_in_it(
@@ -144,7 +144,7 @@ def test_ingest_of_a_folder_skips_the_pipe_in_it(
     finally:
         _release(inbox / "a-pipe.txt")
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[-1] == "1 new, 0 updated, 0 duplicates, 0 failed"
+    assert result.output.splitlines()[-1] == "1 new, 0 updated, 0 unchanged, 0 duplicates, 0 failed"
 
 
 def test_eval_refuses_a_named_pipe(fifo: Path) -> None:

@@ -265,13 +265,15 @@ def test_adding_a_feed_subscribes_and_ingests_it(
     assert kind == "ok"
     assert text.splitlines() == [
         f"subscribed to {site.url('/feed.xml')}",
-        "3 new, 0 updated, 0 duplicates, 0 failed",
+        "3 new, 0 updated, 0 unchanged, 0 duplicates, 0 failed",
     ]
     assert [f.url for f in store.feeds()] == [site.url("/feed.xml")]
     home = client.get("/").text
     assert all(f"Loopback story {n}" in home for n in range(3))
     again = post(client, "/admin/feeds", url=site.url("/feed.xml"))
-    assert notice(again)[1].splitlines()[1] == "0 new, 0 updated, 0 duplicates, 0 failed"
+    assert (
+        notice(again)[1].splitlines()[1] == "0 new, 0 updated, 0 unchanged, 0 duplicates, 0 failed"
+    )
 
 
 @pytest.mark.usefixtures("loopback_allowed")
@@ -303,7 +305,7 @@ def test_adding_a_url_ingests_the_page(client: TestClient, store: SQLiteStore, s
     site.pages["/story"] = Page(page("The loopback harbour story", STORIES[5]))
     response = post(client, "/admin/urls", url=site.url("/story"))
     assert response.status_code == 200
-    assert notice(response) == ("ok", "1 new, 0 updated, 0 duplicates, 0 failed")
+    assert notice(response) == ("ok", "1 new, 0 updated, 0 unchanged, 0 duplicates, 0 failed")
     assert "The loopback harbour story" in client.get("/").text
 
 
@@ -312,7 +314,7 @@ def test_a_url_that_fails_is_reported(client: TestClient, site: Site) -> None:
     response = post(client, "/admin/urls", url=site.url("/missing"))
     _, text = notice(response)
     first, *reasons = text.splitlines()
-    assert first == "0 new, 0 updated, 0 duplicates, 1 failed"
+    assert first == "0 new, 0 updated, 0 unchanged, 0 duplicates, 1 failed"
     assert reasons and reasons[0].startswith(f"failed: {site.url('/missing')}: ")
     assert "404" in reasons[0]
 
@@ -326,10 +328,10 @@ def test_reingesting_fetches_an_article_again(
     (stored,) = [s for s in store.articles() if s.item.url == site.url("/story")]
     site.pages["/story"] = Page(page("Corrected title", STORIES[5]))
     response = post(client, "/admin/reingest", article=str(stored.id))
-    assert notice(response) == ("ok", "0 new, 1 updated, 0 duplicates, 0 failed")
+    assert notice(response) == ("ok", "0 new, 1 updated, 0 unchanged, 0 duplicates, 0 failed")
     assert "Corrected title" in client.get(f"/articles/{stored.id}").text
     by_address = post(client, "/admin/reingest", article=site.url("/story"))
-    assert notice(by_address) == ("ok", "0 new, 0 updated, 0 duplicates, 0 failed")
+    assert notice(by_address) == ("ok", "0 new, 0 updated, 0 unchanged, 0 duplicates, 0 failed")
 
 
 def test_reingesting_an_unknown_article_says_so(client: TestClient, archive: Archive) -> None:
@@ -356,7 +358,7 @@ def test_pasting_a_text_dump_adds_an_article(client: TestClient, store: SQLiteSt
     text = "Harbour ferry resumes\n\n" + "\n\n".join(re.split(r"(?<=\.) ", STORIES[7])[:6])
     response = post(client, "/admin/dumps", text=text)
     assert response.status_code == 200
-    assert notice(response) == ("ok", "1 new, 0 updated, 0 duplicates, 0 failed")
+    assert notice(response) == ("ok", "1 new, 0 updated, 0 unchanged, 0 duplicates, 0 failed")
     assert store.count() == before + 1
     assert "Harbour ferry resumes" in client.get("/").text
 
@@ -370,7 +372,7 @@ def test_a_done_action_redirects_so_a_reload_does_not_repeat_it(
     )
     assert response.status_code == 303 and response.headers["location"] == "/admin"
     shown = client.get("/admin")
-    assert notice(shown) == ("ok", "1 new, 0 updated, 0 duplicates, 0 failed")
+    assert notice(shown) == ("ok", "1 new, 0 updated, 0 unchanged, 0 duplicates, 0 failed")
     assert shown.headers["cache-control"] == "no-store"
     # The message is said once; a reload shows the forms alone and adds nothing.
     reloaded = client.get("/admin")
@@ -401,7 +403,7 @@ def test_an_address_that_fails_is_reported_as_an_error(
     assert response.status_code == 422
     kind, text = notice(response)
     assert kind == "error"
-    assert text.startswith("0 new, 0 updated, 0 duplicates, 1 failed")
+    assert text.startswith("0 new, 0 updated, 0 unchanged, 0 duplicates, 1 failed")
     assert site.url("/missing") in text
     assert store.count() == before
 

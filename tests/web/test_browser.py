@@ -336,7 +336,7 @@ def test_a_feed_added_on_the_admin_page_shows_on_the_home_page(
         status = page.get_by_role("status")
         assert status.inner_text().splitlines() == [
             f"subscribed to {site.url('/feed.xml')}",
-            "2 new, 0 updated, 0 duplicates, 0 failed",
+            "2 new, 0 updated, 0 unchanged, 0 duplicates, 0 failed",
         ]
         t.shot("admin-feed-added")
         page.get_by_role("link", name="Latest").click()
