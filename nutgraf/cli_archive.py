@@ -98,8 +98,9 @@ def add_feed_command(url: str, db: str | None, title: str | None, category: str 
     with _archive(db, write=True) as store:
         state, tally = add_feed(store, settings, url, title=title, category=category)
         update_stories(store, options=story_options(settings))
-        echo_line(f"Subscribed to {state.title or state.url} ({state.url})")
-        _report(tally, False, None)
+        done = "Subscribed to" if tally.subscribed else "Already subscribed to"
+        echo_line(f"{done} {state.title or state.url} ({state.url})")
+        _report(tally, False, None, lists=False)
 
 
 @click.command("feeds")
@@ -166,6 +167,8 @@ def poll_command(db: str | None, once: bool) -> None:
                     else:
                         echo_line(f"{state.url}: {tally.summary_line()}")
                 if once:
+                    if not polled:
+                        echo_line(_nothing_due(store))
                     if any(state.last_error for state, _ in polled):
                         sys.exit(1)
                     return
@@ -244,11 +247,13 @@ ARCHIVE_COMMANDS = (
 )
 
 
-def _report(tally: Tally, quiet: bool, seconds: float | None) -> None:
+def _report(tally: Tally, quiet: bool, seconds: float | None, *, lists: bool = True) -> None:
+    """The run's notes, failures and counts; ``lists``: say how many feeds OPML lists
+    subscribed to."""
     if not quiet:
         for source, note in tally.notes:
             echo_line(f"note: {source}: {note}", err=True)
-        if tally.subscribed:
+        if tally.subscribed and lists:
             echo(f"Subscribed to {tally.subscribed} new feed(s).", err=True)
     for source, reason in tally.failures:
         echo_line(f"Error: {source}: {reason}", err=True)
@@ -276,6 +281,15 @@ def _progress() -> Callable[[int, int, str], None]:
 POLL_CHECK_SECONDS = 2.0
 # The least pause between two rounds, so a feed that stays due can never make a busy loop.
 POLL_MIN_PAUSE = 1.0
+
+
+def _nothing_due(store: Store) -> str:
+    """What ``poll --once`` says when no feed was due: when the next one is."""
+    waiting = [f for f in store.feeds() if not f.disabled_reason and f.next_check]
+    if not waiting:
+        return "No feed is due: none is subscribed and enabled (nutgraf add-feed URL)."
+    first = min(waiting, key=lambda f: f.next_check or "")
+    return f"No feed is due; the next is {first.url}, due at {first.next_check}."
 
 
 def _wait_until_due(store: Store) -> None:

@@ -29,7 +29,8 @@ def add_feed(
     title: str | None = None,
     category: str | None = None,
 ) -> tuple[FeedState, Tally]:
-    """Check that ``url`` is a feed, subscribe to it and ingest its entries now.
+    """Check that ``url`` is a feed, subscribe to it and ingest its entries now. The tally
+    counts the feed as ``subscribed`` only when it was not already.
 
     Raises:
         NutgrafError: the URL cannot be fetched or is not a feed (a web page's error names
@@ -49,9 +50,10 @@ def add_feed(
             fetched.body, url, url=fetched.final_url, content_type=fetched.content_type
         )
         now = utc_now()
-        state, _created = store.add_feed(
+        state, created = store.add_feed(
             url, title=title or feed.title, site=feed.link, category=category, now=now
         )
+        ingestor.tally.subscribed += created  # 0: it was subscribed already
         state = store.record_poll(
             state.id,
             PollOutcome(

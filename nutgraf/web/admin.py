@@ -229,7 +229,8 @@ def _required(fields: dict[str, str], name: str, what: str) -> str:
 def _add_feed(ingestor: Ingestor, fields: dict[str, str]) -> str:
     url = _required(fields, "url", "the feed's address")
     state, tally = add_feed(ingestor.store, ingestor.settings, url)
-    return f"subscribed to {state.url}\n{_outcome(tally)}"
+    done = "subscribed to" if tally.subscribed else "already subscribed to"
+    return f"{done} {state.url}\n{_outcome(tally)}"
 
 
 def _web_address(value: str) -> str:

@@ -26,6 +26,24 @@ _PAGE = {
 }
 _NULLABLE_STRING = {"type": ["string", "null"]}
 
+# What every listed or stored article says of its time, kind and thumbnail.
+_ITEM_FIELDS: dict[str, Any] = {
+    "first_seen": {
+        "type": ["string", "null"],
+        "description": "When the archive first stored it.",
+    },
+    "dated": {
+        "type": "boolean",
+        "description": "False when its source gave no date: its time is `first_seen`.",
+    },
+    "kind": {
+        "type": "string",
+        "enum": ["article", "link"],
+        "description": "`link`: a headline-only entry kept as a link to the original.",
+    },
+    "image": {"type": ["string", "null"], "description": "A thumbnail's URL."},
+}
+
 SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
@@ -95,20 +113,7 @@ SCHEMAS: dict[str, Any] = {
             "source": {"$ref": "#/components/schemas/SourceRef"},
             "url": _NULLABLE_STRING,
             "published": _NULLABLE_STRING,
-            "first_seen": {
-                "type": ["string", "null"],
-                "description": "When the archive first stored it.",
-            },
-            "dated": {
-                "type": "boolean",
-                "description": "False when its source gave no date: its time is `first_seen`.",
-            },
-            "kind": {
-                "type": "string",
-                "enum": ["article", "link"],
-                "description": "`link`: a headline-only entry kept as a link to the original.",
-            },
-            "image": {"type": ["string", "null"], "description": "A thumbnail's URL."},
+            **_ITEM_FIELDS,
             "duplicate": {"$ref": "#/components/schemas/Duplicate"},
         },
     },
@@ -132,20 +137,7 @@ SCHEMAS: dict[str, Any] = {
             "byline": _NULLABLE_STRING,
             "published": _NULLABLE_STRING,
             "fetched": {"type": "string"},
-            "first_seen": {
-                "type": ["string", "null"],
-                "description": "When the archive first stored it.",
-            },
-            "dated": {
-                "type": "boolean",
-                "description": "False when its source gave no date: its time is `first_seen`.",
-            },
-            "kind": {
-                "type": "string",
-                "enum": ["article", "link"],
-                "description": "`link`: a headline-only entry kept as a link to the original.",
-            },
-            "image": {"type": ["string", "null"], "description": "A thumbnail's URL."},
+            **_ITEM_FIELDS,
             "language": _NULLABLE_STRING,
             "subheadings": {"type": "array", "items": {"type": "string"}},
             "paragraphs": {"type": "array", "items": {"type": "string"}},
@@ -187,7 +179,9 @@ _LISTED = {
         "id": {"type": "integer"},
         "title": _NULLABLE_STRING,
         "source": _ref("SourceRef"),
+        "url": _NULLABLE_STRING,
         "published": _NULLABLE_STRING,
+        **_ITEM_FIELDS,
     },
 }
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from nutgraf import relate
-from nutgraf.records import SourceCount
+from nutgraf.records import SourceCount, StoredArticle
 from nutgraf.serialize import (
     headline_json,
     source_json,
@@ -55,8 +55,7 @@ def home(store: Store, page: int = 1) -> Page:
             "next_page": page + 1 if more else None,
             "articles": [
                 {
-                    **_listed(a.id, a.item.article.title, a.item.site, a.item.article.source),
-                    "published": a.item.article.published,
+                    **_listed(a),
                     "summary": summary_json(a.item.summary),
                 }
                 for a in articles
@@ -193,8 +192,7 @@ def search(store: Store, query: str, page: int = 1) -> Page:
             "next_page": page + 1 if more else None,
             "results": [
                 {
-                    **_listed(s.id, s.item.article.title, s.item.site, s.item.article.source),
-                    "published": s.item.article.published,
+                    **_listed(s),
                     "snippet": text,
                 }
                 for s, text in zip(found, snippets, strict=True)
@@ -262,10 +260,20 @@ def _numbers(found: Story) -> dict[int, int]:
     return {h.id: n for n, h in enumerate(found.articles, start=1)}
 
 
-def _listed(
-    article_id: int, title: str | None, site: str | None, name: str | None
-) -> dict[str, Any]:
-    return {"id": article_id, "title": title, "source": {"name": name, "site": site}}
+def _listed(stored: StoredArticle) -> dict[str, Any]:
+    """An article as a list's JSON shows it."""
+    item, article = stored.item, stored.item.article
+    return {
+        "id": stored.id,
+        "title": article.title,
+        "source": {"name": article.source, "site": item.site},
+        "url": item.url,
+        "published": article.published,
+        "first_seen": stored.first_seen,
+        "dated": stored.dated,
+        "kind": item.kind,
+        "image": item.image,
+    }
 
 
 def _paged(read: Callable[[int, int], Sequence[T]], page: int) -> tuple[Sequence[T], bool]:

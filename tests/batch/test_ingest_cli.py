@@ -258,6 +258,21 @@ def test_add_feed_poll_and_backoff(site: Site, db: Path, loopback_allowed: None)
     assert code == 0, err
     assert out.splitlines()[-1] == "1 new, 0 updated, 0 unchanged, 0 duplicates, 0 failed"
 
+    # Added again: it says so, and what the feed holds is unchanged.
+    code, out, err = run("add-feed", site.url("/feed.xml"), db=db)
+    assert code == 0, err
+    assert out.splitlines()[0].startswith("Already subscribed to ")
+    assert out.splitlines()[-1] == "0 new, 0 updated, 1 unchanged, 0 duplicates, 0 failed"
+    assert "feed(s)" not in err
+
+    # Nothing is due yet: poll --once says when the next feed is.
+    code, out, err = run("poll", "--once", db=db)
+    assert code == 0, err
+    next_check = json.loads(run("feeds", "--json", db=db)[1])["next_check"]
+    assert out.splitlines() == [
+        f"No feed is due; the next is {site.url('/feed.xml')}, due at {next_check}."
+    ]
+
     # Make it due now, then poll: the ETag comes back and the server answers 304.
     with sqlite3.connect(db) as connection:
         connection.execute("UPDATE feeds SET next_check = '2000-01-01T00:00:00Z'")
