@@ -34,8 +34,10 @@ UNSPACED = re.compile(f"[{_CJK}{_SOUTHEAST}]")
 UNSPACED_RUN = re.compile(f"[{_CJK}{_SOUTHEAST}]+")
 CJK_RUN = re.compile(f"[{_CJK}]+")
 SOUTHEAST_RUN = re.compile(f"[{_SOUTHEAST}]+")
-# A run of an unspaced script, or a run of other word characters (``\w`` without them).
-_WORD_OR_RUN = re.compile(f"[{_CJK}]+|[{_SOUTHEAST}]+|[^\\W{_CJK}{_SOUTHEAST}]+")
+# A run of an unspaced script, or a run of other word characters (``\w`` without them): on
+# text without unspaced scripts, the matches of ``\w+``.
+SEARCH_PIECE = re.compile(f"[{_CJK}]+|[{_SOUTHEAST}]+|[^\\W{_CJK}{_SOUTHEAST}]+")
+_WORD_OR_RUN = SEARCH_PIECE
 # A run of an unspaced script, or a run of anything else but white space.
 _WORD_CHAR = re.compile(r"\w")
 _UNIT_OR_RUN = re.compile(f"[{_CJK}]+|[{_SOUTHEAST}]+|[^\\s{_CJK}{_SOUTHEAST}]+")
@@ -69,8 +71,10 @@ def count_words(text: str) -> int:
     total = 0
     for piece in _UNIT_OR_RUN.findall(text):
         size = _chars_per_word(piece[0])
-        if size > 1 or _WORD_CHAR.search(piece):
+        if size > 1:
             total += math.ceil(len(piece) / size)
+        elif _WORD_CHAR.search(piece):
+            total += 1
     return total
 
 
@@ -114,6 +118,16 @@ def spaced_for_index(text: str) -> str:
     if not has_unspaced(text):
         return text
     return UNSPACED_RUN.sub(lambda run: " " + " ".join(index_tokens(run.group())) + " ", text)
+
+
+def search_phrase(word: str) -> str:
+    """An FTS5 query for ``word`` (a ``SEARCH_PIECE``) in an index of ``spaced_for_index``
+    text: the word as a phrase, an unspaced run as the phrase of its bigrams, one character
+    alone as a prefix."""
+    if not has_unspaced(word):
+        return '"' + word.replace('"', '""') + '"'
+    tokens, prefix = query_tokens(word)
+    return '"' + " ".join(tokens) + '"' + ("*" if prefix else "")
 
 
 def query_tokens(run: str) -> tuple[list[str], bool]:
