@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 
 from nutgraf.nlp.language import detect_language, stopwords
+from nutgraf.nlp.scripts import SEARCH_PIECE, UNSPACED, bigrams, has_unspaced
 from nutgraf.records import Article, Headline, StoredArticle
 from nutgraf.store.base import Store
 
@@ -24,8 +25,8 @@ def related_terms(article: Article, count: int = RELATED_TERMS) -> tuple[str, ..
     repeated content words (at least twice), most frequent first."""
     language = article.language or detect_language(article.text or article.title or "")
     common = stopwords(language)
-    title = [w for w in _WORD.findall((article.title or "").lower()) if w not in common]
-    body = Counter(w for w in _WORD.findall(article.text.lower()) if w not in common)
+    title = [w for w in _words((article.title or "").lower()) if w not in common]
+    body = Counter(w for w in _words(article.text.lower()) if w not in common)
     repeated = (w for w, n in sorted(body.items(), key=lambda x: (-x[1], x[0])) if n >= 2)
     terms = dict.fromkeys(title)
     for word in repeated:
@@ -33,6 +34,20 @@ def related_terms(article: Article, count: int = RELATED_TERMS) -> tuple[str, ..
             break
         terms.setdefault(word)
     return tuple(terms)[:count]
+
+
+def _words(text: str) -> list[str]:
+    """The words of three letters or more of ``text``; in scripts written without spaces
+    (Chinese, Japanese, Thai), the character bigrams of each run, as the index holds them."""
+    if not has_unspaced(text):
+        return _WORD.findall(text)
+    words: list[str] = []
+    for piece in SEARCH_PIECE.findall(text):
+        if UNSPACED.match(piece):
+            words.extend(bigrams(piece) if len(piece) > 1 else ())
+        else:
+            words.extend(_WORD.findall(piece))
+    return words
 
 
 READ_ALSO_MIN = 2

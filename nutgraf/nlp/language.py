@@ -24,11 +24,17 @@ import Stemmer
 import stopwords as function_words
 import stopwordsiso
 
+from nutgraf.nlp.scripts import CJK_RUN, has_unspaced
+
 DEFAULT_LANGUAGE = "en"
 _SAMPLE_CHARS = 300
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _STOPWORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*'?", re.UNICODE)
+_KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+# Japanese when at least this share of a sample's CJK characters are kana: Japanese prose
+# writes a third or more of its characters in kana, Chinese none.
+_KANA_SHARE = 0.1
 
 # The most frequent function words of a few languages, for a fast, unambiguous first look.
 _FUNCTION_WORD_LISTS = {
@@ -95,11 +101,18 @@ def detect_language(text: str) -> str:
     """Return the ISO 639-1 code of ``text``'s language, or ``en`` when there is too little text.
 
     A text whose opening words are plainly English function words is named at once (most
-    of the news this reads); anything else is left to py3langid's model.
+    of the news this reads), a text in Han and kana is Japanese; anything else is left to
+    py3langid's model (which knows Chinese, Hindi, Arabic, Urdu, Persian, Greek, Hebrew and
+    Thai among its 97 languages).
     """
     sample = text[:_SAMPLE_CHARS]
     if len(_LETTER.findall(sample)) < 12:
         return DEFAULT_LANGUAGE
+    if has_unspaced(sample):  # few "words" to count function words among: ask the model
+        cjk = sum(len(run) for run in CJK_RUN.findall(sample))
+        if cjk and len(_KANA.findall(sample)) >= _KANA_SHARE * cjk:
+            return "ja"
+        return str(py3langid.classify(sample)[0])
     return _by_function_words(sample) or str(py3langid.classify(sample)[0])
 
 

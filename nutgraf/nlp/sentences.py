@@ -10,19 +10,35 @@ sentence, stripped of surrounding white space. It knows the habits of news copy:
   first sentence;
 - lines: a heading without a full stop, or a bullet, is a sentence of its own, while a line
   wrapped in the middle of a sentence is joined to the next;
-- Latin and Cyrillic scripts (German ordinals such as ``am 3. Oktober`` stay whole).
+- Latin and Cyrillic scripts (German ordinals such as ``am 3. Oktober`` stay whole);
+- other scripts' marks: the Devanagari danda (``।`` ``॥``), the Arabic question mark and
+  full stop (``؟`` ``۔``, Arabic, Persian, Urdu), the Greek question mark (``;`` after a Greek
+  letter, and U+037E), and the CJK marks ``。！？``, which need no space after them (a closing
+  quote or bracket, ``」』”）``, stays with its sentence); the Greek ano teleia (``·``) is a
+  semicolon and ends nothing;
+- scripts without sentence marks (Thai, Lao, Khmer, Myanmar): a paragraph is cut at the
+  spaces between its phrases into units of ``UNMARKED_MIN_CHARS`` characters or more, and any
+  unspaced run without a mark (a CJK page without ``。``) at ``UNMARKED_MAX_CHARS`` at most.
 
-It is a pure function of its input, written for speed: one pass of compiled regexes.
+It is a pure function of its input, written for speed: one pass of compiled regexes. Text in
+Latin and Cyrillic is split by the same passes as before the other scripts were added.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_left
+
+from nutgraf.nlp.scripts import CJK_RUN, SOUTHEAST_RUN, UNSPACED
 
 Span = tuple[int, int]
 
-_TERMINATORS = ".!?…"
+# Marks that end a sentence and need no space after them (CJK, full and half width).
+_WIDE_STOPS = "。！？｡"
+_GREEK = "\u0370-\u03ff\u1f00-\u1fff"
+_SOUTHEAST_LETTERS = "\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff"
+_TERMINATORS = ".!?…।॥؟۔\u037e" + _WIDE_STOPS
 _OPENERS = "\"'“‘«„([¿¡"
 
 # A run of sentence terminators (``stop``), the closing quotes or brackets after it, then
@@ -32,11 +48,30 @@ _OPENERS = "\"'“‘«„([¿¡"
 # so that the regex engine can skip to the next terminator at C speed: opening with the
 # alternation made it try the whole pattern at every character (2.4x slower).
 _CANDIDATE = re.compile(
-    r"(?P<stop>[.!?…](?:(?<=\.)(?:\s?\.){2,}|[.!?…]*))"
+    r"(?P<stop>[.!?…।॥؟۔](?:(?<=\.)(?:\s?\.){2,}|[.!?…।॥؟۔]*))"
     r"(?P<closers>[\"'”’»)\]]*)"
     r"(?=(?P<space>\s+))"
 )
 _QUOTES = re.compile(r"[\"“”«»„]")
+# What text holding CJK marks or a Greek question is split with instead: the same candidates,
+# plus the CJK marks and the Greek question mark, with the white space after them optional
+# (a candidate without it is a boundary only after a CJK mark, or after "!" or "?" right
+# before a CJK character), and the CJK quotes and brackets.
+_SCRIPT_MARKS = re.compile(f"[{_WIDE_STOPS}\u037e]|[{_GREEK}];")
+_SCRIPT_CANDIDATE = re.compile(
+    f"(?P<stop>[.!?…।॥؟۔{_WIDE_STOPS}\u037e](?:(?<=\\.)(?:\\s?\\.){{2,}}|[.!?…।॥؟۔{_WIDE_STOPS}]*)"
+    f"|(?<=[{_GREEK}]);)"
+    "(?P<closers>[\"'”’»)\\]」』）》〉】〕〗〙〛＂＇]*)"
+    "(?=(?P<space>\\s*))"
+)
+_SCRIPT_QUOTES = re.compile(r"[\"“”«»„「」『』]")
+# Scripts without sentence marks: a paragraph in them is cut at a space between two of their
+# letters (a phrase break) once the unit has this many characters; any unspaced run without
+# a mark is cut at the most (at a clause mark, else a space, else between characters).
+UNMARKED_MIN_CHARS = 60
+UNMARKED_MAX_CHARS = 300
+_CLAUSE_MARKS = re.compile(r"[，、；：,;:]\s*|\s+")
+_PHRASE_BREAK = re.compile(f"(?<=[{_SOUTHEAST_LETTERS}])\\s+(?=[{_SOUTHEAST_LETTERS}])")
 _MAX_QUOTED = 320  # characters: a quotation longer than this is split into its sentences
 _LINE = re.compile(r"[^\n]+")
 _ABBREVIATION = re.compile(r"(?:[^\W\d_]+\.)+[^\W\d_]+")  # "U.S", "e.g", "m.in", not "3.5"
@@ -99,9 +134,10 @@ def split_sentences(text: str, limit: int | None = None) -> list[Span]:
     first ``limit`` of them when it is given (and the text after them is not read)."""
     spans: list[Span] = []
     caseless = text == text.lower()  # all lower case: capitals cannot mark sentence starts
+    scripts = not text.isascii() and _SCRIPT_MARKS.search(text) is not None
     for start, end, first in _blocks(text):
         start = _skip_markers(text, start, end, first)
-        _split_block(text, start, end, spans, caseless, limit)
+        _split_block(text, start, end, spans, caseless, limit, scripts)
         if limit is not None and len(spans) >= limit:
             return spans[:limit]
     return spans
@@ -164,20 +200,32 @@ def _looks_like_dateline(found: str) -> bool:
 
 
 def _split_block(
-    text: str, start: int, end: int, spans: list[Span], caseless: bool, limit: int | None
+    text: str,
+    start: int,
+    end: int,
+    spans: list[Span],
+    caseless: bool,
+    limit: int | None,
+    scripts: bool = False,
 ) -> None:
+    """Append the sentences of the block ``text[start:end]`` to ``spans``; ``scripts`` says
+    the text holds CJK marks or a Greek question (``_SCRIPT_CANDIDATE`` finds them)."""
     sentence_start = start
-    quotes = [m.start() for m in _QUOTES.finditer(text, start, end)]
-    for match in _CANDIDATE.finditer(text, start, end):
+    candidates, boundary_test = (
+        (_SCRIPT_CANDIDATE, _is_script_boundary) if scripts else (_CANDIDATE, _is_boundary)
+    )
+    quote_marks = _SCRIPT_QUOTES if scripts else _QUOTES
+    quotes = [m.start() for m in quote_marks.finditer(text, start, end)]
+    for match in candidates.finditer(text, start, end):
         boundary = match.end()
         if quotes and _inside_short_quote(quotes, sentence_start, boundary, end):
             continue
-        if _is_boundary(text, match, end, caseless):
-            _append(text, sentence_start, boundary, spans)
+        if boundary_test(text, match, end, caseless):
+            _append(text, sentence_start, boundary, spans, limit)
             sentence_start = boundary
             if limit is not None and len(spans) >= limit:
                 return
-    _append(text, sentence_start, end, spans)
+    _append(text, sentence_start, end, spans, limit)
 
 
 def _inside_short_quote(quotes: list[int], start: int, position: int, limit: int) -> bool:
@@ -192,13 +240,85 @@ def _inside_short_quote(quotes: list[int], start: int, position: int, limit: int
     return after < len(quotes) and quotes[after] < min(limit, start + _MAX_QUOTED)
 
 
-def _append(text: str, start: int, end: int, spans: list[Span]) -> None:
+def _append(text: str, start: int, end: int, spans: list[Span], limit: int | None) -> None:
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
-    if start < end:
+    if start >= end:
+        return
+    if end - start > UNMARKED_MIN_CHARS and _is_unmarked(text, start, end):
+        _append_units(text, start, end, spans, limit)
+    else:
         spans.append((start, end))
+
+
+def _is_unmarked(text: str, start: int, end: int) -> bool:
+    """Whether the span is in a script without sentence marks (Thai and its neighbours), or
+    is a run of CJK longer than ``UNMARKED_MAX_CHARS`` that no mark cut: most of its
+    characters are theirs."""
+    if UNSPACED.search(text, start, end) is None:
+        return False
+    southeast = sum(m.end() - m.start() for m in SOUTHEAST_RUN.finditer(text, start, end))
+    if 2 * southeast > end - start:
+        return True
+    if end - start <= UNMARKED_MAX_CHARS:
+        return False
+    cjk = sum(m.end() - m.start() for m in CJK_RUN.finditer(text, start, end))
+    return 2 * cjk > end - start
+
+
+def _append_units(text: str, start: int, end: int, spans: list[Span], limit: int | None) -> None:
+    """Cut an unmarked span into units: at a space between two letters of a script without
+    sentence marks once a unit has ``UNMARKED_MIN_CHARS``, and at ``UNMARKED_MAX_CHARS`` at
+    most (after the last clause mark or space before it, else between two characters)."""
+    unit = start
+    for space in _PHRASE_BREAK.finditer(text, start, end):
+        if limit is not None and len(spans) >= limit:
+            return
+        while space.start() - unit > UNMARKED_MAX_CHARS:
+            unit = _append_capped(text, unit, space.start(), spans)
+        if space.start() - unit >= UNMARKED_MIN_CHARS:
+            spans.append((unit, space.start()))
+            unit = space.end()
+    while end - unit > UNMARKED_MAX_CHARS and (limit is None or len(spans) < limit):
+        unit = _append_capped(text, unit, end, spans)
+    if unit < end:
+        spans.append((unit, end))
+
+
+def _append_capped(text: str, start: int, end: int, spans: list[Span]) -> int:
+    """Append one unit of at most ``UNMARKED_MAX_CHARS`` from ``start`` (``end`` is further
+    on) and return where the next one starts."""
+    cap = start + UNMARKED_MAX_CHARS
+    cut = next_start = 0
+    for mark in _CLAUSE_MARKS.finditer(text, start + UNMARKED_MIN_CHARS, cap):
+        cut, next_start = mark.end(), mark.end()
+        if text[mark.start()].isspace():
+            cut = mark.start()
+    if not cut:
+        cut = next_start = cap
+        while cut > start + 1 and unicodedata.category(text[cut])[0] == "M":
+            cut -= 1  # not between a letter and its vowel sign or tone mark
+        next_start = cut
+    while cut > start and text[cut - 1].isspace():
+        cut -= 1
+    spans.append((start, cut))
+    while next_start < end and text[next_start].isspace():
+        next_start += 1
+    return next_start
+
+
+def _is_script_boundary(text: str, candidate: re.Match[str], limit: int, caseless: bool) -> bool:
+    """``_is_boundary`` for a ``_SCRIPT_CANDIDATE`` match: a CJK mark ends a sentence
+    whatever follows; any other mark needs white space after it, as in ``_CANDIDATE``, or is
+    "!" or "?" right before a CJK character."""
+    stop = candidate["stop"]
+    if any(mark in stop for mark in _WIDE_STOPS):
+        return True
+    if not candidate["space"]:
+        return stop[0] in "!?" and CJK_RUN.match(text, candidate.end(), limit) is not None
+    return _is_boundary(text, candidate, limit, caseless)
 
 
 def _is_boundary(text: str, candidate: re.Match[str], limit: int, caseless: bool) -> bool:

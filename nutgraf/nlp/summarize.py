@@ -34,6 +34,7 @@ from nutgraf.nlp.features import (
 )
 from nutgraf.nlp.language import detect_language
 from nutgraf.nlp.products import product
+from nutgraf.nlp.scripts import SOUTHEAST_RUN, count_words, has_unspaced, word_units
 from nutgraf.nlp.sentences import split_sentences
 from nutgraf.records import PARAGRAPH_SEPARATOR, Article, Summary, SummarySentence
 
@@ -103,8 +104,13 @@ _CHROME = re.compile(
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
-_CLOSERS = "\"'”’»)] "
-_FINAL = ".!?…"
+_CLOSERS = "\"'”’»)] 」』）》〉】〕〗〙〛＂＇"
+# Marks that finish a sentence: Latin and Cyrillic's, the Devanagari danda, the Arabic question
+# mark and full stop, the Greek question mark, the CJK full stop, exclamation and question
+# marks. A Greek ";" finishes one after a Greek letter (``_GREEK_QUESTION``); a sentence in a
+# script without sentence marks (Thai) is finished where the splitter cut it.
+_FINAL = ".!?…।॥؟۔\u037e。！？｡"
+_GREEK_QUESTION = re.compile("[\u0370-\u03ff\u1f00-\u1fff];$")
 _PUNCTUATION = "\"'“”‘’«»„()[]{}<>.,:;!?…-–—*•|/\\"
 # The first words _CHROME can match: a sentence opening otherwise is not tried against it.
 _CHROME_OPENERS = frozenset(
@@ -182,6 +188,10 @@ def summarize(
     credits = any(marker in lowered for marker in _CREDIT_MARKERS)
     # Best first, earlier first among equals.
     order = np.lexsort((np.arange(len(units)), -scores))
+    eligible = [i for i in order.tolist() if _is_eligible(units[i], credits)]
+    if not eligible and has_unspaced(article.text):
+        # Chinese or Thai without a sentence mark anywhere (cut by length): any long unit.
+        eligible = [i for i in order.tolist() if len(units[i].words) >= _MIN_WORDS]
     candidates = [
         _Candidate(
             position=i,
@@ -191,8 +201,7 @@ def summarize(
             score=float(scores[i]),
             anaphoric=bool(anaphoric[i]),
         )
-        for i in order.tolist()
-        if _is_eligible(units[i], credits)
+        for i in eligible
     ]
     chosen = _select(candidates, bags, sentences, words)
     chosen.sort(key=lambda c: c.position)
@@ -275,7 +284,7 @@ def _prepare(
     if len(units) < MAX_SENTENCES and len(article.text) <= MAX_TEXT_CHARS:
         total_words = sum(len(unit.words) for unit in units)
     else:  # the sentences read are not all the article
-        total_words = len(article.text.split())
+        total_words = count_words(article.text)
     return article, language, units, max(1, math.ceil(total_words / WORDS_PER_MINUTE))
 
 
@@ -350,7 +359,7 @@ def _sentences(article: Article) -> list[SentenceText]:
         for k, (start, end) in enumerate(spans):
             text = paragraph[start:end]
             units.append(
-                SentenceText(text, p, k == 0, tuple(text.split()), offset + start, offset + end)
+                SentenceText(text, p, k == 0, word_units(text), offset + start, offset + end)
             )
         offset += len(paragraph) + len(PARAGRAPH_SEPARATOR)
     return units
@@ -369,12 +378,22 @@ def _is_eligible(unit: SentenceText, credits: bool = True) -> bool:
     text = unit.text
     if len(unit.words) < _MIN_WORDS:
         return False
-    if text.rstrip(_CLOSERS)[-1:] not in _FINAL:
+    if not _is_finished(text.rstrip(_CLOSERS)):
         return False
     opener = unit.words[0].strip(_PUNCTUATION).lower()
     if (opener in _CHROME_OPENERS or not opener) and _CHROME.match(text):
         return False
     return not (credits and _CONTRIBUTED.search(text))
+
+
+def _is_finished(text: str) -> bool:
+    """Whether ``text`` (its closing quotes stripped) ends as a sentence does."""
+    last = text[-1:]
+    if last in _FINAL:
+        return bool(last)
+    if last == ";":
+        return _GREEK_QUESTION.search(text) is not None
+    return SOUTHEAST_RUN.match(last) is not None
 
 
 def _select(

@@ -204,6 +204,51 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
     UPDATE articles SET first_seen = fetched, dated = CASE
         WHEN published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' THEN 1 ELSE 0 END;
     """,
+    # 8: search in scripts written without spaces (issue 16). unicode61 takes a run of Chinese
+    # or Thai for one token, so a query for a word inside it found nothing. The index now
+    # reads each article through ``articles_search``: ``search_title`` and ``search_text``
+    # hold the title and text with every such run spaced into its character bigrams (written
+    # by nutgraf at save, ``scripts.spaced_for_index``; NULL for text without such runs, which
+    # is indexed as before).
+    """
+    ALTER TABLE articles ADD COLUMN search_title TEXT;
+    ALTER TABLE articles ADD COLUMN search_text TEXT;
+    CREATE VIEW articles_search AS
+        SELECT search_key, coalesce(search_title, title) AS title,
+            coalesce(search_text, text) AS text
+        FROM articles;
+    DROP TRIGGER articles_fts_insert;
+    DROP TRIGGER articles_fts_delete;
+    DROP TRIGGER articles_fts_update;
+    DROP TABLE articles_fts;
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, text, content='articles_search', content_rowid='search_key', tokenize='unicode61'
+    );
+    INSERT INTO articles_fts(articles_fts) VALUES ('rebuild');
+    CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts(rowid, title, text) VALUES (
+            new.search_key, coalesce(new.search_title, new.title),
+            coalesce(new.search_text, new.text)
+        );
+    END;
+    CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, text) VALUES (
+            'delete', old.search_key, coalesce(old.search_title, old.title),
+            coalesce(old.search_text, old.text)
+        );
+    END;
+    CREATE TRIGGER articles_fts_update
+    AFTER UPDATE OF title, text, search_key, search_title, search_text ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, text) VALUES (
+            'delete', old.search_key, coalesce(old.search_title, old.title),
+            coalesce(old.search_text, old.text)
+        );
+        INSERT INTO articles_fts(rowid, title, text) VALUES (
+            new.search_key, coalesce(new.search_title, new.title),
+            coalesce(new.search_text, new.text)
+        );
+    END;
+    """,
 )
 
 # PostgreSQL starts from SQLite's schema as of its migration 3, with two differences that

@@ -40,6 +40,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from nutgraf.controls import strip_controls
 from nutgraf.errors import NutgrafError
+from nutgraf.nlp.scripts import UNSPACED_RUN, has_unspaced, index_tokens, query_tokens
 from nutgraf.records import ArchiveItem, Duplicate, Fetch, Headline, StoredArticle, Summary
 from nutgraf.store.base import (
     COMMON_FLOOR,
@@ -370,13 +371,12 @@ class PostgresStore(ReadingQueries, StoryQueries, SessionQueries):
         whole archive for a rare one; or take the matches from the GIN index and sort them,
         which is instant for a rare word but sorts a third of the archive for a common one.
         """
-        words = search_words(query)
-        tokens = _tokens(" ".join(words))
-        if not tokens:
+        tokens, prefixes = _query_tokens(search_words(query))
+        if not tokens and not prefixes:
             return []
         limit, offset = bounded(limit, offset)
-        terms = Terms("plainto_tsquery('simple', %(terms)s)", {"terms": " ".join(tokens)})
-        share = self._share(tokens, every=True)
+        terms = _every_token(tokens, prefixes)
+        share = self._share([*tokens, *prefixes], every=True)
         if ranked:
             ranked_ids = self._ranked(terms, share, RANKED_WINDOW, limit=limit, offset=offset)
             ids = [i for i, _ in ranked_ids]
@@ -894,8 +894,8 @@ def _search_values(item: ArchiveItem, values: tuple[Any, ...]) -> tuple[Any, ...
     text = item.article.text[:SEARCH_TEXT_CHARS]
     return (
         second(values[SORT_TIME], item.fetched),
-        " ".join(_tokens(item.article.title or "")),
-        " ".join(_tokens(text)),
+        " ".join(_tokens(item.article.title or "", index=True)),
+        " ".join(_tokens(text, index=True)),
     )
 
 
@@ -924,9 +924,49 @@ def _refuses_writes(db: Connection) -> bool:
     return row is not None and bool(row["refuses"])
 
 
-def _tokens(text: str) -> list[str]:
-    """The words of ``text`` as SQLite's unicode61 tokenizer finds them: runs of letters and
-    digits, lowercase, with the diacritics of Latin letters removed ("Café" -> "cafe")."""
+def _tokens(text: str, *, index: bool = False) -> list[str]:
+    """The words of ``text`` as SQLite's unicode61 tokenizer finds them in what nutgraf gives
+    it: runs of letters and digits, lowercase, with the diacritics of Latin letters removed
+    ("Café" -> "cafe"), and each run of a script written without spaces (Chinese, Japanese,
+    Thai) as its character bigrams: in an ``index``, followed by the run's last character
+    (``scripts.index_tokens``); in a query, the bigrams alone (``scripts.query_tokens``)."""
+    if not has_unspaced(text):
+        return _folded_tokens(text)
+    tokens: list[str] = []
+    position = 0
+    for run in UNSPACED_RUN.finditer(text):
+        tokens.extend(_folded_tokens(text[position : run.start()]))
+        tokens.extend(index_tokens(run.group()) if index else query_tokens(run.group())[0])
+        position = run.end()
+    tokens.extend(_folded_tokens(text[position:]))
+    return tokens
+
+
+def _query_tokens(words: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The tokens every match must hold, and the characters (a query word of one CJK or Thai
+    character) some token of every match must start with."""
+    tokens: list[str] = []
+    prefixes: list[str] = []
+    for word in words:
+        if len(word) == 1 and has_unspaced(word):
+            prefixes.append(word)
+        else:
+            tokens.extend(_tokens(word))
+    return tokens, prefixes
+
+
+def _every_token(tokens: Sequence[str], prefixes: Sequence[str]) -> Terms:
+    """A tsquery for articles holding every one of ``tokens`` and a token starting with each
+    of ``prefixes`` (single characters of unspaced scripts: no quote to escape)."""
+    parts = ["plainto_tsquery('simple', %(terms)s)"] if tokens else []
+    parameters: dict[str, Any] = {"terms": " ".join(tokens)} if tokens else {}
+    for n, prefix in enumerate(prefixes):
+        parts.append(f"to_tsquery('simple', %(prefix{n})s)")
+        parameters[f"prefix{n}"] = f"'{prefix}':*"
+    return Terms(" && ".join(parts), parameters)
+
+
+def _folded_tokens(text: str) -> list[str]:
     folded = text.lower()
     if not folded.isascii():
         decomposed = _LATIN_MARKS.sub("", unicodedata.normalize("NFD", folded))

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from nutgraf.extract.bounds import MAX_BLOCKS, MAX_TEXT_CHARS
+from nutgraf.nlp.scripts import SEARCH_PIECE
 from nutgraf.nlp.summarize import SUMMARIZER
 from nutgraf.records import (
     PARAGRAPH_SEPARATOR,
@@ -29,7 +30,9 @@ from nutgraf.records import (
 )
 from nutgraf.store.base import SEARCH_LIMIT_MAX, FeedState, NearQuery, StoredSummary
 
-SEARCH_WORD = re.compile(r"\w+", re.UNICODE)
+# A word of a query: a run of letters and digits (``\w+``), a run of CJK, or a run of Thai
+# (or Lao, Khmer, Myanmar) with its vowel signs: ``scripts.search_pieces``.
+SEARCH_WORD = SEARCH_PIECE
 HEADLINE_COLUMNS = """
     id, title, source, site, url, published, sort_time,
     duplicate_of, duplicate_kind, overlap, duplicate_reason, kind, image, first_seen, dated

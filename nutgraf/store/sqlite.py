@@ -20,6 +20,7 @@ from typing import Any
 
 from nutgraf.controls import strip_controls
 from nutgraf.errors import NutgrafError
+from nutgraf.nlp.scripts import search_phrase, spaced_for_index
 from nutgraf.records import ArchiveItem, Duplicate, Fetch, Headline, StoredArticle, Summary
 from nutgraf.store.base import (
     COMMON_FLOOR,
@@ -195,8 +196,8 @@ class SQLiteStore(ReadingQueries, StoryQueries, SessionQueries):
                     key = _search_key(db, values[SORT_TIME], item.fetched)
                 db.execute(
                     f"UPDATE articles SET {', '.join(f'{c} = ?' for c in ITEM_COLUMNS)}, "
-                    "search_key = ? WHERE id = ?",
-                    (*values, key, known["id"]),
+                    "search_key = ?, search_title = ?, search_text = ? WHERE id = ?",
+                    (*values, key, *_search_columns(item), known["id"]),
                 )
                 return SaveResult(int(known["id"]), "updated")
             identifying = near is None or near.identifying
@@ -240,7 +241,7 @@ class SQLiteStore(ReadingQueries, StoryQueries, SessionQueries):
         ranked query never returns more than ``RANKED_WINDOW`` articles over all its pages.
         """
         words = search_words(query)
-        match = " ".join('"' + word.replace('"', '""') + '"' for word in words)
+        match = " ".join(search_phrase(word) for word in words)
         limit, offset = bounded(limit, offset)
         # Rank or sort the matching ids alone, then read just the page of rows: sorting
         # whole rows (text, HTML, summary) of every match was most of the cost.
@@ -336,7 +337,7 @@ class SQLiteStore(ReadingQueries, StoryQueries, SessionQueries):
         words = self._distinctive([w for t in terms for w in SEARCH_WORD.findall(t.lower())])
         if not words:
             return []
-        match = " OR ".join('"' + word.replace('"', '""') + '"' for word in words)
+        match = " OR ".join(search_phrase(word) for word in words)
         # Best matches by BM25 (headline words count double), among the newest matches only, so
         # that no query ranks the whole archive.
         floor = self._window_floor(match, RELATED_WINDOW) or 0
@@ -381,7 +382,7 @@ class SQLiteStore(ReadingQueries, StoryQueries, SessionQueries):
             holders = self._read(
                 "SELECT count(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? "
                 "LIMIT ?)",
-                ('"' + word.replace('"', '""') + '"', cap),
+                (search_phrase(word), cap),
             )[0][0]
             if 1 < holders < cap:
                 kept.append(word)
@@ -537,6 +538,8 @@ def _insert(db: sqlite3.Connection, item: ArchiveItem, duplicate: Duplicate | No
     columns = (
         *ITEM_COLUMNS,
         "search_key",
+        "search_title",
+        "search_text",
         "duplicate_of",
         "duplicate_kind",
         "overlap",
@@ -546,6 +549,7 @@ def _insert(db: sqlite3.Connection, item: ArchiveItem, duplicate: Duplicate | No
     values = (
         *values,
         _search_key(db, values[SORT_TIME], item.fetched),
+        *_search_columns(item),
         duplicate.of if duplicate else None,
         duplicate.kind if duplicate else None,
         duplicate.overlap if duplicate else None,
@@ -556,6 +560,18 @@ def _insert(db: sqlite3.Connection, item: ArchiveItem, duplicate: Duplicate | No
         values,
     )
     return int(cursor.lastrowid or 0)
+
+
+def _search_columns(item: ArchiveItem) -> tuple[str | None, str | None]:
+    """``search_title`` and ``search_text``: the title and text as the index should read them
+    (runs of unspaced scripts spaced into bigrams), or None where that is the column itself."""
+    title = item.article.title
+    spaced_title = spaced_for_index(title) if title else title
+    spaced_text = spaced_for_index(item.article.text)
+    return (
+        spaced_title if spaced_title != title else None,
+        spaced_text if spaced_text != item.article.text else None,
+    )
 
 
 # The full-text index is keyed by time: second of the sort time << 20, plus the article's rank
