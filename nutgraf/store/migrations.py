@@ -192,6 +192,12 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX sessions_by_user ON sessions(user_name, created);
     CREATE INDEX sessions_by_expiry ON sessions(expires);
     """,
+    # 7: deleting articles (issue 16): a deleted article's near-duplicate keys are found by
+    # its id. Without this index each deleted row made the foreign-key check read the whole
+    # table: purging 2,000 of 20,000 articles took 78 s.
+    """
+    CREATE INDEX near_keys_by_article ON near_keys(article_id);
+    """,
 )
 
 # PostgreSQL starts from SQLite's schema as of its migration 3, with two differences that
@@ -337,5 +343,10 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX sessions_by_user ON sessions (user_name, created);
     CREATE INDEX sessions_by_expiry ON sessions (expires);
+    """,
+    # 5: as SQLite's 7: near-duplicate keys by article, for deletions (each deleted row's
+    # foreign-key check read the whole table: 2,000 of 20,000 articles took 153 s).
+    """
+    CREATE INDEX near_keys_by_article ON near_keys (article_id);
     """,
 )

@@ -421,7 +421,7 @@ def test_a_version_1_archive_is_migrated_and_searchable(tmp_path: Path) -> None:
         )
     old.close()
     with SQLiteStore(path) as store:
-        assert store.schema_version == len(SQLITE_MIGRATIONS) == 6
+        assert store.schema_version == len(SQLITE_MIGRATIONS) == 7
         assert [a.item.url for a in store.search("harbour")] == [
             "https://x/1",
             "https://x/2",
