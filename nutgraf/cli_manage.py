@@ -67,7 +67,7 @@ def feeds_enable_command(url: str, db: str | None) -> None:
 
 
 @click.command("delete")
-@click.argument("ids", nargs=-1, required=True, type=click.IntRange(min=1), metavar="ID...")
+@click.argument("ids", nargs=-1, required=True, type=click.IntRange(1, 2**63 - 1), metavar="ID...")
 @db_option
 def delete_command(ids: tuple[int, ...], db: str | None) -> None:
     """Delete articles by id (see search or export), from search, stories and Read also.

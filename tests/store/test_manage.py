@@ -81,6 +81,10 @@ def test_a_story_left_empty_loses_its_digest_and_stories_go_on(store: Store) -> 
     assert honey is not None and store.story_digest(honey) is not None
     delete_articles(store, [ids["honey"]], now=clock)
     assert store.story_digest(honey) is None
+    saved = store.story_state()
+    assert saved is not None
+    held = [m[0] for story in saved[1]["open"] for m in story["members"]]
+    assert ids["honey"] not in held and ids["tram-tide"] in held
     assert honey not in [d.id for d in store.latest_stories(min_sources=1)]
     # The clusterer forgot it: the article comes back (its address is free again), and the
     # next update places it in a story of its own, as new.
