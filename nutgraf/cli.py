@@ -17,6 +17,7 @@ import click
 from nutgraf.cli_archive import ARCHIVE_COMMANDS
 from nutgraf.cli_backfill import backfill_command
 from nutgraf.cli_distributed import DISTRIBUTED_COMMANDS
+from nutgraf.cli_manage import MANAGE_COMMANDS
 from nutgraf.cli_output import echo, echo_json, echo_line, fail
 from nutgraf.cli_serve import serve_command
 from nutgraf.cli_stories import stories_command
@@ -37,6 +38,7 @@ def main() -> None:
 for _command in (
     *ARCHIVE_COMMANDS,
     *DISTRIBUTED_COMMANDS,
+    *MANAGE_COMMANDS,
     backfill_command,
     serve_command,
     stories_command,

@@ -1,4 +1,5 @@
-"""The archive's commands: ingest, add-feed, feeds, poll, search, export.
+"""The archive's commands: ingest, add-feed, feeds, poll, search, export (``feeds`` is
+registered with its subcommands by ``cli_manage``).
 
 What ingest, add-feed and poll store is grouped into stories before they finish
 (``update_stories``: a no-op costing two reads when nothing is new).
@@ -27,6 +28,7 @@ from nutgraf.config import Settings, load_settings
 from nutgraf.controls import strip_controls
 from nutgraf.errors import NutgrafError
 from nutgraf.ingest.opml import OpmlFeed, write_opml
+from nutgraf.manage import apply_retention
 from nutgraf.serialize import stored_json
 from nutgraf.store import Store, open_store
 from nutgraf.stories.archive import story_options, update_stories
@@ -157,6 +159,7 @@ def poll_command(db: str | None, once: bool) -> None:
         try:
             while True:
                 polled = poll_due(store, settings)
+                purged = apply_retention(store, settings)
                 update_stories(store, options=story_options(settings))
                 for state, tally in polled:
                     if state.last_error:
@@ -166,6 +169,10 @@ def poll_command(db: str | None, once: bool) -> None:
                         )
                     else:
                         echo_line(f"{state.url}: {tally.summary_line()}")
+                if purged is not None and purged.deletion is not None:
+                    echo(
+                        f"retention: {len(purged.ids)} articles from before {purged.cutoff} deleted"
+                    )
                 if once:
                     if not polled:
                         echo_line(_nothing_due(store))
@@ -240,7 +247,6 @@ def export_command(db: str | None, fmt: str) -> None:
 ARCHIVE_COMMANDS = (
     ingest_command,
     add_feed_command,
-    feeds_command,
     poll_command,
     search_command,
     export_command,

@@ -113,7 +113,8 @@ def dispatch_command(
         options = DispatchOptions(
             lease_seconds=lease, batch=batch, per_host=per_host, interval=interval
         )
-        stories = story_options(load_settings())
+        loaded = load_settings()
+        stories = story_options(loaded)
         settings = broker_settings(redis_url)
         broker = make_broker(settings)
         check_redis(broker, settings)
@@ -139,6 +140,7 @@ def dispatch_command(
                     once=once,
                     report=report,
                     story_options=stories,
+                    retention_days=loaded.retention_days,
                 )
         except _redis_errors() as error:
             raise NutgrafError(f"Redis failed: {' '.join(str(error).split())}") from None

@@ -10,11 +10,12 @@ The file is ``$NUTGRAF_CONFIG`` or ``nutgraf.toml`` in the working directory, wh
     story_day_penalty = 0.05          # a story is the whole event, over days (see below)
     base_url = "https://news.example.org/"   # the site's public address (links in its feeds)
     allowed_hosts = ["news.example.org"]     # the Host names the site answers (see below)
+    retention_days = 90               # poll purges articles older than this (default: keep all)
 
 Each key has an environment twin: ``NUTGRAF_ALLOW_NETWORKS`` (comma-separated),
 ``NUTGRAF_FETCH_PAGES`` (true/false), ``NUTGRAF_POLL_INTERVAL``, ``NUTGRAF_ADMIN_TOKEN``,
 ``NUTGRAF_PAGE_CACHE_SECONDS``, ``NUTGRAF_STORY_DAY_PENALTY``, ``NUTGRAF_BASE_URL``,
-``NUTGRAF_ALLOWED_HOSTS`` (comma-separated).
+``NUTGRAF_ALLOWED_HOSTS`` (comma-separated), ``NUTGRAF_RETENTION_DAYS``.
 
 ``admin_token`` must be at least 24 characters, of at least 10 different ones, and not the
 placeholder that ``deploy/nutgraf.env`` ships: a guessable token is refused at start-up.
@@ -51,6 +52,7 @@ MIN_TOKEN_LENGTH = 24  # 24 random URL-safe characters are 144 bits
 MIN_TOKEN_KINDS = 10  # distinct characters: refuses "aaaa...", "1234123412341234..."
 # Placeholders shipped in examples (deploy/nutgraf.env); a token containing one is refused.
 PLACEHOLDER_TOKENS = ("change-me", "changeme", "replace-me", "your-token", "secret-token")
+MAX_RETENTION_DAYS = 36_500  # a century: a cutoff before it is a mistake, not a policy
 TOKEN_HINT = 'make one with: python3 -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 
@@ -64,6 +66,7 @@ class Settings:
     story_day_penalty: float | None = None
     base_url: str | None = None
     allowed_hosts: tuple[str, ...] | None = None
+    retention_days: int | None = None
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -92,6 +95,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if "NUTGRAF_ALLOWED_HOSTS" in environ:
         raw = environ["NUTGRAF_ALLOWED_HOSTS"]
         values["allowed_hosts"] = [part.strip() for part in raw.split(",") if part.strip()]
+    if environ.get("NUTGRAF_RETENTION_DAYS"):
+        values["retention_days"] = environ["NUTGRAF_RETENTION_DAYS"]
     if environ.get("NUTGRAF_ADMIN_TOKEN"):
         values["admin_token"] = environ["NUTGRAF_ADMIN_TOKEN"]
     return _settings(values)
@@ -129,7 +134,36 @@ def _settings(values: dict[str, Any]) -> Settings:
     hosts = values.get("allowed_hosts")
     if hosts is not None:
         hosts = _hosts(hosts)
-    return Settings(tuple(networks), fetch_pages, interval, token, cache, penalty, base_url, hosts)
+    return Settings(
+        tuple(networks),
+        fetch_pages,
+        interval,
+        token,
+        cache,
+        penalty,
+        base_url,
+        hosts,
+        retention_days=_retention(values.get("retention_days")),
+    )
+
+
+def _retention(value: Any) -> int | None:
+    """``retention_days``: a whole number of days, 1 or more (unset: keep everything)."""
+    if value is None:
+        return None
+    try:
+        days = int(value)
+        if isinstance(value, float | bool) or str(days) != str(value).strip():
+            raise ValueError
+    except (TypeError, ValueError):
+        raise NutgrafError(
+            f"Config 'retention_days' has value {value!r}. Not a whole number of days."
+        ) from None
+    if not 1 <= days <= MAX_RETENTION_DAYS:
+        raise NutgrafError(
+            f"Config 'retention_days' has value {days}. Use 1 to {MAX_RETENTION_DAYS}."
+        )
+    return days
 
 
 def _check_token(token: Any) -> None:

@@ -45,6 +45,10 @@ def test_the_environment_overrides_the_file(tmp_path: Path) -> None:
         ("", {"NUTGRAF_PAGE_CACHE_SECONDS": "soon"}, "has value 'soon'. Not a number."),
         ("story_penalty = 0\n", {}, "unknown setting(s) story_penalty"),
         ("story_day_penalty = \n", {}, "is not valid TOML"),
+        ("retention_days = 0\n", {}, "'retention_days' has value 0. Use 1 to 36500."),
+        ("retention_days = 1.5\n", {}, "has value 1.5. Not a whole number of days."),
+        ("", {"NUTGRAF_RETENTION_DAYS": "a month"}, "'a month'. Not a whole number of days."),
+        ("", {"NUTGRAF_RETENTION_DAYS": "99999999"}, "Use 1 to 36500."),
     ],
 )
 def test_a_bad_value_is_one_clear_line(
@@ -80,3 +84,11 @@ def test_the_shipped_example_token_is_refused(tmp_path: Path) -> None:
     with pytest.raises(NutgrafError):
         settings(tmp_path, NUTGRAF_ADMIN_TOKEN=line.split("=", 1)[1])
     assert settings(tmp_path, NUTGRAF_ADMIN_TOKEN="Zq3-vK9_pL2xWm8RtY4nB7cE").admin_token
+
+
+def test_retention_days_is_off_unless_set(tmp_path: Path) -> None:
+    assert settings(tmp_path).retention_days is None
+    assert settings(tmp_path, "retention_days = 90\n").retention_days == 90
+    assert (
+        settings(tmp_path, "retention_days = 90\n", NUTGRAF_RETENTION_DAYS="7").retention_days == 7
+    )

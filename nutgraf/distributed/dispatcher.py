@@ -103,18 +103,19 @@ def run_dispatcher(
     report: Callable[[Round], None] = lambda _round: None,
     stories: bool = True,
     story_options: StoryOptions | None = None,
+    retention_days: int | None = None,
 ) -> int:
     """Dispatch a round every ``options.interval`` seconds until ``stop`` is set (``once``:
     one round); returns how many feeds were sent. With ``stories``, a thread keeps the
     stories current meanwhile (``once``: one update, after the round), with
-    ``story_options``."""
+    ``story_options``, first purging what ``retention_days`` no longer keeps."""
     owner = dispatcher_name()
     total = 0
     keeper = None
     if stories and not once:
         keeper = threading.Thread(
             target=keep_stories,
-            args=(store, stop, options.interval, story_options),
+            args=(store, stop, options.interval, story_options, retention_days),
             daemon=True,
         )
         keeper.start()
@@ -131,6 +132,7 @@ def run_dispatcher(
             stop.set()
             keeper.join()
     if stories and once:
+        _purge_old(store, retention_days)
         _update_stories(store, story_options)
     return total
 
@@ -140,9 +142,12 @@ def keep_stories(
     stop: threading.Event,
     interval: float,
     story_options: StoryOptions | None = None,
+    retention_days: int | None = None,
 ) -> None:
-    """Place newly stored articles in stories every ``interval`` seconds until ``stop``."""
+    """Place newly stored articles in stories every ``interval`` seconds until ``stop``,
+    first purging the articles older than ``retention_days`` (when set)."""
     while not stop.is_set():
+        _purge_old(store, retention_days)
         _update_stories(store, story_options)
         stop.wait(interval)
 
@@ -154,3 +159,18 @@ def _update_stories(store: Store, options: StoryOptions | None) -> None:
         update_stories(store, options=options)
     except NutgrafError as error:  # the archive is down or locked: the next turn retries
         log.warning("stories not updated: %s", " ".join(str(error).split()))
+
+
+def _purge_old(store: Store, retention_days: int | None) -> None:
+    """Delete what the retention no longer keeps: when nothing is that old, one indexed read."""
+    if retention_days is None:
+        return
+    from nutgraf.manage import purge
+
+    try:
+        done = purge(store, retention_days)
+    except NutgrafError as error:  # the archive is down or locked: the next turn retries
+        log.warning("retention not applied: %s", " ".join(str(error).split()))
+        return
+    if done.ids:
+        log.info("retention: %d articles from before %s deleted", len(done.ids), done.cutoff)

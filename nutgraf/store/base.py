@@ -26,6 +26,7 @@ from nutgraf.records import (
 )
 
 if TYPE_CHECKING:  # the story records live with their queries (store/stories.py)
+    from nutgraf.store.manage import DeletionPlan, StoryMember, StoryRepair
     from nutgraf.store.sessions import Session
     from nutgraf.store.stories import Arrival, Placement, StoryDigest, StoryText
 
@@ -320,6 +321,43 @@ class Store(Protocol):
         self, *, limit: int = 20, offset: int = 0, min_sources: int = 2
     ) -> list[StoryDigest]:
         """Stories told by at least ``min_sources`` outlets, the latest news first."""
+        ...
+
+    # Removing articles and feeds (store/manage.py, shared by both backends).
+
+    def feed_article_ids(self, url: str) -> list[int]:
+        """The articles stored from the feed at ``url``, ascending."""
+        ...
+
+    def articles_before(self, cutoff: str, limit: int) -> list[int]:
+        """Up to ``limit`` articles sorted before ``cutoff`` (ISO 8601), the oldest first."""
+        ...
+
+    def story_members(self, story_id: int) -> list[StoryMember]:
+        """Every article the story holds (copies too), ascending."""
+        ...
+
+    def plan_deletion(self, ids: Sequence[int]) -> DeletionPlan:
+        """What deleting these articles touches: copies that take their place, stories."""
+        ...
+
+    def delete_articles(
+        self, plan: DeletionPlan, repair: StoryRepair | None, *, at: str, feed: int | None = None
+    ) -> bool:
+        """Carry ``plan`` out in one transaction (and remove the feed with id ``feed``); False,
+        with nothing written, when the plan no longer holds (plan again)."""
+        ...
+
+    def remove_feed(self, feed_id: int) -> bool:
+        """Unsubscribe the feed (its articles stay); whether it was there."""
+        ...
+
+    def disable_feed(self, feed_id: int, reason: str = ...) -> FeedState | None:
+        """Stop polling the feed, saying why."""
+        ...
+
+    def enable_feed(self, feed_id: int, now: str) -> FeedState | None:
+        """Poll the feed again from ``now``, its failures forgotten."""
         ...
 
     # Sign-in sessions (store/sessions.py, shared by both backends).

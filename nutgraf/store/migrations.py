@@ -249,6 +249,12 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
         );
     END;
     """,
+    # 9: deleting articles (issue 16): a deleted article's near-duplicate keys are found by
+    # its id. Without this index each deleted row made the foreign-key check read the whole
+    # table: purging 2,000 of 20,000 articles took 78 s.
+    """
+    CREATE INDEX near_keys_by_article ON near_keys(article_id);
+    """,
 )
 
 # PostgreSQL starts from SQLite's schema as of its migration 3, with two differences that
@@ -403,5 +409,10 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE articles ADD COLUMN dated integer NOT NULL DEFAULT 1;
     UPDATE articles SET first_seen = fetched,
         dated = CASE WHEN published ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}' THEN 1 ELSE 0 END;
+    """,
+    # 6: as SQLite's 9: near-duplicate keys by article, for deletions (each deleted row's
+    # foreign-key check read the whole table: 2,000 of 20,000 articles took 153 s).
+    """
+    CREATE INDEX near_keys_by_article ON near_keys (article_id);
     """,
 )

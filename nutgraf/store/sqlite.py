@@ -35,6 +35,7 @@ from nutgraf.store.base import (
     StoredSummary,
     clean_outcome,
 )
+from nutgraf.store.manage import DELETED_THROUGH, ManageQueries
 from nutgraf.store.migrations import SQLITE_MIGRATIONS
 from nutgraf.store.query import search_words
 from nutgraf.store.reading import ReadingQueries
@@ -75,7 +76,7 @@ from nutgraf.store.sqlite_open import (
 from nutgraf.store.stories import StoryQueries
 
 
-class SQLiteStore(ReadingQueries, StoryQueries, SessionQueries):
+class SQLiteStore(ReadingQueries, StoryQueries, SessionQueries, ManageQueries):
     """The default archive. ``path`` may be ``":memory:"`` for tests.
 
     ``read_only``: this user may not write the file or its folder; reading works, and every
@@ -536,6 +537,7 @@ class SQLiteStore(ReadingQueries, StoryQueries, SessionQueries):
 
 def _insert(db: sqlite3.Connection, item: ArchiveItem, duplicate: Duplicate | None) -> int:
     columns = (
+        "id",
         *ITEM_COLUMNS,
         "search_key",
         "search_title",
@@ -547,6 +549,7 @@ def _insert(db: sqlite3.Connection, item: ArchiveItem, duplicate: Duplicate | No
     )
     values = item_values(item)
     values = (
+        _next_id(db),
         *values,
         _search_key(db, values[SORT_TIME], item.fetched),
         *_search_columns(item),
@@ -572,6 +575,17 @@ def _search_columns(item: ArchiveItem) -> tuple[str | None, str | None]:
         spaced_title if spaced_title != title else None,
         spaced_text if spaced_text != item.article.text else None,
     )
+
+
+def _next_id(db: sqlite3.Connection) -> int:
+    """The new article's id: past every id in the archive and every id ever deleted (see
+    ``store.manage.DELETED_THROUGH``), so no id names two articles."""
+    row = db.execute(
+        "SELECT max(coalesce((SELECT max(id) FROM articles), 0), "
+        "coalesce((SELECT position FROM checkpoints WHERE name = ?), 0)) + 1",
+        (DELETED_THROUGH,),
+    ).fetchone()
+    return int(row[0])
 
 
 # The full-text index is keyed by time: second of the sort time << 20, plus the article's rank

@@ -200,7 +200,15 @@ def _story_text(
         members = index.members(story)
     except KeyError:
         return None  # merged into another
-    first = [stored for m in members[:LANGUAGE_ARTICLES] if (stored := article(int(m)))]
+    return story_text(story, [int(m) for m in members], article)
+
+
+def story_text(
+    story: int, members: Sequence[int], article: Callable[[int], StoredArticle | None]
+) -> StoryText | None:
+    """The headline and summary of the story of ``members`` (in arrival order), read through
+    ``article``; None when none of them can be read."""
+    first = [stored for m in members[:LANGUAGE_ARTICLES] if (stored := article(m))]
     if not first:
         return None
     language = story_language([stored.item.article for stored in first])

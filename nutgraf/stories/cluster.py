@@ -45,7 +45,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -374,6 +374,66 @@ class StoryIndex:
             split=tuple(split),
             moved=_final_moves([*moved, *split_moved], document.id, self._story_of),
         )
+
+    def forget(
+        self,
+        articles: Collection[ArticleKey],
+        successors: Mapping[ArticleKey, ArticleKey] | None = None,
+    ) -> set[int]:
+        """Take deleted articles out of their stories (``nutgraf delete``, ``purge``).
+
+        Args:
+            articles: the deleted articles (those never added are passed over).
+            successors: a deleted article's copy that takes its place (same vector, time
+                and arrival rank), when its copy is kept.
+
+        Returns:
+            The stories that changed; a story left with no article is gone.
+        """
+        successors = successors or {}
+        touched: set[int] = set()
+        for article in articles:
+            story_id = self._story_of.pop(article, None)
+            if story_id is None:
+                continue
+            touched.add(story_id)
+            heir = successors.get(article)
+            if heir is not None and heir in self._story_of:
+                heir = None  # already placed on its own: nothing to take over
+            tables: tuple[dict[Any, Any], ...] = (
+                self._times,
+                self._sequence,
+                self._vectors,
+                self._languages,
+            )
+            for table in tables:
+                if article in table:
+                    value = table.pop(article)
+                    if heir is not None:
+                        table[heir] = value
+            if heir is not None:
+                self._story_of[heir] = story_id
+            members = list(self.members(story_id))
+            if heir is None:
+                kept = [m for m in members if m != article]
+            else:
+                kept = [heir if m == article else m for m in members]
+            if story_id in self._open:
+                self._open[story_id].members = kept
+            else:
+                self._closed[story_id] = tuple(kept)
+        for story_id in touched:
+            story = self._open.get(story_id)
+            if story is None:
+                if not self._closed.get(story_id, ()):
+                    self._closed.pop(story_id, None)
+            elif not story.members:
+                self._retire(story)
+            else:
+                story.first = min(self._times[a] for a in story.members)
+                story.last = max(self._times[a] for a in story.members)
+                self._rebuild(story)
+        return touched
 
     def _vectorize(self, terms: DocumentTerms) -> Vector:
         """TF-IDF of the article's terms (document frequencies updated first), its top terms

@@ -165,3 +165,27 @@ def test_the_dispatcher_keeps_the_stories_current(fresh_postgres: str) -> None:
             thread.join(10)
         assert store.story_through() == later
         assert store.story_of(later) == store.story_of(ids[BRIDGE_NORTH.key])
+
+
+def test_the_dispatcher_applies_retention_days(fresh_postgres: str) -> None:
+    from dataclasses import replace
+
+    from nutgraf.distributed.dispatcher import run_dispatcher
+    from tests.stories.events import BRIDGE_NORTH, HONEY, ingest
+
+    old = replace(BRIDGE_NORTH, published="2001-03-02T07:00:00+00:00")
+    with PostgresStore(fresh_postgres) as store:
+        gone, kept = ingest(store, old), ingest(store, HONEY)  # honey: dated 2031
+        for retention in (None, 30):
+            run_dispatcher(
+                store,
+                lambda feed: None,
+                lambda: 0,
+                options=DispatchOptions(),
+                stop=threading.Event(),
+                once=True,
+                retention_days=retention,
+            )
+            left = [a.id for a in store.articles()]
+            assert left == ([gone, kept] if retention is None else [kept])
+        assert store.story_of(kept) is not None and store.story_of(gone) is None
