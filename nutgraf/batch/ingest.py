@@ -40,9 +40,10 @@ from nutgraf.ingest.fetch import (
     make_client,
     make_limiter,
 )
+from nutgraf.ingest.junk import not_an_article
 from nutgraf.ingest.opml import parse_opml
 from nutgraf.ingest.sources import read_source
-from nutgraf.ingest.xmlguard import GZIP_MAGIC, root_name
+from nutgraf.ingest.xmlguard import GZIP_MAGIC, gunzip_limited, root_name
 from nutgraf.records import Article, Feed, FeedEntry, ItemKind
 from nutgraf.store.base import SaveResult, Store
 
@@ -248,13 +249,14 @@ class Ingestor:
             self.url(source)
             return
         document = read_source(source, max_bytes=FEED_MAX_BYTES)
-        kind = sniff(document.data, None)
+        data = inflated(document.data)
+        kind = sniff(data, None)
         if kind == "feed":
-            self.feed_bytes(document.data, source, url=None)
+            self.feed_bytes(data, source, url=None)
         elif kind == "opml":
-            self.opml(document.data, source)
+            self.opml(data, source)
         else:
-            self.document(document.data, source, name=document.name)
+            self.document(data, source, name=document.name)
 
     def document(self, data: bytes, label: str, *, name: str | None = None) -> None:
         """Store one page given as bytes (HTML, or text such as a pasted page dump); ``name``
@@ -262,28 +264,29 @@ class Ingestor:
         if len(data) > PAGE_MAX_BYTES:
             raise InputError(f"{label} is over the 5 MB page limit; split it")
         article = extract(data, name=name or label)
+        _refuse_junk(data, article)
         self._save(article, Origin(url=article.url), label)
 
     def url(self, url: str, *, lists: bool = True) -> None:
         """Ingest what ``url`` answers: a feed's entries, an OPML list's feeds (subscribing
         to them; refused unless ``lists``), or a page."""
         fetched = self.fetcher.fetch(url, FEED_MAX_BYTES)
-        kind = sniff(fetched.body, fetched.content_type)
+        body = inflated(fetched.body)
+        kind = sniff(body, fetched.content_type)
         if kind == "feed":
-            self.feed_bytes(
-                fetched.body, url, url=fetched.final_url, content_type=fetched.content_type
-            )
+            self.feed_bytes(body, url, url=fetched.final_url, content_type=fetched.content_type)
         elif kind == "opml":
             if not lists:
                 raise InputError(
                     f"{url} is an OPML list of feeds, not an article; import it with "
                     "nutgraf ingest on the server"
                 )
-            self.opml(fetched.body, url)
+            self.opml(body, url)
         else:
-            if len(fetched.body) > PAGE_MAX_BYTES:
+            if len(body) > PAGE_MAX_BYTES:
                 raise InputError(f"{url} is over the 5 MB page limit")
-            article = extract(fetched.body, url=fetched.final_url, name=fetched.final_url)
+            article = extract(body, url=fetched.final_url, name=fetched.final_url)
+            _refuse_junk(body, article)
             self._save(article, Origin(url=fetched.final_url, site=_site(fetched.final_url)), url)
 
     def opml(self, data: bytes, label: str) -> None:
@@ -537,6 +540,20 @@ class FeedFailures:
         return f"{self.count:,} of its {entries:,} entries failed{first}: {shown}"
 
 
+def inflated(data: bytes) -> bytes:
+    """``data`` inflated when it is gzip (a saved ``.html.gz`` page, a compressed feed),
+    bounded like a feed; else as it is."""
+    return gunzip_limited(data, FEED_MAX_BYTES) if data[:2] == GZIP_MAGIC else data
+
+
+def _refuse_junk(data: bytes, article: Article, *, page: str | None = None) -> None:
+    """Raise when the input (a teaser's ``page``) is a data file, a redirect stub or a sign-in
+    page (``junk``): nothing of it is stored."""
+    reason = not_an_article(data, article)
+    if reason is not None:
+        raise InputError(f"{page} is {reason}" if page else f"{reason}; nothing stored")
+
+
 def sniff(data: bytes, content_type: str | None) -> Kind:
     """What the bytes are, by their root element first: a feed, an OPML list, an HTML page or
     plain text. The Content-Type only decides when the bytes do not say.
@@ -642,6 +659,7 @@ def read_page(
     """
     fetched = fetcher.fetch(link, PAGE_MAX_BYTES, until=until)
     page = extract(fetched.body, url=fetched.final_url, name=fetched.final_url)
+    _refuse_junk(fetched.body, page, page=fetched.final_url)
     return replace(
         page,
         title=teaser.title or page.title,
