@@ -19,10 +19,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Protocol
 
-import py3langid
 import Stemmer
 import stopwords as function_words
-import stopwordsiso
 
 DEFAULT_LANGUAGE = "en"
 _SAMPLE_CHARS = 300
@@ -100,7 +98,12 @@ def detect_language(text: str) -> str:
     sample = text[:_SAMPLE_CHARS]
     if len(_LETTER.findall(sample)) < 12:
         return DEFAULT_LANGUAGE
-    return _by_function_words(sample) or str(py3langid.classify(sample)[0])
+    english = _by_function_words(sample)
+    if english:
+        return english
+    import py3langid  # numpy and a model to load: only when the shortcut cannot tell
+
+    return str(py3langid.classify(sample)[0])
 
 
 def _by_function_words(sample: str) -> str | None:
@@ -154,6 +157,8 @@ def _snowball_stopwords(language: str) -> list[str]:
 
 
 def _iso_stopwords(language: str) -> list[str]:
+    import stopwordsiso  # the last resort, and slow to import: only when it is reached
+
     if language not in stopwordsiso.langs():
         return []
     return [word.lower() for word in stopwordsiso.stopwords(language)]
