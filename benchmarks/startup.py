@@ -51,15 +51,15 @@ class Case:
 CASES = (
     Case("python -c pass (the floor)", ("-c", "pass"), python=True),
     Case(
-        "summarize a small English text file (106 words)",
+        "summarize a small English text file (46 words)",
         ("summarize", "{folder}/storm.txt"),
         bar=True,
     ),
     Case(
-        "summarize a small German text file (the language model is loaded)",
+        "summarize a small German text file (39 words; the language model loads)",
         ("summarize", "{folder}/sturm.txt"),
     ),
-    Case("summarize the seed page (a text dump, 1,000 words)", ("summarize", str(PAGE))),
+    Case("summarize the seed page (a text dump, 861 words)", ("summarize", str(PAGE))),
     Case("--help (lists every command: imports every module)", ("--help",)),
 )
 
