@@ -14,13 +14,8 @@ from typing import Any
 
 import click
 
-from nutgraf.cli_archive import ARCHIVE_COMMANDS
-from nutgraf.cli_backfill import backfill_command
-from nutgraf.cli_distributed import DISTRIBUTED_COMMANDS
-from nutgraf.cli_manage import MANAGE_COMMANDS
+from nutgraf.cli_lazy import LazyGroup
 from nutgraf.cli_output import echo, echo_json, echo_line, fail
-from nutgraf.cli_serve import serve_command
-from nutgraf.cli_stories import stories_command
 from nutgraf.controls import strip_controls
 from nutgraf.errors import NutgrafError
 from nutgraf.extract import extract
@@ -28,22 +23,28 @@ from nutgraf.ingest.sources import read_source
 from nutgraf.nlp.summarize import summarize
 from nutgraf.records import Article, Summary
 
+# The other commands' modules, imported only when one of their commands runs (or --help
+# lists them all), so that summarize and extract start without the archive, the web server
+# and the distributed engine.
+_LAZY_COMMANDS = (
+    "nutgraf.cli_archive:ARCHIVE_COMMANDS",
+    "nutgraf.cli_distributed:DISTRIBUTED_COMMANDS",
+    "nutgraf.cli_manage:MANAGE_COMMANDS",
+    "nutgraf.cli_backfill:backfill_command",
+    "nutgraf.cli_serve:serve_command",
+    "nutgraf.cli_stories:stories_command",
+)
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+@click.group(
+    cls=LazyGroup,
+    lazy_sources=_LAZY_COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(package_name="nutgraf")
 def main() -> None:
     """nutgraf: a self-hosted news desk. Extract, summarize and evaluate news offline."""
 
-
-for _command in (
-    *ARCHIVE_COMMANDS,
-    *DISTRIBUTED_COMMANDS,
-    *MANAGE_COMMANDS,
-    backfill_command,
-    serve_command,
-    stories_command,
-):
-    main.add_command(_command)
 
 _sources = click.argument("sources", nargs=-1, metavar="[SOURCE...]")
 _json = click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")

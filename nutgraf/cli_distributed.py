@@ -24,7 +24,8 @@ _db = click.option(
     "db",
     metavar="URL",
     default=None,
-    help="The archive: a postgresql:// URL (or a SQLite file on one machine); default $NUTGRAF_DB.",
+    help="The archive: a postgresql:// URL (or a SQLite file on one machine); default "
+    "$NUTGRAF_DB or ~/.local/share/nutgraf/nutgraf.db, as for every command.",
 )
 _redis = click.option(
     "--redis",

@@ -11,6 +11,7 @@ import click
 from nutgraf.cli_output import fail
 from nutgraf.config import load_settings
 from nutgraf.errors import NutgrafError
+from nutgraf.store import archive_location
 
 DEMO_DB = "nutgraf-demo.db"
 
@@ -44,11 +45,25 @@ def _check_archive(path: str) -> None:
     store.close()
 
 
+def _no_archive(path: str, *, given: bool) -> str:
+    """One line: there is no archive at ``path`` yet, and the command that makes one."""
+    if given:
+        return (
+            f"{path} does not exist; ingest something first (nutgraf ingest --db {path} "
+            "SOURCE...) or try nutgraf serve --demo"
+        )
+    return (
+        f"no archive yet at {path}; make one with nutgraf ingest SOURCE... (or nutgraf "
+        "add-feed URL), or try nutgraf serve --demo"
+    )
+
+
 @click.command("serve")
 @click.option(
     "--db",
     default=None,
-    help="The archive, a SQLite file or a postgresql:// URL (default: $NUTGRAF_DB or nutgraf.db).",
+    help="The archive, a SQLite file or a postgresql:// URL; default $NUTGRAF_DB or "
+    "~/.local/share/nutgraf/nutgraf.db, as for every command.",
 )
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
@@ -62,7 +77,7 @@ def _check_archive(path: str) -> None:
 @click.option(
     "--demo",
     is_flag=True,
-    help=f"Serve the demo archive, building it first (default file: {DEMO_DB}).",
+    help=f"Serve the demo archive, building it first (its own file: --db, or {DEMO_DB}).",
 )
 def serve_command(db: str | None, host: str, port: int, workers: int, demo: bool) -> None:
     """Serve the reading site, its JSON twins, feeds and admin pages."""
@@ -70,7 +85,8 @@ def serve_command(db: str | None, host: str, port: int, workers: int, demo: bool
 
     try:
         settings = load_settings()
-        path = db or os.environ.get("NUTGRAF_DB") or (DEMO_DB if demo else "nutgraf.db")
+        # The demo never lands in the archive NUTGRAF_DB names: it has a file of its own.
+        path = (db or DEMO_DB) if demo else archive_location(db)
         postgres = path.startswith(("postgres://", "postgresql://"))
         if postgres and demo:
             raise NutgrafError("--demo builds a SQLite file; give it a path, not a URL")
@@ -87,10 +103,7 @@ def serve_command(db: str | None, host: str, port: int, workers: int, demo: bool
             tally = build_demo(Path(path), settings)
             click.echo(f"demo archive {path}: {tally.summary_line()}", err=True)
         elif not Path(path).is_file():
-            raise NutgrafError(
-                f"{path} does not exist; ingest something first (nutgraf ingest --db {path} "
-                "SOURCE...) or try nutgraf serve --demo"
-            )
+            raise NutgrafError(_no_archive(path, given=db is not None))
         if not postgres:
             _check_archive(path)
         local = is_loopback(host)

@@ -111,9 +111,11 @@ def evaluate(
 
     With ``lead`` the Lead-N baseline (the first sentences) is scored instead, split the same
     way. Speed is the steady state: one untimed call first loads the model.
-    """
-    from rouge_score import rouge_scorer
 
+    Raises:
+        NutgrafError: rouge-score (the ``eval`` extra) is not installed.
+    """
+    rouge_scorer = _rouge_scorer()
     system = lead_summary if lead else summarize
     if rows:
         _summarize_row(rows[0], 1, system)
@@ -140,6 +142,18 @@ def evaluate(
         articles_per_second=n / elapsed if elapsed else 0.0,
         predictions=tuple(predictions),
     )
+
+
+def _rouge_scorer() -> Any:
+    """rouge-score's scorer module, which only evaluation needs (not in the core install)."""
+    try:
+        from rouge_score import rouge_scorer
+    except ImportError:
+        raise NutgrafError(
+            "nutgraf eval needs rouge-score, which the core install leaves out: "
+            "pip install 'nutgraf[eval]'"
+        ) from None
+    return rouge_scorer
 
 
 def _summarize_row(row: Row, count: int, system: Callable[..., Summary]) -> list[str]:

@@ -129,6 +129,9 @@ def test_a_bad_source_does_not_stop_the_others(tmp_path: Path) -> None:
 
 
 def test_eval_prints_scores_and_writes_predictions(tmp_path: Path) -> None:
+    pytest.importorskip(
+        "rouge_score", reason="the eval extra is not installed (pip install -e '.[dev]')"
+    )
     data = DATA / "summaries" / "cnn-dev-sample.jsonl"
     output = tmp_path / "preds.jsonl"
     result = CliRunner().invoke(main, ["eval", str(data), "--json", "--output", str(output)])

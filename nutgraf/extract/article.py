@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 
 from nutgraf.errors import InputError
-from nutgraf.extract.html import extract_html
 from nutgraf.ingest.sources import Document, decode_text, is_html
 from nutgraf.ingest.text import parse_text
 from nutgraf.nlp.language import detect_language
@@ -35,6 +34,8 @@ def extract(content: str | bytes, *, url: str | None = None, name: str | None = 
     text = decode_text(Document(label, content))
     html = is_html(text, name)
     if html:
+        from nutgraf.extract.html import extract_html  # trafilatura: only for HTML
+
         article = extract_html(text, url=url)
     else:
         article = parse_text(text)

@@ -17,9 +17,6 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from charset_normalizer import from_bytes
-from charset_normalizer.md import mess_ratio
-
 from nutgraf.errors import InputError
 
 __all__ = [
@@ -378,6 +375,10 @@ def _decode_guessed(data: bytes) -> str | None:
     cp1252 for Polish), so its candidates, plus cp1252 and KOI8-R, are re-ranked by how
     plausible their non-ASCII letters are (one alphabet, no symbols inside words).
     """
+    # Only legacy-encoded input comes here: UTF-8 text starts faster without the import.
+    from charset_normalizer import from_bytes
+    from charset_normalizer.md import mess_ratio
+
     matches = from_bytes(data)
     if not matches:
         return None  # charset_normalizer finds no text encoding: binary or noise

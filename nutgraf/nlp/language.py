@@ -19,10 +19,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Protocol
 
-import py3langid
 import Stemmer
 import stopwords as function_words
-import stopwordsiso
 
 from nutgraf.nlp.scripts import CJK_RUN, has_unspaced
 
@@ -112,8 +110,16 @@ def detect_language(text: str) -> str:
         cjk = sum(len(run) for run in CJK_RUN.findall(sample))
         if cjk and len(_KANA.findall(sample)) >= _KANA_SHARE * cjk:
             return "ja"
-        return str(py3langid.classify(sample)[0])
-    return _by_function_words(sample) or str(py3langid.classify(sample)[0])
+        return _classify(sample)
+    return _by_function_words(sample) or _classify(sample)
+
+
+def _classify(sample: str) -> str:
+    """The language model's answer: numpy and a model to load, so only when the function
+    words (or the kana) cannot tell."""
+    import py3langid
+
+    return str(py3langid.classify(sample)[0])
 
 
 def _by_function_words(sample: str) -> str | None:
@@ -167,6 +173,8 @@ def _snowball_stopwords(language: str) -> list[str]:
 
 
 def _iso_stopwords(language: str) -> list[str]:
+    import stopwordsiso  # the last resort, and slow to import: only when it is reached
+
     if language not in stopwordsiso.langs():
         return []
     return [word.lower() for word in stopwordsiso.stopwords(language)]

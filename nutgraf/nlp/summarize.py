@@ -17,8 +17,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import metadata, resources
-from typing import NamedTuple
+from importlib import resources
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -76,6 +76,8 @@ def _summarizer_name() -> str:
     of ``model.json`` and the source of every module of ``nutgraf.nlp``, so a retrained model
     or a change in how sentences are split, scored or picked is a new summarizer even at one
     version."""
+    from importlib import metadata  # slow to import: only when the name is asked for
+
     try:
         version = metadata.version("nutgraf")
     except metadata.PackageNotFoundError:  # run from a source tree that is not installed
@@ -87,9 +89,19 @@ def _summarizer_name() -> str:
     return f"nutgraf {version}/{digest.hexdigest()[:12]}"
 
 
-# The summarizer this code is: stored with every summary it writes (``articles.summarizer``),
-# so that ``nutgraf backfill`` rewrites only the summaries an older one wrote.
-SUMMARIZER = _summarizer_name()
+SUMMARIZER: str  # set by __getattr__ on first use
+
+
+def __getattr__(name: str) -> Any:
+    """``SUMMARIZER``, the summarizer this code is: stored with every summary it writes
+    (``articles.summarizer``), so that ``nutgraf backfill`` rewrites only the summaries an
+    older one wrote. Worked out when first asked for (the archive asks; summarizing a file
+    does not), then kept."""
+    if name == "SUMMARIZER":
+        globals()["SUMMARIZER"] = value = _summarizer_name()
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # Lines that belong to the page, not to the story: captions, credits, calls to action.
 _CHROME = re.compile(

@@ -1,4 +1,5 @@
-"""The archive: ``open_store`` picks the backend from the ``--db`` value or ``NUTGRAF_DB``."""
+"""The archive: ``archive_location`` says which (``--db``, ``NUTGRAF_DB``, or the default under
+``~/.local/share/nutgraf``) and ``open_store`` opens it with the backend its name calls for."""
 
 from __future__ import annotations
 
@@ -26,22 +27,23 @@ _URLS = ("postgres://", "postgresql://")
 
 
 def default_database() -> Path:
-    """``$NUTGRAF_DB``, else ``nutgraf.db`` under ``$XDG_DATA_HOME/nutgraf`` (~/.local/share)."""
-    configured = os.environ.get("NUTGRAF_DB")
-    if configured:
-        return Path(configured).expanduser()
+    """``nutgraf.db`` under ``$XDG_DATA_HOME/nutgraf`` (``~/.local/share/nutgraf``): the
+    archive when neither ``--db`` nor ``NUTGRAF_DB`` names one."""
     base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
     return Path(base) / "nutgraf" / "nutgraf.db"
 
 
 def archive_location(target: str | Path | None = None) -> str:
-    """Where the archive is: ``target``, else a URL in ``$NUTGRAF_DB``, else
-    ``default_database()``; a string another process can open again."""
-    configured = os.environ.get("NUTGRAF_DB", "")
+    """The archive every command opens, ``serve`` included: ``target`` (a ``--db`` value),
+    else ``$NUTGRAF_DB``, else ``default_database()``; a string another process can open
+    again (a URL as given: a Path would fold its "//")."""
     if target is not None:
         return str(target)
+    configured = os.environ.get("NUTGRAF_DB", "")
     if configured.startswith(_URLS):
-        return configured  # as given: a Path would fold its "//"
+        return configured
+    if configured:
+        return str(Path(configured).expanduser())
     return str(default_database())
 
 
@@ -50,7 +52,7 @@ def open_store(target: str | Path | None = None) -> Store:
 
     Args:
         target: a SQLite file path (or ``":memory:"``), or a ``postgresql://`` (or
-            ``postgres://``) URL; None for ``default_database()``.
+            ``postgres://``) URL; None for ``archive_location()``'s choice.
 
     Returns:
         The archive, migrated to this version's schema.

@@ -7,15 +7,16 @@ import os
 from starlette.applications import Starlette
 
 from nutgraf.config import load_settings
-from nutgraf.store import open_store
+from nutgraf.store import archive_location, open_store
 from nutgraf.web.app import SiteConfig, create_app
 from nutgraf.web.hosts import allowed_hosts
 
 
 def app_from_environment() -> Starlette:
-    """One worker's app: its own connection (or pool) to the archive named by ``NUTGRAF_DB``."""
+    """One worker's app: its own connection (or pool) to the archive ``nutgraf serve`` named in
+    ``NUTGRAF_DB`` (the default archive when it is unset)."""
     settings = load_settings()
-    store = open_store(os.environ.get("NUTGRAF_DB", "nutgraf.db"))
+    store = open_store(archive_location())
     local = os.environ.get("NUTGRAF_SERVE_LOCAL", "1") == "1"
     config = SiteConfig(
         admin_token=settings.admin_token,

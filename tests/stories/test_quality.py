@@ -162,6 +162,9 @@ def test_basil_and_leads_floors(shared_data: Path) -> None:
 
 
 def test_multi_source_summary_rouge_floor(shared_data: Path) -> None:
+    pytest.importorskip(
+        "rouge_score", reason="the eval extra is not installed (pip install -e '.[dev]')"
+    )
     from rouge_score import rouge_scorer
 
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2"], use_stemmer=True)
