@@ -35,7 +35,7 @@ def stories_command(db: str | None, as_json: bool, limit: int, every: bool) -> N
             sources, first = ", ".join(story.sources), ", ".join(story.first_reported_by)
             echo_line(f"{story.id:>6}  {story.headline}")
             echo_line(
-                f"        {len(story.articles)} articles from {sources}; first reported by {first}"
+                f"        {story.digest.articles} articles from {sources}; first reported by {first}"
             )
             for sentence in story.sentences:
                 echo_line(f"        - {sentence.text} [{sentence.source or sentence.article}]")

@@ -175,8 +175,9 @@ def test_a_story_whose_members_do_not_link_splits() -> None:
         index.add(filler)
     a = index.add(terms_doc("a", 2, "p q r s"))
     index.add(terms_doc("b", 2, "p q r s"))
-    drifted = index.add(terms_doc("c", 2, "p q t u v w"))
-    # "c" reached the centroid, but at the re-check (3 members) it links to neither member.
+    drifted = index.add(terms_doc("c", 2, "p q r t u v w x y"))
+    # "c" reached the centroid (sharing the three words a join needs), but at the re-check
+    # (3 members) it links to neither member.
     assert drifted.split
     assert index.story_of("c") == drifted.story == drifted.split[0]
     assert index.members(a.story) == ("a", "b")
