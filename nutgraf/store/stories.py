@@ -34,7 +34,9 @@ STORY_LOCK = 0x6E75_7467_7261_6602  # "nutgraf" 02
 @dataclass(frozen=True, slots=True)
 class Arrival:
     """An article as the story updater reads it. ``time`` is ISO 8601 UTC: published when it
-    reads as a date, else fetched, as the archive orders articles."""
+    reads as a date, else fetched, as the archive orders articles. ``published`` is the date
+    as stored (None: undated); ``site``, ``url``, ``source`` and ``feed`` say which outlet it
+    is from."""
 
     id: int
     title: str
@@ -42,6 +44,11 @@ class Arrival:
     language: str | None
     time: str
     duplicate_of: int | None
+    published: str | None = None
+    site: str | None = None
+    url: str | None = None
+    source: str | None = None
+    feed: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +123,8 @@ class StoryQueries:
 
     def arrivals(self, after: int, limit: int) -> list[Arrival]:
         rows = self._story_read(
-            "SELECT id, title, text, language, sort_time, fetched, duplicate_of FROM articles "
-            "WHERE id > ? ORDER BY id LIMIT ?",
+            "SELECT id, title, text, language, sort_time, fetched, duplicate_of, published, "
+            "site, url, source, feed FROM articles WHERE id > ? ORDER BY id LIMIT ?",
             (after, max(1, limit)),
         )
         return [
@@ -128,6 +135,11 @@ class StoryQueries:
                 row["language"],
                 _iso(second(row["sort_time"], row["fetched"])),
                 None if row["duplicate_of"] is None else int(row["duplicate_of"]),
+                row["published"],
+                row["site"],
+                row["url"],
+                row["source"],
+                row["feed"],
             )
             for row in rows
         ]
