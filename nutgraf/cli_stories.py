@@ -34,9 +34,8 @@ def stories_command(db: str | None, as_json: bool, limit: int, every: bool) -> N
                 continue
             sources, first = ", ".join(story.sources), ", ".join(story.first_reported_by)
             echo_line(f"{story.id:>6}  {story.headline}")
-            echo_line(
-                f"        {len(story.articles)} articles from {sources}; first reported by {first}"
-            )
+            count = story.digest.articles
+            echo_line(f"        {count} articles from {sources}; first reported by {first}")
             for sentence in story.sentences:
                 echo_line(f"        - {sentence.text} [{sentence.source or sentence.article}]")
         if not listed and not as_json:

@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 from nutgraf.records import Headline
 from nutgraf.serialize import story_sentence_json
 from nutgraf.store.rows import HEADLINE_COLUMNS, bounded, headline, second
+from nutgraf.stories.outlets import Member, count_story
 from nutgraf.stories.summary import StorySentence
 
 # Taken by a PostgreSQL story save for its transaction: one saver at a time.
@@ -33,7 +34,9 @@ STORY_LOCK = 0x6E75_7467_7261_6602  # "nutgraf" 02
 @dataclass(frozen=True, slots=True)
 class Arrival:
     """An article as the story updater reads it. ``time`` is ISO 8601 UTC: published when it
-    reads as a date, else fetched, as the archive orders articles."""
+    reads as a date, else fetched, as the archive orders articles. ``published`` is the date
+    as stored (None: undated); ``site``, ``url``, ``source`` and ``feed`` say which outlet it
+    is from."""
 
     id: int
     title: str
@@ -41,6 +44,11 @@ class Arrival:
     language: str | None
     time: str
     duplicate_of: int | None
+    published: str | None = None
+    site: str | None = None
+    url: str | None = None
+    source: str | None = None
+    feed: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +75,10 @@ class StoryText:
 
 @dataclass(frozen=True, slots=True)
 class StoryDigest:
-    """A story as lists and pages show it. ``articles`` counts its duplicates too;
-    ``sources`` is how many outlets (sites) it has; ``first``/``last`` are the sort times of
-    its earliest and newest article."""
+    """A story as lists and pages show it. ``articles`` is how many different articles it
+    has (a copy, or the same headline again from the same outlet, is not another);
+    ``sources`` how many outlets (a site read through two feeds is one); ``first``/``last``
+    are the sort times of its earliest and newest article."""
 
     id: int
     headline: str | None
@@ -114,8 +123,8 @@ class StoryQueries:
 
     def arrivals(self, after: int, limit: int) -> list[Arrival]:
         rows = self._story_read(
-            "SELECT id, title, text, language, sort_time, fetched, duplicate_of FROM articles "
-            "WHERE id > ? ORDER BY id LIMIT ?",
+            "SELECT id, title, text, language, sort_time, fetched, duplicate_of, published, "
+            "site, url, source, feed FROM articles WHERE id > ? ORDER BY id LIMIT ?",
             (after, max(1, limit)),
         )
         return [
@@ -126,6 +135,11 @@ class StoryQueries:
                 row["language"],
                 _iso(second(row["sort_time"], row["fetched"])),
                 None if row["duplicate_of"] is None else int(row["duplicate_of"]),
+                row["published"],
+                row["site"],
+                row["url"],
+                row["source"],
+                row["feed"],
             )
             for row in rows
         ]
@@ -225,18 +239,31 @@ _DIGEST = "story_id, headline, articles, sources, first_time, last_time, members
 
 
 def _refresh_digest(run: Any, story: int, text: StoryText | None, at: str) -> None:
-    """Count the story's articles and outlets again and store its text (when given); a
-    story left with no article loses its digest."""
-    counted = run(
-        "SELECT count(*) AS articles, count(DISTINCT coalesce(a.site, a.source)) AS sources, "
-        "min(a.sort_time) AS first, max(a.sort_time) AS last "
+    """Count the story's articles and outlets again (``count_story``) and store its text
+    (when given); a story left with no article loses its digest."""
+    rows = run(
+        "SELECT a.id, a.site, a.url, a.source, a.feed, a.title, a.duplicate_of, a.sort_time "
         "FROM stories s JOIN articles a ON a.id = s.article_id WHERE s.story_id = ?",
         (story,),
-    ).fetchall()[0]
-    if not counted["articles"]:
+    ).fetchall()
+    if not rows:
         run("DELETE FROM story_summaries WHERE story_id = ?", (story,))
         return
-    counts = (int(counted["articles"]), int(counted["sources"]), counted["first"], counted["last"])
+    # One outlet is one source and one article reached twice is one article (outlets.py).
+    articles, sources = count_story(
+        Member(
+            int(row["id"]),
+            row["site"],
+            row["url"],
+            row["source"],
+            row["feed"],
+            row["title"],
+            None if row["duplicate_of"] is None else int(row["duplicate_of"]),
+        )
+        for row in rows
+    )
+    times = [row["sort_time"] for row in rows]
+    counts = (articles, sources, min(times), max(times))
     if text is None:
         run(
             "UPDATE story_summaries SET articles = ?, sources = ?, first_time = ?, last_time = ? "

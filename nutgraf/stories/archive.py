@@ -5,7 +5,10 @@ placed in stories, and every story they changed gets its headline and summary ag
 a time in id (arrival) order, each chunk in time order, and saves placements, story texts and
 state together after each chunk, so a long first run over an old archive keeps what it did.
 An exact or near copy is not given to the clusterer: it joins its original's story (and
-follows it when a merge or split moves it).
+follows it when a merge or split moves it). Each article goes to the clusterer with its
+outlet (``outlet_key``: the same headline again from the same outlet is a repeat, not a
+second report) and whether it is undated (``is_undated``: then its time, when it was first
+seen, is no evidence that it tells the same event as another).
 Articles later re-ingested with a changed text keep the story they were first placed in.
 
 A story is headed and summarized in its language: the one most of its first
@@ -36,6 +39,7 @@ from nutgraf.records import Article, StoredArticle
 from nutgraf.store.base import Store
 from nutgraf.store.stories import Arrival, Placement, StoryText
 from nutgraf.stories.cluster import StoryDocument, StoryIndex, StoryOptions, parse_time
+from nutgraf.stories.outlets import outlet_key
 from nutgraf.stories.summary import StorySentence, summarize_story
 
 CHUNK = 500
@@ -124,7 +128,9 @@ def update_stories(
                     arrival.time,
                     title=arrival.title,
                     text=arrival.text,
+                    source=outlet_key(arrival.site, arrival.url, arrival.source, arrival.feed),
                     language=arrival.language or DEFAULT_LANGUAGE,
+                    undated=is_undated(arrival.published),
                 )
             )
             opened += placed.opened
@@ -164,6 +170,18 @@ def update_stories(
             through=expected,
         )
     return tally
+
+
+def is_undated(published: str | None) -> bool:
+    """Whether an article gave no date of its own (its time is then when it was first seen:
+    for a bulk import, the same for all): ``published`` missing or not an ISO 8601 date."""
+    if not published:
+        return True
+    try:
+        datetime.fromisoformat(published)
+    except ValueError:
+        return True
+    return False
 
 
 def _in_time_order(batch: Sequence[Arrival]) -> list[Arrival]:

@@ -45,11 +45,12 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from nutgraf.stories.outlets import title_key
 from nutgraf.stories.terms import NAME_MARK, NUMBER_MARK, DocumentTerms, extract_terms
 
 ArticleKey = int | str
@@ -78,7 +79,15 @@ PRIOR_ARTICLES = 50
 ENTITY_TERMS = 20
 ENTITY_LOOKUP = 4
 ENTITY_MARKS = (NAME_MARK, NUMBER_MARK)
-STATE_VERSION = 2
+# Evidence a join needs beyond its score (see "Evidence" in the module's docstring).
+MIN_SHARED_WORDS = 3
+SHORT_SHARE = 0.25
+MAX_SHARED_WORDS = 5
+ACROSS_LANGUAGES_NAMES = 2
+ACROSS_LANGUAGES_DAYS = 1.0
+RARE_SHARE = 0.05
+RARE_MIN_ARTICLES = 5
+STATE_VERSION = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +134,12 @@ class StoryDocument:
     """An article as the clusterer needs it.
 
     ``time`` is an ISO 8601 date or date-time (a date is midnight UTC; a time without an
-    offset is UTC). ``terms`` may be given precomputed (``extract_terms``); otherwise they are
-    read from ``title`` and ``text`` in ``language``.
+    offset is UTC). ``undated``: the article gave no date, and ``time`` is only when it was
+    first seen (for a bulk import, the same for all), so nearness in time says nothing about
+    it. ``terms`` may be given precomputed (``extract_terms``); otherwise they are read from
+    ``title`` and ``text`` in ``language``. ``source`` names the outlet
+    (``nutgraf.stories.outlets.outlet_key``): the same headline again from the same outlet is
+    the same article reached twice.
     """
 
     id: ArticleKey
@@ -136,6 +149,7 @@ class StoryDocument:
     source: str | None = None
     language: str = "en"
     terms: DocumentTerms | None = None
+    undated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +169,10 @@ class Assignment:
     opened one (0.0 without candidates); ``shared`` the terms that weighed most in that score
     (``@name``, ``#number``, stems). ``candidates`` is how many stories were compared.
     ``merged`` lists stories folded into this one, ``split`` the stories split off it, and
-    ``moved`` the earlier articles whose story changed.
+    ``moved`` the earlier articles whose story changed. ``repeat_of`` is the earlier article
+    this one is again (same outlet, same headline): it went to that article's story without
+    being compared. ``refused`` says why the best candidate, though it scored enough, lacked
+    the evidence a join needs.
     """
 
     article: ArticleKey
@@ -167,16 +184,24 @@ class Assignment:
     merged: tuple[int, ...] = ()
     split: tuple[int, ...] = ()
     moved: tuple[Moved, ...] = ()
+    repeat_of: ArticleKey | None = None
+    refused: str = ""
 
     @property
     def reason(self) -> str:
         """The decision in words."""
         terms = ", ".join(self.shared) or "nothing"
-        if self.opened:
+        if self.repeat_of is not None:
             return (
+                f"joined story {self.story}: the same article as {self.repeat_of} "
+                "(same outlet, same headline)"
+            )
+        if self.opened:
+            text = (
                 f"opened story {self.story}: best of {self.candidates} candidates scored "
                 f"{self.score:.3f} (shared {terms})"
             )
+            return f"{text}; not joined: {self.refused}" if self.refused else text
         text = f"joined story {self.story} at {self.score:.3f} (shared {terms})"
         if self.merged:
             text += f"; merged {', '.join(map(str, self.merged))}"
@@ -196,6 +221,8 @@ class _Story:
     posted: set[str] = field(default_factory=set)
     checked_at: int = 0
     languages: Counter[str | None] = field(default_factory=Counter)
+    dated_first: float = math.inf
+    dated_last: float = -math.inf
 
 
 class StoryIndex:
@@ -218,15 +245,21 @@ class StoryIndex:
         self._expiry: list[tuple[float, int]] = []
         self._latest = -math.inf
         self._next_id = 1
+        self._undated: set[ArticleKey] = set()
+        self._fingerprints: dict[str, ArticleKey] = {}
+        self._fingerprint_of: dict[ArticleKey, str] = {}
+        self._repeat_of: dict[ArticleKey, ArticleKey] = {}
+        self._repeats: dict[ArticleKey, list[ArticleKey]] = {}
+        self._repeated = 0
 
     # --- reading ------------------------------------------------------------------------
 
     def story_of(self, article: ArticleKey) -> int:
         """The story ``article`` is in (KeyError when it was never added)."""
-        return self._story_of[article]
+        return self._story_of[self._repeat_of.get(article, article)]
 
     def members(self, story: int) -> tuple[ArticleKey, ...]:
-        """The articles of ``story``, in the order they were added."""
+        """The articles of ``story``, in the order they were added (repeats of them aside)."""
         if story in self._open:
             return tuple(self._open[story].members)
         return self._closed[story]
@@ -237,7 +270,7 @@ class StoryIndex:
         return ((story, self.members(story)) for story in ids)
 
     def __len__(self) -> int:
-        return self._articles
+        return self._articles + self._repeated
 
     @property
     def open_stories(self) -> int:
@@ -268,6 +301,7 @@ class StoryIndex:
                             self._sequence[a],
                             list(self._vectors[a].items()),
                             self._languages[a],
+                            a in self._undated,
                         ]
                         for a in story.members
                     ],
@@ -278,10 +312,18 @@ class StoryIndex:
                     "checked_at": story.checked_at,
                 }
             )
+        repeats = [
+            [repeat, original]
+            for repeat, original in self._repeat_of.items()
+            if closed or original in self._vectors
+        ]
         return {
             "version": STATE_VERSION,
             "options": asdict(self.options),
             "articles": self._articles,
+            "repeated": self._repeated,
+            "repeats": repeats,
+            "fingerprints": sorted(self._fingerprints.items()),
             "df": dict(self._df),
             "next_id": self._next_id,
             "latest": None if self._latest == -math.inf else self._latest,
@@ -301,12 +343,18 @@ class StoryIndex:
         Raises:
             ValueError: the state is not one this version wrote.
         """
-        if state.get("version") not in (1, STATE_VERSION):
+        if state.get("version") not in (1, 2, STATE_VERSION):
             raise ValueError(f"story state version {state.get('version')!r} is not {STATE_VERSION}")
         index = cls(options or StoryOptions(**state["options"]))
         index._articles = int(state["articles"])
         index._df = Counter({str(t): int(n) for t, n in state["df"].items()})
         index._next_id = int(state["next_id"])
+        index._repeated = int(state.get("repeated", 0))
+        for key, article in state.get("fingerprints", ()):
+            index._fingerprints[str(key)] = article
+            index._fingerprint_of[article] = str(key)
+        for repeat, original in state.get("repeats", ()):
+            index._repeat_of[repeat] = original
         index._latest = -math.inf if state["latest"] is None else float(state["latest"])
         for story_id, members in state["closed"]:
             index._closed[story_id] = tuple(members)
@@ -314,9 +362,12 @@ class StoryIndex:
                 index._story_of[article] = story_id
         for data in state["open"]:
             story = _Story(int(data["id"]), [], float(data["first"]), float(data["last"]))
-            for article, when, sequence, vector, *language in data["members"]:
-                # Version 1 did not keep languages: such articles match any language.
-                index._languages[article] = language[0] if language else None
+            for article, when, sequence, vector, *rest in data["members"]:
+                # Version 1 did not keep languages: such articles match any language; before
+                # version 3 every article counted as dated.
+                index._languages[article] = rest[0] if rest else None
+                if len(rest) > 1 and rest[1]:
+                    index._undated.add(article)
                 story.languages[index._languages[article]] += 1
                 story.members.append(article)
                 index._story_of[article] = story.id
@@ -327,10 +378,14 @@ class StoryIndex:
             story.norm = math.sqrt(sum(w * w for w in story.centroid.values())) or 1.0
             story.posted = set(data["posted"])
             story.checked_at = int(data["checked_at"])
+            index._date_span(story)
             index._open[story.id] = story
             for term in story.posted:
                 index._postings.setdefault(term, {})[story.id] = None
             heapq.heappush(index._expiry, (story.last, story.id))
+        for repeat, original in index._repeat_of.items():
+            if original in index._vectors:
+                index._repeats.setdefault(original, []).append(repeat)
         return index
 
     # --- adding -------------------------------------------------------------------------
@@ -345,24 +400,48 @@ class StoryIndex:
             The ``Assignment``: story id, whether it opened, score and shared terms, and any
             merge or split this caused.
         """
-        if document.id in self._story_of:
+        if document.id in self._story_of or document.id in self._repeat_of:
             raise ValueError(f"article {document.id!r} was added already")
-        terms = document.terms or extract_terms(document.title, document.text, document.language)
         when = parse_time(document.time)
         self._close_expired(when)
+        fingerprint = _fingerprint(document)
+        original = self._fingerprints.get(fingerprint) if fingerprint else None
+        if original is not None:
+            return self._add_repeat(document.id, original)
+        terms = document.terms or extract_terms(document.title, document.text, document.language)
         vector = self._vectorize(terms)
-        language = document.language
-        ranked = self._rank(vector, when, language)
-        best = ranked[0] if ranked else None
-        if best is None or best[0] < self.options.join_threshold:
-            story = self._open_story(document.id, when, vector, language)
+        language, undated = document.language, document.undated
+        ranked = self._rank(vector, when, language, undated)
+        joinable = [pair for pair in ranked if pair[0] >= self.options.join_threshold]
+        chosen, refused = None, ""
+        for pair in joinable:
+            lacking = self._lacks_evidence(vector, when, undated, language, pair[1])
+            if lacking is None:
+                chosen = pair
+                break
+            refused = refused or lacking
+        if chosen is None:
+            story = self._open_story(document.id, when, vector, language, undated)
+            self._remember(fingerprint, document.id)
+            best = ranked[0] if ranked else None
             score, shared = (best[0], _shared(vector, language, best[1])) if best else (0.0, ())
-            return Assignment(document.id, story.id, True, score, shared, len(ranked))
-        score, story = best
+            return Assignment(
+                document.id, story.id, True, score, shared, len(ranked), refused=refused
+            )
+        score, story = chosen
         shared = _shared(vector, language, story)
-        self._join(story, document.id, when, vector, language)
-        story, merged, moved = self._merge_linked(story, ranked[1:])
+        self._join(story, document.id, when, vector, language, undated)
+        self._remember(fingerprint, document.id)
+        others = [
+            pair
+            for pair in joinable
+            if pair[1] is not story
+            and self._lacks_evidence(vector, when, undated, language, pair[1]) is None
+        ]
+        story, merged, moved = self._merge_linked(story, others)
         split, split_moved = self._recheck(story, force=bool(merged))
+        moves = [*moved, *split_moved]
+        moves += [Moved(r, m.story) for m in moves for r in self._repeats.get(m.article, ())]
         return Assignment(
             document.id,
             self._story_of[document.id],
@@ -372,7 +451,7 @@ class StoryIndex:
             len(ranked),
             merged=tuple(sorted(merged)),
             split=tuple(split),
-            moved=_final_moves([*moved, *split_moved], document.id, self._story_of),
+            moved=_final_moves(moves, document.id, self.story_of),
         )
 
     def forget(
@@ -393,6 +472,12 @@ class StoryIndex:
         successors = successors or {}
         touched: set[int] = set()
         for article in articles:
+            original = self._repeat_of.pop(article, None)
+            if original is not None:  # a repeat only leaves its original's list
+                self._drop_repeat(original, article)
+                if original in self._story_of:
+                    touched.add(self._story_of[original])
+                continue
             story_id = self._story_of.pop(article, None)
             if story_id is None:
                 continue
@@ -400,6 +485,7 @@ class StoryIndex:
             heir = successors.get(article)
             if heir is not None and heir in self._story_of:
                 heir = None  # already placed on its own: nothing to take over
+            heir = self._pass_on(article, heir)
             tables: tuple[dict[Any, Any], ...] = (
                 self._times,
                 self._sequence,
@@ -435,6 +521,88 @@ class StoryIndex:
                 self._rebuild(story)
         return touched
 
+    def _drop_repeat(self, original: ArticleKey, repeat: ArticleKey) -> None:
+        repeats = self._repeats.get(original, [])
+        if repeat in repeats:
+            repeats.remove(repeat)
+            self._repeated -= 1
+        if not repeats:
+            self._repeats.pop(original, None)
+
+    def _pass_on(self, article: ArticleKey, heir: ArticleKey | None) -> ArticleKey | None:
+        """What a deleted ``article`` leaves: its repeats follow ``heir`` (the first repeat
+        becomes the heir when none is given), and so do its headline's fingerprint and its
+        undated mark. Returns the heir."""
+        repeats = self._repeats.pop(article, [])
+        if heir is None and repeats:
+            heir, *repeats = repeats
+            self._repeat_of.pop(heir, None)
+            self._repeated -= 1
+        for repeat in repeats:
+            if heir is None:
+                self._repeat_of.pop(repeat, None)
+                self._repeated -= 1
+            else:
+                self._repeat_of[repeat] = heir
+        if heir is not None and repeats:
+            self._repeats.setdefault(heir, []).extend(repeats)
+        fingerprint = self._fingerprint_of.pop(article, None)
+        if fingerprint is not None and self._fingerprints.get(fingerprint) == article:
+            del self._fingerprints[fingerprint]
+            if heir is not None:
+                self._fingerprints[fingerprint] = heir
+                self._fingerprint_of[heir] = fingerprint
+        if article in self._undated:
+            self._undated.discard(article)
+            if heir is not None:
+                self._undated.add(heir)
+        return heir
+
+    def _add_repeat(self, article: ArticleKey, original: ArticleKey) -> Assignment:
+        """The same article again: it goes where its original is, and follows it."""
+        self._repeat_of[article] = original
+        self._repeats.setdefault(original, []).append(article)
+        self._repeated += 1
+        return Assignment(article, self._story_of[original], False, 1.0, (), 0, repeat_of=original)
+
+    def _remember(self, fingerprint: str | None, article: ArticleKey) -> None:
+        if fingerprint is not None:
+            self._fingerprints[fingerprint] = article
+            self._fingerprint_of[article] = fingerprint
+
+    def _lacks_evidence(
+        self, vector: Vector, when: float, undated: bool, language: str, story: _Story
+    ) -> str | None:
+        """Why a candidate that scored enough may still not be joined (None: it may).
+
+        Within a language, the article and the story share at least ``MIN_SHARED_WORDS``
+        words, and a quarter of the shorter one's terms up to ``MAX_SHARED_WORDS``. Across
+        languages, both are dated, at most ``ACROSS_LANGUAGES_DAYS`` apart, and share
+        ``ACROSS_LANGUAGES_NAMES`` rare names or numbers (each in at most ``RARE_SHARE`` of
+        the articles seen, or ``RARE_MIN_ARTICLES``).
+        """
+        across = not _word_for_word((language,), story.languages)
+        words = _shared_words(vector, story.centroid, entities_only=across)
+        if across:
+            if undated or story.dated_last == -math.inf:
+                return "another language, and no date to say it is the same time"
+            apart = max(0.0, story.dated_first - when, when - story.dated_last) / DAY
+            if apart > ACROSS_LANGUAGES_DAYS:
+                return f"another language, {apart:.1f} days apart"
+            limit = max(RARE_MIN_ARTICLES, RARE_SHARE * self._articles)
+            rare = [t for t in words if self._df[t] <= limit]
+            if len(rare) < ACROSS_LANGUAGES_NAMES:
+                return (
+                    f"another language, {len(rare)} rare names or numbers shared "
+                    f"({ACROSS_LANGUAGES_NAMES} needed)"
+                )
+            return None
+        shorter = min(len(vector), len(story.centroid))
+        needed = max(MIN_SHARED_WORDS, min(MAX_SHARED_WORDS, math.ceil(SHORT_SHARE * shorter)))
+        if len(words) < needed:
+            return f"{len(words)} words shared ({needed} needed)"
+        return None
+
     def _vectorize(self, terms: DocumentTerms) -> Vector:
         """TF-IDF of the article's terms (document frequencies updated first), its top terms
         and its top names and numbers, as a unit vector, heaviest first."""
@@ -450,8 +618,12 @@ class StoryIndex:
         norm = math.sqrt(sum(w * w for w, _ in top)) or 1.0
         return {t: w / norm for w, t in top if w > 0}
 
-    def _rank(self, vector: Vector, when: float, language: str) -> list[tuple[float, _Story]]:
-        """Candidate stories within the window, best score first (ties: smaller id)."""
+    def _rank(
+        self, vector: Vector, when: float, language: str, undated: bool
+    ) -> list[tuple[float, _Story]]:
+        """Candidate stories within the window, best score first (ties: smaller id). Time
+        is evidence only between dated articles: an undated article, or a story of undated
+        ones, is scored as if a whole window apart."""
         hits: Counter[int] = Counter()
         looked = entities = 0
         for term in vector:  # heaviest first
@@ -475,7 +647,10 @@ class StoryIndex:
         for story_id, _ in sorted(hits.items(), key=lambda item: (-item[1], item[0])):
             story = self._open[story_id]
             if story.first - window <= when <= story.last + window:
-                apart = max(0.0, story.first - when, when - story.last)
+                if undated or story.dated_last == -math.inf:
+                    apart = window
+                else:
+                    apart = max(0.0, story.dated_first - when, when - story.dated_last)
                 ranked.append((_score(vector, language, story) - penalty * apart, story))
                 if len(ranked) >= MAX_CANDIDATES:
                     break
@@ -483,21 +658,32 @@ class StoryIndex:
         return ranked
 
     def _open_story(
-        self, article: ArticleKey, when: float, vector: Vector, language: str
+        self, article: ArticleKey, when: float, vector: Vector, language: str, undated: bool
     ) -> _Story:
         story = _Story(self._next_id, [], when, when)
         self._next_id += 1
         self._open[story.id] = story
-        self._join(story, article, when, vector, language)
+        self._join(story, article, when, vector, language, undated)
         return story
 
     def _join(
-        self, story: _Story, article: ArticleKey, when: float, vector: Vector, language: str
+        self,
+        story: _Story,
+        article: ArticleKey,
+        when: float,
+        vector: Vector,
+        language: str,
+        undated: bool,
     ) -> None:
         story.members.append(article)
         story.languages[language] += 1
         self._languages[article] = language
         story.first, story.last = min(story.first, when), max(story.last, when)
+        if undated:
+            self._undated.add(article)
+        else:
+            story.dated_first = min(story.dated_first, when)
+            story.dated_last = max(story.dated_last, when)
         self._story_of[article] = story.id
         self._times[article] = when
         self._sequence[article] = self._articles  # how many were added with it: arrival order
@@ -592,7 +778,14 @@ class StoryIndex:
             for term, weight in self._vectors[article].items():
                 centroid[term] = centroid.get(term, 0.0) + weight
         story.centroid = centroid
+        self._date_span(story)
         self._refresh(story)
+
+    def _date_span(self, story: _Story) -> None:
+        """The times of the story's dated articles, first and last (none: inf, -inf)."""
+        dated = [self._times[a] for a in story.members if a not in self._undated]
+        story.dated_first = min(dated, default=math.inf)
+        story.dated_last = max(dated, default=-math.inf)
 
     def _retire(self, story: _Story) -> None:
         """Take a story out of the inverted index and the open stories."""
@@ -619,6 +812,11 @@ class StoryIndex:
             for article in story.members:
                 self._vectors.pop(article, None)
                 self._languages.pop(article, None)
+                self._undated.discard(article)
+                self._repeats.pop(article, None)
+                fingerprint = self._fingerprint_of.pop(article, None)
+                if fingerprint is not None and self._fingerprints.get(fingerprint) == article:
+                    del self._fingerprints[fingerprint]
 
 
 def parse_time(value: str) -> float:
@@ -639,6 +837,32 @@ def cluster_documents(
     index = StoryIndex(options)
     added = [index.add(document).article for document in documents]
     return {article: index.story_of(article) for article in added}
+
+
+def _fingerprint(document: StoryDocument) -> str | None:
+    """What makes another article the same one reached twice: its outlet and headline."""
+    title = title_key(document.title)
+    return f"{document.source}\n{title}" if document.source and title else None
+
+
+def _shared_words(vector: Vector, centroid: Vector, *, entities_only: bool) -> list[str]:
+    """The terms of ``vector`` the centroid has too, a word once: a name is not counted
+    again beside the stem of the same word (``@xiaom`` beside ``xiaomi``)."""
+    common = [t for t in vector if t in centroid]
+    stems = [t for t in common if not t.startswith(ENTITY_MARKS)]
+    words = [] if entities_only else list(stems)
+    for term in common:
+        if not term.startswith(ENTITY_MARKS):
+            continue
+        name = term[1:]
+        if (
+            not entities_only
+            and term[0] == NAME_MARK
+            and any(s.startswith(name) or name.startswith(s) for s in stems)
+        ):
+            continue
+        words.append(term)
+    return words
 
 
 def _cosine(vector: Vector, story: _Story) -> float:
@@ -731,11 +955,11 @@ def _linked_groups(
 
 
 def _final_moves(
-    moves: list[Moved], added: ArticleKey, story_of: dict[ArticleKey, int]
+    moves: list[Moved], added: ArticleKey, story_of: Callable[[ArticleKey], int]
 ) -> tuple[Moved, ...]:
     """Each moved earlier article once (not the one just added), with the story it ends in."""
     seen: dict[ArticleKey, None] = {}
     for move in moves:
         if move.article != added:
             seen[move.article] = None
-    return tuple(Moved(article, story_of[article]) for article in seen)
+    return tuple(Moved(article, story_of(article)) for article in seen)

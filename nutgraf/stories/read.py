@@ -8,6 +8,7 @@ entries: a story page costs three indexed reads.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,13 +16,15 @@ from nutgraf.records import Headline
 from nutgraf.serialize import story_sentence_json
 from nutgraf.store.base import Store
 from nutgraf.store.stories import StoryDigest
+from nutgraf.stories.outlets import outlet_key
 from nutgraf.stories.summary import StorySentence
 
 
 @dataclass(frozen=True, slots=True)
 class Story:
-    """A story: ``articles`` earliest first (copies included), ``sources`` the outlets in the
-    order they reported it, ``sentences`` the summary, each citing its article."""
+    """A story: ``articles`` earliest first (copies included; ``digest.articles`` counts the
+    different ones), ``sources`` the outlets in the order they reported it (one name each),
+    ``sentences`` the summary, each citing its article."""
 
     id: int
     headline: str
@@ -37,6 +40,15 @@ def outlet(headline: Headline) -> str:
     return headline.source or headline.site or headline.url or f"article {headline.id}"
 
 
+def _outlets(articles: Iterable[Headline]) -> tuple[str, ...]:
+    """The outlets of ``articles`` by name, one name for each outlet (``outlet_key``: a site
+    read through two feeds is one), in the order they first appear."""
+    named: dict[str, str] = {}
+    for h in articles:
+        named.setdefault(outlet_key(h.site, h.url, h.source), outlet(h))
+    return tuple(dict.fromkeys(named.values()))
+
+
 def read_story(store: Store, story_id: int) -> Story | None:
     """The story ``story_id`` (None when there is none)."""
     digest = store.story_digest(story_id)
@@ -45,9 +57,9 @@ def read_story(store: Store, story_id: int) -> Story | None:
     articles = tuple(store.story_articles(story_id))
     if not articles:
         return None
-    sources = tuple(dict.fromkeys(outlet(h) for h in articles))
+    sources = _outlets(articles)
     earliest = articles[0].sort_time
-    first = tuple(dict.fromkeys(outlet(h) for h in articles if h.sort_time == earliest))
+    first = _outlets(h for h in articles if h.sort_time == earliest)
     headline = digest.headline or articles[0].title or f"Story {story_id}"
     return Story(story_id, headline, articles, sources, first, digest.sentences, digest)
 

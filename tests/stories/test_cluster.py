@@ -9,6 +9,7 @@ import pytest
 
 from nutgraf.stories.cluster import (
     MAX_CANDIDATES,
+    Assignment,
     StoryDocument,
     StoryIndex,
     StoryOptions,
@@ -175,8 +176,9 @@ def test_a_story_whose_members_do_not_link_splits() -> None:
         index.add(filler)
     a = index.add(terms_doc("a", 2, "p q r s"))
     index.add(terms_doc("b", 2, "p q r s"))
-    drifted = index.add(terms_doc("c", 2, "p q t u v w"))
-    # "c" reached the centroid, but at the re-check (3 members) it links to neither member.
+    drifted = index.add(terms_doc("c", 2, "p q r t u v w x y"))
+    # "c" reached the centroid (sharing the three words a join needs), but at the re-check
+    # (3 members) it links to neither member.
     assert drifted.split
     assert index.story_of("c") == drifted.story == drifted.split[0]
     assert index.members(a.story) == ("a", "b")
@@ -229,3 +231,93 @@ def test_times_are_iso_dates_or_date_times() -> None:
     assert parse_time("2024-05-07T02:00:00+02:00") == parse_time("2024-05-07T00:00:00")
     with pytest.raises(ValueError, match="not an ISO 8601"):
         parse_time("May 7")
+
+
+# --- evidence a join needs (issue 16) -----------------------------------------------------
+
+
+def evidence_index() -> StoryIndex:
+    index = StoryIndex(StoryOptions(join_threshold=0.2, day_penalty=0.0))
+    for filler in fillers():
+        index.add(filler)
+    return index
+
+
+def test_a_short_item_does_not_join_on_two_shared_words() -> None:
+    index = evidence_index()
+    story = index.add(terms_doc("a", 2, "p q r s"))
+    two = index.add(terms_doc("b", 2, "p q t u"))
+    assert two.opened and two.story != story.story
+    assert "2 words shared (3 needed)" in two.reason
+    three = index.add(terms_doc("c", 2, "p q r t"))
+    assert not three.opened and three.story == story.story
+
+
+def test_across_languages_one_shared_name_is_not_enough() -> None:
+    index = evidence_index()
+    base = "@harl @lowme #1874 w1 w2 w3"
+    first = StoryDocument("en", "2024-05-02", language="en", terms=terms(base))
+    index.add(first)
+    one = StoryDocument("de", "2024-05-02", language="de", terms=terms("@harl x1 x2 x3 x4"))
+    refused = index.add(one)
+    assert refused.opened and "another language" in refused.reason
+    two = StoryDocument("pl", "2024-05-02", language="pl", terms=terms("@harl #1874 v1 v2"))
+    assert index.add(two).story == index.story_of("en")
+    # Two rare names, but more than a day apart: no.
+    late = StoryDocument("fr", "2024-05-04", language="fr", terms=terms("@harl #1874 u1 u2"))
+    assert index.add(late).opened
+
+
+def test_undated_articles_get_no_evidence_from_their_shared_time() -> None:
+    def second(undated: bool) -> Assignment:
+        index = StoryIndex(StoryOptions(join_threshold=0.2, day_penalty=0.15))
+        for filler in fillers():
+            index.add(filler)
+        pair = [
+            StoryDocument(k, "2024-05-02", terms=terms(t), undated=undated)
+            for k, t in (("x", "p q r s a1 a2 a3"), ("y", "p q r s b1 b2 b3"))
+        ]
+        index.add(pair[0])
+        return index.add(pair[1])
+
+    dated, undated = second(False), second(True)
+    assert not dated.opened  # the same day: one story
+    assert undated.opened  # ingested together: as if a whole window (3 days) apart
+    assert undated.score == pytest.approx(dated.score - 0.45)
+
+
+def test_the_same_headline_again_from_one_outlet_is_a_repeat() -> None:
+    index = evidence_index()
+    title = "Vellmar Gorge glass bridge closed"
+    first = index.add(StoryDocument(1, "2024-05-02", title, "p q r s", source="north.test"))
+    again = index.add(StoryDocument(2, "2024-05-02", title + "!", "other", source="north.test"))
+    assert again.repeat_of == 1 and again.story == first.story
+    assert "same article as 1" in again.reason
+    assert index.members(first.story) == (1,) and index.story_of(2) == first.story
+    other = index.add(StoryDocument(3, "2024-05-02", title, "t u v w", source="south.test"))
+    assert other.repeat_of is None
+    restored = StoryIndex.from_state(index.state())
+    assert restored.story_of(2) == first.story and len(restored) == len(index)
+
+
+def test_deleting_an_original_leaves_its_repeat_in_its_place() -> None:
+    index = evidence_index()
+    title = "Vellmar Gorge glass bridge closed"
+    first = index.add(StoryDocument(1, "2024-05-02", title, "p q r s", source="north.test"))
+    index.add(StoryDocument(2, "2024-05-02", title, "other", source="north.test"))
+    index.add(StoryDocument(3, "2024-05-02", title, "more", source="north.test"))
+    held = len(index)
+    assert index.forget([1]) == {first.story}
+    assert index.members(first.story) == (2,)  # the first repeat takes the original's place
+    assert index.story_of(3) == first.story  # and the other follows it
+    assert len(index) == held - 1
+    assert index.forget([3]) == {first.story}
+    assert index.members(first.story) == (2,) and len(index) == held - 2
+    again = index.add(StoryDocument(4, "2024-05-02", title, "x", source="north.test"))
+    assert again.repeat_of == 2
+    restored = StoryIndex.from_state(index.state())
+    assert restored.story_of(4) == first.story
+
+
+def terms(text: str) -> DocumentTerms:
+    return DocumentTerms(tuple((t, 1.0) for t in text.split()))

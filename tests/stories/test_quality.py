@@ -14,9 +14,11 @@ whole event, over days) F1 is 0.962, recall 1.0. Two of its hard cases are known
 settings), and by default the next day's report on the dock strike's effect on shops opens
 a story of its own (the day penalty of ``StoryOptions``; see there why it is the default).
 
-The multilingual sample (30 articles, 10 events, 8 languages) always runs too: F1 0.974
-(precision 1.0; one next-day report in Italian opens a story), 1.0 with ``day_penalty``
-0.05; the TF-IDF baseline scores 0.500 and the title-words baseline 0.600.
+The multilingual sample (30 articles, 10 events, 8 languages) always runs too: F1 0.950
+(precision 1.0; the French report of the wolves, sharing one rare name with the others,
+opens a story: across languages a join needs two), 0.950 with ``day_penalty`` 0.05 too (0.974
+and 1.0 before issue 16 asked for strong evidence across languages); the TF-IDF baseline
+scores 0.500 and the title-words baseline 0.600.
 """
 
 from __future__ import annotations
@@ -137,8 +139,13 @@ def test_multilingual_hard_cases() -> None:
     for article, event in gold.items():
         found.setdefault(event.removeprefix("nutgraf-ml-"), set()).add(story[article])
     # Every event is one story across its languages, over its days; nothing else joins it.
-    assert all(len(stories) == 1 for stories in found.values())
-    assert len(set.union(*found.values())) == len(found)
+    # But two reports that share one rare name with the rest: across languages a join needs
+    # two (issue 16). The French report of the wolves names only "Harl" and the country (in
+    # half the sample); the Portuguese shepherds, the next day, only "Wexmoor".
+    apart = {event for event, stories in found.items() if len(stories) > 1}
+    assert apart == {"harl-wolves", "wexmoor-fire"}
+    assert all(len(found[event]) == 2 for event in apart)
+    assert len(set.union(*found.values())) == len(found) + 2
     # The reports of the resignation share no number: names alone join French, Spanish and
     # Italian. The two strikes are a day apart and the second's reports name the first.
     languages = {d.language for d in documents if gold[str(d.id)].endswith("quist-resignation")}
