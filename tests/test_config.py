@@ -80,3 +80,14 @@ def test_the_shipped_example_token_is_refused(tmp_path: Path) -> None:
     with pytest.raises(NutgrafError):
         settings(tmp_path, NUTGRAF_ADMIN_TOKEN=line.split("=", 1)[1])
     assert settings(tmp_path, NUTGRAF_ADMIN_TOKEN="Zq3-vK9_pL2xWm8RtY4nB7cE").admin_token
+
+
+def test_remote_images_are_on_unless_turned_off(tmp_path: Path) -> None:
+    assert settings(tmp_path).remote_images
+    assert not settings(tmp_path, "remote_images = false\n").remote_images
+    assert settings(tmp_path, "remote_images = false\n", NUTGRAF_REMOTE_IMAGES="on").remote_images
+    assert not settings(tmp_path, NUTGRAF_REMOTE_IMAGES="0").remote_images
+    with pytest.raises(NutgrafError, match=r"^Config 'NUTGRAF_REMOTE_IMAGES' has value 'nah'"):
+        settings(tmp_path, NUTGRAF_REMOTE_IMAGES="nah")
+    with pytest.raises(NutgrafError, match=r"^Config 'remote_images' has value '3'"):
+        settings(tmp_path, "remote_images = 3\n")

@@ -24,6 +24,10 @@ _PAGE = {
     "required": False,
     "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 1},
 }
+_THUMBNAIL = (
+    "A thumbnail's URL: the item's image, else the first picture of its HTML "
+    "(as the site's lists show it, which load it over https)."
+)
 _NULLABLE_STRING = {"type": ["string", "null"]}
 
 SCHEMAS: dict[str, Any] = {
@@ -108,7 +112,7 @@ SCHEMAS: dict[str, Any] = {
                 "enum": ["article", "link"],
                 "description": "`link`: a headline-only entry kept as a link to the original.",
             },
-            "image": {"type": ["string", "null"], "description": "A thumbnail's URL."},
+            "image": {"type": ["string", "null"], "description": _THUMBNAIL},
             "duplicate": {"$ref": "#/components/schemas/Duplicate"},
         },
     },
@@ -145,7 +149,7 @@ SCHEMAS: dict[str, Any] = {
                 "enum": ["article", "link"],
                 "description": "`link`: a headline-only entry kept as a link to the original.",
             },
-            "image": {"type": ["string", "null"], "description": "A thumbnail's URL."},
+            "image": {"type": ["string", "null"], "description": _THUMBNAIL},
             "language": _NULLABLE_STRING,
             "subheadings": {"type": "array", "items": {"type": "string"}},
             "paragraphs": {"type": "array", "items": {"type": "string"}},
@@ -188,6 +192,7 @@ _LISTED = {
         "title": _NULLABLE_STRING,
         "source": _ref("SourceRef"),
         "published": _NULLABLE_STRING,
+        "image": {"type": ["string", "null"], "description": _THUMBNAIL},
     },
 }
 
@@ -349,6 +354,7 @@ ENDPOINTS: dict[str, tuple[str, list[dict[str, Any]], dict[str, Any]]] = {
                             "source": {"type": "string"},
                             "time": {"type": "string"},
                             "url": _NULLABLE_STRING,
+                            "image": {"type": ["string", "null"], "description": _THUMBNAIL},
                         },
                     },
                 },
