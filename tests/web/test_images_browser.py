@@ -22,12 +22,12 @@ from tests.web.test_browser import TRANSPARENT, background, browser, shots, tab
 from tests.web.test_images import PIER_CITED, Images, fill
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page, Route
+    from playwright.sync_api import Browser, Page, Route, ViewportSize
 
 pytestmark = pytest.mark.browser
 __all__ = ["browser", "shots"]  # the fixtures, shared with test_browser
 
-NARROW = {"width": 360, "height": 640}
+NARROW: ViewportSize = {"width": 360, "height": 640}
 PICTURE = (
     b'<svg xmlns="http://www.w3.org/2000/svg" width="1600" height="900">'
     b'<rect width="1600" height="900" fill="#4a7"/></svg>'
