@@ -11,7 +11,8 @@ append to every entry (``SERVICE_HOSTS``, as Miniflux's ``isBlockedResource``) a
 The same picture twice is shown once.
 
 Everything is bounded: the first ``MAX_HTML_CHARS`` of the HTML are read for figures, the first
-``LEAD_CHARS`` for a thumbnail, and at most ``MAX_FIGURES`` figures are kept.
+``LEAD_CHARS`` for a thumbnail; the first ``MAX_IMAGES_READ`` images are looked at, and at
+most ``MAX_FIGURES`` figures are kept.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import bisect
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -35,6 +37,7 @@ __all__ = [
     "LEAD_CHARS",
     "MAX_FIGURES",
     "MAX_HTML_CHARS",
+    "MAX_IMAGES_READ",
     "MIN_SIDE",
     "SERVICE_HOSTS",
     "Figure",
@@ -46,6 +49,7 @@ __all__ = [
 MAX_HTML_CHARS = 2_000_000  # as much of an entry's HTML as nutgraf.extract.fragment reads
 LEAD_CHARS = 65_536  # where a thumbnail is looked for: the start of the article
 MAX_FIGURES = 100
+MAX_IMAGES_READ = 1_000  # <img> tags looked at: pixels and buttons are many, pictures fewer
 MIN_SIDE = 16  # pixels: smaller is a tracking pixel, a spacer or an icon
 # Hosts of feed services' share buttons, ads and counters, not of article pictures (a host
 # matches, and so do its subdomains).
@@ -63,9 +67,11 @@ SERVICE_HOSTS = (
 
 _IMG_TAG = re.compile(r"""<img\b(?:[^>"']|"[^"]*"|'[^']*')*>""", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
+_BAD_URL_CHAR = re.compile(r"[\s\x00-\x1f\"'<>\\]")
 _DIGITS = re.compile(r"\s*(\d{1,5})\s*")
 # What lxml raises on hostile input (see nutgraf.extract.sanitize).
 _LXML_ERRORS = (etree.LxmlError, ValueError, TypeError, AssertionError, RecursionError)
+_MARK = "\ue000"  # stands for an image in the text (a private-use character)
 _PROBE = 24  # characters of a block tried alone when the whole block is not found
 
 
@@ -147,9 +153,9 @@ def place_figures(html: str | None, blocks: Sequence[Block]) -> tuple[Figure, ..
     root = _parse(html[:MAX_HTML_CHARS])
     if root is None:
         return ()
-    text, images = _text_and_images(root)
-    starts = _block_starts(text, blocks)
-    squashed = [_squash(b.text) for b in blocks]
+    text, images = _text_and_images(root, _MARK in html)
+    squashed = [_squash(b.text).replace(_MARK, "") for b in blocks]
+    starts = _block_starts(text, squashed)
     figures: list[Figure] = []
     seen: set[str] = set()
     for at, img in images:
@@ -173,37 +179,39 @@ def _parse(html: str) -> Any | None:
         return None
 
 
-def _text_and_images(root: Any) -> tuple[str, list[tuple[int, Any]]]:
-    """The tree's text without white space, and each ``<img>`` with where it stands in it."""
-    pieces: list[str] = []
-    size = 0
-    images: list[tuple[int, Any]] = []
-    for event, element in etree.iterwalk(root, events=("start", "end")):
-        if not isinstance(element.tag, str):
-            if event == "end" and element.tail:
-                piece = _squash(element.tail)
-                pieces.append(piece)
-                size += len(piece)
-            continue
-        if event == "start":
-            if element.tag == "img":
-                images.append((size, element))
-            piece = _squash(element.text or "")
+def _text_and_images(root: Any, has_mark: bool) -> tuple[str, list[tuple[int, Any]]]:
+    """The tree's text without white space, and each ``<img>`` with where it stands in it.
+
+    A mark is put after each image and the text read in one call (lxml's, in C): walking
+    the tree in Python cost five times as much. The mark is a private-use character; text
+    that holds one already has it removed first (no article needs it).
+    """
+    images = list(islice(root.iter("img"), MAX_IMAGES_READ))
+    marked = root.xpath(f"//text()[contains(., '{_MARK}')]") if has_mark else ()
+    for node in marked:
+        parent = node.getparent()
+        if node.is_text:
+            parent.text = parent.text.replace(_MARK, "")
         else:
-            piece = _squash(element.tail or "") if element is not root else ""
-        pieces.append(piece)
+            parent.tail = parent.tail.replace(_MARK, "")
+    for img in images:
+        img.tail = _MARK + (img.tail or "")
+    pieces = _squash(root.text_content()).split(_MARK)
+    placed: list[tuple[int, Any]] = []
+    size = 0
+    for piece, img in zip(pieces, images, strict=False):
         size += len(piece)
-    return "".join(pieces), images
+        placed.append((size, img))
+    return "".join(pieces), placed
 
 
-def _block_starts(text: str, blocks: Sequence[Block]) -> list[int]:
+def _block_starts(text: str, squashed: Sequence[str]) -> list[int]:
     """Where each block starts in ``text`` (white space removed), found in order (the whole
     block, else its first characters). A block not found is taken to start where the one
     before it ended, so the list never decreases."""
     starts: list[int] = []
     cursor = 0
-    for block in blocks:
-        wanted = _squash(block.text)
+    for wanted in squashed:
         found = text.find(wanted, cursor) if wanted else -1
         if found < 0 and len(wanted) > _PROBE:
             found = text.find(wanted[:_PROBE], cursor)
@@ -251,7 +259,7 @@ def _caption(img: Any) -> str | None:
     for ancestor in _ancestors(img):
         if ancestor.tag == "figure":
             for caption in ancestor.iter("figcaption"):
-                text = _SPACE.sub(" ", caption.text_content()).strip()
+                text = _SPACE.sub(" ", caption.text_content().replace(_MARK, "")).strip()
                 return text or None
             return None
     return None
@@ -291,7 +299,7 @@ def _absolute(url: str, base: str | None) -> str | None:
         return None
     if parts.scheme.lower() not in ("http", "https") or not host or is_internal_host(host):
         return None
-    if any(c.isspace() or ord(c) < 0x20 or c in "\"'<>\\" for c in url):
+    if _BAD_URL_CHAR.search(url):
         return None
     return url
 
@@ -309,4 +317,5 @@ def _side(img: Any, name: str) -> int | None:
 
 
 def _squash(text: str) -> str:
-    return _SPACE.sub("", text)
+    """``text`` without white space (str.split's, as the block's own text was cut)."""
+    return "".join(text.split())

@@ -170,3 +170,12 @@ def test_any_text_is_read_without_raising(html: str) -> None:
     afters = [f.after for f in figures]
     assert afters == sorted(afters)
     first_image(html, "https://news.example/")
+
+
+def test_text_holding_the_image_mark_does_not_shift_images() -> None:
+    raw = (
+        "<p>A private \ue000 use character.</p><p>The second paragraph.</p>"
+        "<img src='https://img.example/a.jpg'><p>Three.</p>"
+    )
+    (figure,) = placed(raw)
+    assert figure.after == 2
