@@ -18,14 +18,13 @@ import pytest
 from nutgraf.store import SQLiteStore
 from nutgraf.web.app import SiteConfig, create_app
 from tests.web.conftest import serving
-from tests.web.test_browser import TRANSPARENT, background, browser, shots, tab
+from tests.web.test_browser import TRANSPARENT, background, tab
 from tests.web.test_images import PIER_CITED, Images, fill
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Route, ViewportSize
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser", "shots"]  # the fixtures, shared with test_browser
 
 NARROW: ViewportSize = {"width": 360, "height": 640}
 PICTURE = (
