@@ -11,11 +11,13 @@ The file is ``$NUTGRAF_CONFIG`` or ``nutgraf.toml`` in the working directory, wh
     base_url = "https://news.example.org/"   # the site's public address (links in its feeds)
     allowed_hosts = ["news.example.org"]     # the Host names the site answers (see below)
     retention_days = 90               # poll purges articles older than this (default: keep all)
+    remote_images = true              # pages show articles' images from their sites (see below)
 
 Each key has an environment twin: ``NUTGRAF_ALLOW_NETWORKS`` (comma-separated),
 ``NUTGRAF_FETCH_PAGES`` (true/false), ``NUTGRAF_POLL_INTERVAL``, ``NUTGRAF_ADMIN_TOKEN``,
 ``NUTGRAF_PAGE_CACHE_SECONDS``, ``NUTGRAF_STORY_DAY_PENALTY``, ``NUTGRAF_BASE_URL``,
-``NUTGRAF_ALLOWED_HOSTS`` (comma-separated), ``NUTGRAF_RETENTION_DAYS``.
+``NUTGRAF_ALLOWED_HOSTS`` (comma-separated), ``NUTGRAF_RETENTION_DAYS``,
+``NUTGRAF_REMOTE_IMAGES`` (true/false).
 
 ``admin_token`` must be at least 24 characters, of at least 10 different ones, and not the
 placeholder that ``deploy/nutgraf.env`` ships: a guessable token is refused at start-up.
@@ -26,6 +28,11 @@ with a leading dot for it and its subdomains (``.example.org``), or ``*`` for an
 site bound to loopback answers its loopback names and addresses, plus the host of
 ``base_url`` when one is set; a site bound beyond loopback answers the host of ``base_url``,
 or any name when neither is set (its admin then needs a token, see ``nutgraf serve``).
+
+``remote_images`` (default true) lets the site's pages show the articles' own images and
+their thumbnails, loaded from the sites that publish them (over https, lazily, sending no
+referrer). False shows none: a reader's browser then asks no other site for anything, and
+the pages' Content-Security-Policy allows images from the site itself only.
 
 ``story_day_penalty`` (0 to 1) is how much each day between an article and a story counts
 against joining it. Unset, the clusterer's default (0.15) makes a new story of the next day's
@@ -67,6 +74,7 @@ class Settings:
     base_url: str | None = None
     allowed_hosts: tuple[str, ...] | None = None
     retention_days: int | None = None
+    remote_images: bool = True
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -97,6 +105,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         values["allowed_hosts"] = [part.strip() for part in raw.split(",") if part.strip()]
     if environ.get("NUTGRAF_RETENTION_DAYS"):
         values["retention_days"] = environ["NUTGRAF_RETENTION_DAYS"]
+    if "NUTGRAF_REMOTE_IMAGES" in environ:
+        raw = environ["NUTGRAF_REMOTE_IMAGES"]
+        values["remote_images"] = _boolean("NUTGRAF_REMOTE_IMAGES", raw)
     if environ.get("NUTGRAF_ADMIN_TOKEN"):
         values["admin_token"] = environ["NUTGRAF_ADMIN_TOKEN"]
     return _settings(values)
@@ -134,6 +145,9 @@ def _settings(values: dict[str, Any]) -> Settings:
     hosts = values.get("allowed_hosts")
     if hosts is not None:
         hosts = _hosts(hosts)
+    remote_images = values.get("remote_images", True)
+    if not isinstance(remote_images, bool):
+        remote_images = _boolean("remote_images", str(remote_images))
     return Settings(
         tuple(networks),
         fetch_pages,
@@ -144,6 +158,7 @@ def _settings(values: dict[str, Any]) -> Settings:
         base_url,
         hosts,
         retention_days=_retention(values.get("retention_days")),
+        remote_images=remote_images,
     )
 
 

@@ -92,3 +92,14 @@ def test_retention_days_is_off_unless_set(tmp_path: Path) -> None:
     assert (
         settings(tmp_path, "retention_days = 90\n", NUTGRAF_RETENTION_DAYS="7").retention_days == 7
     )
+
+
+def test_remote_images_are_on_unless_turned_off(tmp_path: Path) -> None:
+    assert settings(tmp_path).remote_images
+    assert not settings(tmp_path, "remote_images = false\n").remote_images
+    assert settings(tmp_path, "remote_images = false\n", NUTGRAF_REMOTE_IMAGES="on").remote_images
+    assert not settings(tmp_path, NUTGRAF_REMOTE_IMAGES="0").remote_images
+    with pytest.raises(NutgrafError, match=r"^Config 'NUTGRAF_REMOTE_IMAGES' has value 'nah'"):
+        settings(tmp_path, NUTGRAF_REMOTE_IMAGES="nah")
+    with pytest.raises(NutgrafError, match=r"^Config 'remote_images' has value '3'"):
+        settings(tmp_path, "remote_images = 3\n")

@@ -15,6 +15,7 @@ from nutgraf.controls import strip_controls
 from nutgraf.dedup.fingerprint import content_hash, jaccard, minhash, shingles
 from nutgraf.dedup.near import DedupOptions, lsh_keys
 from nutgraf.dedup.urls import canonical_url
+from nutgraf.extract.images import first_image
 from nutgraf.extract.sanitize import sanitize_html
 from nutgraf.nlp.summarize import summarize
 from nutgraf.records import PARAGRAPH_SEPARATOR, ArchiveItem, Article, Block, Fetch, ItemKind
@@ -103,7 +104,8 @@ def archive_item(
     placed: str | None = None,
 ) -> ArchiveItem:
     """The article cleaned, summarized, hashed and with its sanitized HTML, ready to store;
-    ``kind``, ``image`` and ``placed`` as ``ArchiveItem`` has them. An article without a
+    ``kind``, ``image`` (else the HTML's first picture) and ``placed`` as ``ArchiveItem`` has
+    them. An article without a
     headline has its first words for one (``clean_article``)."""
     article, origin = clean_article(article, origin)
     url = origin.url or article.url
@@ -112,6 +114,7 @@ def archive_item(
         article = replace(article, source=origin.source)
     if url and not article.url:
         article = replace(article, url=url)
+    sanitized = sanitize_html(html, url) if html else None
     return ArchiveItem(
         article=article,
         summary=summarize(article),
@@ -122,9 +125,9 @@ def archive_item(
         feed=fetch.feed,
         guid=fetch.guid,
         site=origin.site,
-        html=sanitize_html(html, url) if html else None,
+        html=sanitized,
         kind=kind,
-        image=strip_controls(image),
+        image=strip_controls(image) or first_image(sanitized),
         placed=placed,
     )
 

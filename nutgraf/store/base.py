@@ -212,6 +212,11 @@ class Store(Protocol):
         ``site`` when given): (previous, next)."""
         ...
 
+    def lead_html(self, ids: Sequence[int]) -> dict[int, str]:
+        """The start of the sanitized HTML (``LEAD_HTML_CHARS``) of those of ``ids`` that have
+        no thumbnail but whose HTML holds an image: where a list finds their first picture."""
+        ...
+
     def copies(self, article_id: int) -> list[Headline]:
         """The article's duplicate group, oldest first: the first copy and every later copy
         linked to it (just the article when it has none; empty when it does not exist)."""

@@ -7,10 +7,16 @@ Written once in SQL that SQLite and PostgreSQL both take; only the parameter mar
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from nutgraf.records import Headline, SourceCount
 from nutgraf.store.rows import HEADLINE_COLUMNS, bounded, headline
+
+# How much of an article's HTML a list reads to find its first picture (nutgraf.extract.images
+# reads as much), and for how many articles at once (a page of a list at most).
+LEAD_HTML_CHARS = 65_536
+MAX_LEAD_IDS = 100
 
 
 class ReadingQueries:
@@ -81,6 +87,18 @@ class ReadingQueries:
             (first, first),
         )
         return [headline(row) for row in rows]
+
+    def lead_html(self, ids: Sequence[int]) -> dict[int, str]:
+        wanted = list(dict.fromkeys(ids))[:MAX_LEAD_IDS]
+        if not wanted:
+            return {}
+        marks = ", ".join("?" for _ in wanted)
+        rows = self._shared_read(
+            f"SELECT id, substr(html, 1, {LEAD_HTML_CHARS}) AS lead FROM articles "
+            f"WHERE id IN ({marks}) AND image IS NULL AND html LIKE ?",
+            (*wanted, "%<img%"),
+        )
+        return {int(row["id"]): row["lead"] for row in rows}
 
     def sources(self) -> list[SourceCount]:
         rows = self._shared_read(

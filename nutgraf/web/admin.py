@@ -86,7 +86,12 @@ def _render(request: Request, status: int = 200, **context: object) -> Response:
         request=request,
         **context,
     )
-    response = html_response(body, status, headers={"cache-control": "no-store"})
+    response = html_response(
+        body,
+        status,
+        headers={"cache-control": "no-store"},
+        remote_images=site.config.remote_images,
+    )
     response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict", path="/admin")
     return response
 

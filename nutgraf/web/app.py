@@ -60,7 +60,9 @@ class SiteConfig:
     """``admin_token`` guards the admin pages; with none they are open only to a server bound
     to a loopback address (``local_only``). ``allowed_hosts`` are the Host names answered
     (None: any; see ``nutgraf.web.hosts``); ``base_url``, when set, is the site's public
-    address, used for the absolute links of its feeds instead of the request's Host."""
+    address, used for the absolute links of its feeds instead of the request's Host.
+    ``remote_images`` False shows no image from another site (pages then load images from the
+    site itself only, and their Content-Security-Policy says so)."""
 
     name: str = "nutgraf"
     admin_token: str | None = field(default=None, repr=False)
@@ -69,14 +71,17 @@ class SiteConfig:
     allowed_hosts: frozenset[str] | None = None
     base_url: str | None = None
     login_limits: FailureLimits = field(default_factory=FailureLimits)
+    remote_images: bool = True
 
 
-def page_csp(nonce: str) -> str:
+def page_csp(nonce: str, remote_images: bool = True) -> str:
+    """A page's Content-Security-Policy: images from the site, and from any https address
+    unless remote images are off."""
     return (
         "default-src 'none'; "
         f"script-src 'nonce-{nonce}'; "
         "style-src 'self'; "
-        "img-src 'self' https:; "
+        f"img-src 'self'{' https:' if remote_images else ''}; "
         "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     )
 
@@ -137,7 +142,11 @@ def wants_json(request: Request) -> bool:
 
 
 def html_response(
-    body: bytes, status: int = 200, headers: dict[str, str] | None = None
+    body: bytes,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    *,
+    remote_images: bool = True,
 ) -> Response:
     """A page with a fresh nonce in its body and in its Content-Security-Policy."""
     nonce = secrets.token_urlsafe(16)
@@ -147,7 +156,7 @@ def html_response(
         media_type="text/html; charset=utf-8",
         headers=headers,
     )
-    response.headers["content-security-policy"] = page_csp(nonce)
+    response.headers["content-security-policy"] = page_csp(nonce, remote_images)
     return response
 
 
@@ -190,7 +199,7 @@ def page_endpoint(
         body, media = cached
         if media == "application/json":
             return Response(body, media_type="application/json")
-        return html_response(body)
+        return html_response(body, remote_images=site.config.remote_images)
 
     return endpoint
 
@@ -226,12 +235,17 @@ def _int_param(request: Request, name: str, default: int) -> int:
 
 
 def _home(site: Site, request: Request) -> views.Page:
-    return views.home(site.store, _int_param(request, "page", 1))
+    return views.home(site.store, _int_param(request, "page", 1), images=site.config.remote_images)
 
 
 def _article(site: Site, request: Request) -> views.Page:
     within = request.query_params.get("from") == "source"
-    return views.article(site.store, int(request.path_params["id"]), within_source=within)
+    return views.article(
+        site.store,
+        int(request.path_params["id"]),
+        within_source=within,
+        images=site.config.remote_images,
+    )
 
 
 def _sources(site: Site, request: Request) -> views.Page:
@@ -239,14 +253,21 @@ def _sources(site: Site, request: Request) -> views.Page:
 
 
 def _source(site: Site, request: Request) -> views.Page:
-    return views.source(site.store, request.path_params["slug"], _int_param(request, "page", 1))
+    return views.source(
+        site.store,
+        request.path_params["slug"],
+        _int_param(request, "page", 1),
+        images=site.config.remote_images,
+    )
 
 
 def _search(site: Site, request: Request) -> views.Page:
     query = request.query_params.get("q", "")
     if len(query) > MAX_QUERY_CHARS:
         raise views.BadRequest(f"the search query is over {MAX_QUERY_CHARS} characters; shorten it")
-    return views.search(site.store, query, _int_param(request, "page", 1))
+    return views.search(
+        site.store, query, _int_param(request, "page", 1), images=site.config.remote_images
+    )
 
 
 def _group(site: Site, request: Request) -> views.Page:
@@ -258,7 +279,7 @@ def _stories(site: Site, request: Request) -> views.Page:
 
 
 def _story(site: Site, request: Request) -> views.Page:
-    return views.story(site.store, int(request.path_params["id"]))
+    return views.story(site.store, int(request.path_params["id"]), images=site.config.remote_images)
 
 
 def _feed_endpoint(kind: str, per_source: bool) -> Callable[[Request], Awaitable[Response]]:
@@ -362,7 +383,7 @@ def _error(request: Request, status: int, message: str) -> Response:
     body = site.render(
         "error.html", title=f"Error {status}", status=status, message=message, request=request
     )
-    return html_response(body, status)
+    return html_response(body, status, remote_images=site.config.remote_images)
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:

@@ -2,7 +2,8 @@
 
 The article body is rendered from its plain-text blocks, not from stored HTML, so each
 summary sentence can be wrapped where it stands (its offsets point into ``Article.text``) and
-a link to ``#s2`` highlights it with CSS alone (``:target``).
+a link to ``#s2`` highlights it with CSS alone (``:target``). The article's images are put
+back between the blocks where its HTML had them (``nutgraf.extract.images.place_figures``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 from markupsafe import Markup, escape
 
 from nutgraf.extract.bounds import MAX_BLOCKS, MAX_TEXT_CHARS
+from nutgraf.extract.images import Figure, display_image
 from nutgraf.records import PARAGRAPH_SEPARATOR, Article, Summary
 
 SNIPPET_WORDS = 32
@@ -27,12 +29,17 @@ MAX_SHOWN_CHARS = MAX_TEXT_CHARS
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def body_html(article: Article, summary: Summary) -> Markup:
+def body_html(article: Article, summary: Summary, figures: Sequence[Figure] = ()) -> Markup:
     """The body as ``<h2>`` and ``<p>`` elements, each summary sentence in a
-    ``<mark class="cite" id="sN">`` (N counts from 1, in summary order)."""
+    ``<mark class="cite" id="sN">`` (N counts from 1, in summary order), and each of
+    ``figures`` as a ``<figure>`` before the block it preceded (a block that is its caption
+    becomes its ``<figcaption>``, sentences marked all the same)."""
     cites: dict[int, list[tuple[int, int, int]]] = {}
     for number, sentence in enumerate(summary.sentences, start=1):
         cites.setdefault(sentence.paragraph, []).append((sentence.start, sentence.end, number))
+    placed: dict[int, list[Figure]] = {}
+    for figure in figures:
+        placed.setdefault(min(figure.after, len(article.blocks)), []).append(figure)
     parts: list[str] = []
     paragraph = 0
     offset = 0
@@ -45,14 +52,41 @@ def body_html(article: Article, summary: Summary) -> Markup:
                 f'<p class="cut">The rest of this article ({left:,} more '
                 f"{'part' if left == 1 else 'parts'}) is too long to show here.</p>"
             )
-            break
+            return Markup("\n".join(parts))
         if block.kind == "subheading":
+            parts.extend(figure_html(f) for f in placed.get(number, ()))
             parts.append(f"<h2>{escape(block.text)}</h2>")
             continue
-        parts.append(f"<p>{_cited(block.text, offset, cites.get(paragraph, []))}</p>")
+        text = _cited(block.text, offset, cites.get(paragraph, []))
         offset += len(block.text) + len(PARAGRAPH_SEPARATOR)
         paragraph += 1
+        here = placed.get(number, [])
+        if here and here[-1].caption_block == number:
+            parts.extend(figure_html(f) for f in here[:-1])
+            parts.append(figure_html(here[-1], Markup(text)))
+        else:
+            parts.extend(figure_html(f) for f in here)
+            parts.append(f"<p>{text}</p>")
+    parts.extend(figure_html(f) for f in placed.get(len(article.blocks), ()))
     return Markup("\n".join(parts))
+
+
+def figure_html(figure: Figure, caption: Markup | None = None) -> str:
+    """One image as a ``<figure>``: loaded lazily over https, sending no referrer, its size
+    given when known so the text does not move when it arrives; "" when it cannot be shown.
+    ``caption`` is the caption's markup when the caption is a block of the body."""
+    src = display_image(figure.src)
+    if src is None:
+        return f"<p>{caption}</p>" if caption is not None else ""
+    sized = f' width="{figure.width}" height="{figure.height}"' if figure.width else ""
+    img = (
+        f'<img src="{escape(src)}" alt="{escape(figure.alt)}"{sized} loading="lazy" '
+        'decoding="async" referrerpolicy="no-referrer">'
+    )
+    if caption is None and figure.caption:
+        caption = escape(figure.caption)
+    shown = f"<figcaption>{caption}</figcaption>" if caption is not None else ""
+    return f'<figure class="{"sized" if sized else "unsized"}">{img}{shown}</figure>'
 
 
 def _cited(text: str, offset: int, spans: list[tuple[int, int, int]]) -> str:

@@ -24,6 +24,10 @@ _PAGE = {
     "required": False,
     "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 1},
 }
+_THUMBNAIL = (
+    "A thumbnail's URL: the item's image, else the first picture of its HTML "
+    "(as the site's lists show it, which load it over https)."
+)
 _NULLABLE_STRING = {"type": ["string", "null"]}
 
 # What every listed or stored article says of its time, kind and thumbnail.
@@ -41,7 +45,7 @@ _ITEM_FIELDS: dict[str, Any] = {
         "enum": ["article", "link"],
         "description": "`link`: a headline-only entry kept as a link to the original.",
     },
-    "image": {"type": ["string", "null"], "description": "A thumbnail's URL."},
+    "image": {"type": ["string", "null"], "description": _THUMBNAIL},
 }
 
 SCHEMAS: dict[str, Any] = {
@@ -343,6 +347,7 @@ ENDPOINTS: dict[str, tuple[str, list[dict[str, Any]], dict[str, Any]]] = {
                             "source": {"type": "string"},
                             "time": {"type": "string"},
                             "url": _NULLABLE_STRING,
+                            "image": {"type": ["string", "null"], "description": _THUMBNAIL},
                         },
                     },
                 },

@@ -29,5 +29,6 @@ def app_from_environment() -> Starlette:
             base_url=settings.base_url,
         ),
         base_url=settings.base_url,
+        remote_images=settings.remote_images,
     )
     return create_app(store, config)

@@ -1,5 +1,11 @@
 """The site's views: each reads the archive and returns one ``Page``, which the app renders
-as HTML or, for the ``.json`` twin of the same address, as JSON. Nothing here knows HTTP."""
+as HTML or, for the ``.json`` twin of the same address, as JSON. Nothing here knows HTTP.
+
+A listed article's thumbnail is its ``image``, else the first picture of its HTML (for rows
+stored before ingest filled ``image``); the JSON twins give the same address as ``image``.
+With ``images`` False (the ``remote_images`` setting off) pages show no image at all, and
+their JSON twins still say where the images are.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from nutgraf import relate
-from nutgraf.records import SourceCount, StoredArticle
+from nutgraf.extract.images import display_image, first_image, place_figures
+from nutgraf.records import ArchiveItem, Headline, SourceCount, StoredArticle
 from nutgraf.serialize import (
     headline_json,
     source_json,
@@ -44,9 +51,10 @@ class Page:
     context: Callable[[], Mapping[str, Any]]
 
 
-def home(store: Store, page: int = 1) -> Page:
+def home(store: Store, page: int = 1, *, images: bool = True) -> Page:
     page = _page_number(page)
     articles, more = _paged(lambda limit, offset: store.latest(limit=limit, offset=offset), page)
+    thumbs = {a.id: thumbnail(a.item) for a in articles}
     return Page(
         "home.html",
         "Latest news",
@@ -56,16 +64,24 @@ def home(store: Store, page: int = 1) -> Page:
             "articles": [
                 {
                     **_listed(a),
+                    "image": thumbs[a.id],
                     "summary": summary_json(a.item.summary),
                 }
                 for a in articles
             ],
         },
-        lambda: {"articles": articles, "page": page, "more": more},
+        lambda: {
+            "articles": articles,
+            "page": page,
+            "more": more,
+            "thumbs": shown_thumbnails(thumbs, images),
+        },
     )
 
 
-def article(store: Store, article_id: int, *, within_source: bool = False) -> Page:
+def article(
+    store: Store, article_id: int, *, within_source: bool = False, images: bool = True
+) -> Page:
     stored = store.get(article_id)
     if stored is None:
         raise NotFound(f"there is no article {article_id}")
@@ -83,7 +99,7 @@ def article(store: Store, article_id: int, *, within_source: bool = False) -> Pa
         "article.html",
         text.title or "Untitled article",
         lambda: {
-            "article": stored_json(stored),
+            "article": {**stored_json(stored), "image": thumbnail(item)},
             "read_also": [headline_json(h) for h in read_also],
             "also_reported_by": [headline_json(h) for h in copies],
             "group": group[0].id if copies else None,
@@ -95,7 +111,9 @@ def article(store: Store, article_id: int, *, within_source: bool = False) -> Pa
             "stored": stored,
             "article": text,
             "summary": item.summary,
-            "body": body_html(text, item.summary),
+            "body": body_html(
+                text, item.summary, place_figures(item.html, text.blocks) if images else ()
+            ),
             "outlet": text.source or host(item.site or item.url) or "unknown source",
             "source_slug": host(item.site) or None,
             "read_also": read_also,
@@ -119,13 +137,14 @@ def sources(store: Store) -> Page:
     )
 
 
-def source(store: Store, slug: str, page: int = 1) -> Page:
+def source(store: Store, slug: str, page: int = 1, *, images: bool = True) -> Page:
     page = _page_number(page)
     found = source_by_slug(store, slug)
     headlines, more = _paged(
         lambda limit, offset: store.headlines(limit=limit, offset=offset, site=found.site), page
     )
     name = found.name or slug
+    thumbs = headline_thumbnails(store, headlines)
     return Page(
         "source.html",
         name,
@@ -133,9 +152,10 @@ def source(store: Store, slug: str, page: int = 1) -> Page:
             "source": {**source_json(found), "slug": slug},
             "page": page,
             "next_page": page + 1 if more else None,
-            "articles": [headline_json(h) for h in headlines],
+            "articles": [{**headline_json(h), "image": thumbs.get(h.id)} for h in headlines],
         },
         lambda: {
+            "thumbs": shown_thumbnails(thumbs, images),
             "source": found,
             "name": name,
             "slug": slug,
@@ -154,7 +174,7 @@ def source_by_slug(store: Store, slug: str) -> SourceCount:
     raise NotFound(f"there is no source {slug!r}")
 
 
-def search(store: Store, query: str, page: int = 1) -> Page:
+def search(store: Store, query: str, page: int = 1, *, images: bool = True) -> Page:
     page = _page_number(page)
     query = query.strip()
     words = search_words(query)
@@ -171,6 +191,7 @@ def search(store: Store, query: str, page: int = 1) -> Page:
         lambda limit, offset: store.search(query, limit=limit, offset=offset), page
     )
     snippets = [snippet(s.item.article.text, words) for s in found]
+    thumbs = {s.id: thumbnail(s.item) for s in found}
 
     def results() -> list[dict[str, Any]]:
         return [
@@ -193,12 +214,20 @@ def search(store: Store, query: str, page: int = 1) -> Page:
             "results": [
                 {
                     **_listed(s),
+                    "image": thumbs[s.id],
                     "snippet": text,
                 }
                 for s, text in zip(found, snippets, strict=True)
             ],
         },
-        lambda: {"query": query, "results": results(), "page": page, "more": more, "words": words},
+        lambda: {
+            "query": query,
+            "results": results(),
+            "page": page,
+            "more": more,
+            "words": words,
+            "thumbs": shown_thumbnails(thumbs, images),
+        },
     )
 
 
@@ -243,16 +272,54 @@ def stories(store: Store, page: int = 1) -> Page:
     )
 
 
-def story(store: Store, story_id: int) -> Page:
+def story(store: Store, story_id: int, *, images: bool = True) -> Page:
     found = read_story(store, story_id)
     if found is None:
         raise NotFound(f"there is no story {story_id}")
+    thumbs = headline_thumbnails(store, found.articles)
+
+    def data() -> dict[str, Any]:
+        told = story_json(found)
+        told["articles"] = [{**a, "image": thumbs.get(a["id"])} for a in told["articles"]]
+        return told
+
     return Page(
         "story.html",
         found.headline,
-        lambda: story_json(found),
-        lambda: {"story": found, "outlet": outlet, "numbers": _numbers(found)},
+        data,
+        lambda: {
+            "story": found,
+            "outlet": outlet,
+            "numbers": _numbers(found),
+            "thumbs": shown_thumbnails(thumbs, images),
+        },
     )
+
+
+def thumbnail(item: ArchiveItem) -> str | None:
+    """The item's thumbnail: its ``image``, else the first picture of its HTML."""
+    return item.image or first_image(item.html, item.url)
+
+
+def headline_thumbnails(store: Store, headlines: Sequence[Headline]) -> dict[int, str]:
+    """The thumbnails of listed articles, by id: their ``image``, else the first picture of
+    their HTML (read for those without one only, and only its start)."""
+    found = {h.id: h.image for h in headlines if h.image}
+    lead = store.lead_html([h.id for h in headlines if not h.image])
+    for article_id, html in lead.items():
+        image = first_image(html)
+        if image is not None:
+            found[article_id] = image
+    return found
+
+
+def shown_thumbnails(thumbs: Mapping[int, str | None], images: bool) -> dict[int, str]:
+    """The addresses a list page loads its thumbnails from (https; none when images are
+    off)."""
+    if not images:
+        return {}
+    shown = {article_id: display_image(url) for article_id, url in thumbs.items()}
+    return {article_id: url for article_id, url in shown.items() if url is not None}
 
 
 def _numbers(found: Story) -> dict[int, int]:

@@ -109,3 +109,12 @@ def test_an_untitled_article_is_named_by_its_first_words(tmp_path: Path) -> None
     assert stored.item.article.title == (
         "The council approved the new budget on Monday evening after a long…"
     )
+
+
+def test_an_entry_keeps_its_feeds_thumbnail(tmp_path: Path) -> None:
+    with SQLiteStore(tmp_path / "a.db") as store:
+        ingest(store, str(FEEDS / "techcrunch-1entry.xml"))
+        (stored,) = store.articles()
+        (listed,) = store.headlines()
+    expected = "http://tctechcrunch2011.files.wordpress.com/2011/11/angies-list.jpeg?w=150"
+    assert stored.item.image == listed.image == expected  # its media:thumbnail

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import lxml.html
 import pytest
@@ -27,6 +28,9 @@ from nutgraf.records import (
 from nutgraf.store import SQLiteStore
 from nutgraf.web.app import SiteConfig, create_app
 from tests.batch import conftest as batch
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 EVIL = "<script>alert(1)</script> \"'&"
 FETCHED = "2026-11-24T10:00:00Z"
@@ -280,3 +284,42 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     folder = config.stash.get(SCREENSHOTS, None)
     if folder is not None:
         terminalreporter.write_line(f"browser screenshots: {folder}")
+
+
+# The browser tests' Chromium: one for the session, shared by every module that uses it (two
+# Playwright instances cannot run at once in one thread).
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def require_chromium() -> str:
+    """The system Chromium: the test skips without it, and fails under CI."""
+    missing = None
+    try:
+        import playwright.sync_api  # noqa: F401  (only checking it is installed)
+    except ImportError:
+        missing = "playwright is not installed (pip install -e '.[dev]')"
+    if missing is None and not os.access(CHROMIUM, os.X_OK):
+        missing = f"no Chromium at {CHROMIUM} (apt install chromium); no browser is downloaded"
+    if missing is None:
+        return str(CHROMIUM)
+    if os.environ.get("CI"):
+        pytest.fail(f"browser tests are required under CI: {missing}")
+    pytest.skip(missing)
+
+
+@pytest.fixture(scope="session")
+def browser(request: pytest.FixtureRequest) -> Iterator[Browser]:
+    executable = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def shots(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
+    folder = tmp_path_factory.mktemp("screenshots")
+    request.config.stash[SCREENSHOTS] = folder
+    return folder

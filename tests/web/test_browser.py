@@ -7,8 +7,6 @@ temporary folder, named at the end of the run.
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,7 +21,8 @@ from nutgraf.web.app import SiteConfig, create_app
 from tests.batch.conftest import Page as SitePage
 from tests.batch.conftest import Site
 from tests.batch.test_ingest_cli import STORIES, html_body, rss
-from tests.web.conftest import EVIL, SCREENSHOTS, VOTE_CITED, Archive, fill, serving
+from tests.web import conftest
+from tests.web.conftest import EVIL, VOTE_CITED, Archive, fill, require_chromium, serving
 
 if TYPE_CHECKING:
     from playwright.sync_api import (
@@ -37,7 +36,6 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 SEARCH_PAGE_SIZE = 3
 # Records every CSP violation the page sees (injected by the browser, not the page).
 WATCH_CSP = """
@@ -45,40 +43,6 @@ window.__csp = [];
 document.addEventListener("securitypolicyviolation",
   (e) => window.__csp.push(e.violatedDirective + " " + e.blockedURI));
 """
-
-
-def require_chromium() -> str:
-    """The system Chromium: the test skips without it, and fails under CI."""
-    missing = None
-    try:
-        import playwright.sync_api  # noqa: F401  (only checking it is installed)
-    except ImportError:
-        missing = "playwright is not installed (pip install -e '.[dev]')"
-    if missing is None and not os.access(CHROMIUM, os.X_OK):
-        missing = f"no Chromium at {CHROMIUM} (apt install chromium); no browser is downloaded"
-    if missing is None:
-        return str(CHROMIUM)
-    if os.environ.get("CI"):
-        pytest.fail(f"browser tests are required under CI: {missing}")
-    pytest.skip(missing)
-
-
-@pytest.fixture(scope="session")
-def browser(request: pytest.FixtureRequest) -> Iterator[Browser]:
-    executable = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        yield launched
-        launched.close()
-
-
-@pytest.fixture(scope="session")
-def shots(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
-    folder = tmp_path_factory.mktemp("screenshots")
-    request.config.stash[SCREENSHOTS] = folder
-    return folder
 
 
 @dataclass
@@ -525,7 +489,7 @@ def test_the_csp_blocks_an_injected_inline_script_and_the_watch_sees_it(
 def test_a_missing_chromium_skips_locally_and_fails_under_ci(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", tmp_path / "chromium")
+    monkeypatch.setattr(conftest, "CHROMIUM", tmp_path / "chromium")
     monkeypatch.delenv("CI", raising=False)
     with pytest.raises(pytest.skip.Exception, match="no Chromium at"):
         require_chromium()
