@@ -17,6 +17,7 @@ from nutgraf.dedup.near import DedupOptions, lsh_keys
 from nutgraf.dedup.urls import canonical_url
 from nutgraf.extract.images import first_image
 from nutgraf.extract.sanitize import sanitize_html
+from nutgraf.ingest.repair import repair_headline, repair_text
 from nutgraf.nlp.summarize import summarize
 from nutgraf.records import PARAGRAPH_SEPARATOR, ArchiveItem, Article, Block, Fetch, ItemKind
 from nutgraf.relate import keep_read_also
@@ -36,22 +37,25 @@ class Origin:
 
 
 def clean_article(article: Article, origin: Origin) -> tuple[Article, Origin]:
-    """The article and where it came from without terminal escapes or control characters
-    (``strip_controls``): what every stored article passes through, so that no feed's title
-    can drive the terminal of whoever lists the archive. The feed and entry id identify the
+    """The article and where it came from with mojibake repaired (``repair``) and without
+    terminal escapes or control characters (``strip_controls``): what every stored article
+    passes through, once, so that no feed's title can drive the terminal of whoever lists the
+    archive or show "patientsâ€™". The feed and entry id identify the
     entry and stay as given. An untitled article gets its first words for a headline."""
     blocks = tuple(
         Block(block.kind, text)
         for block in article.blocks
-        if (text := strip_controls(block.text, lines=block.kind == "paragraph")).strip()
+        if (
+            text := strip_controls(repair_text(block.text), lines=block.kind == "paragraph")
+        ).strip()
     )
     text = PARAGRAPH_SEPARATOR.join(b.text for b in blocks if b.kind == "paragraph")
     article = replace(
         article,
-        title=strip_controls(article.title) or first_words(text),
+        title=strip_controls(repair_headline(article.title)) or first_words(text),
         blocks=blocks,
-        source=strip_controls(article.source),
-        byline=strip_controls(article.byline),
+        source=strip_controls(repair_headline(article.source)),
+        byline=strip_controls(repair_headline(article.byline)),
         published=strip_controls(article.published),
         language=strip_controls(article.language),
         related=tuple(strip_controls(headline) for headline in article.related),
@@ -63,7 +67,7 @@ def clean_article(article: Article, origin: Origin) -> tuple[Article, Origin]:
         origin,
         url=strip_controls(origin.url),
         site=strip_controls(origin.site),
-        source=strip_controls(origin.source),
+        source=strip_controls(repair_headline(origin.source)),
     )
     return article, origin
 
@@ -114,7 +118,9 @@ def archive_item(
         article = replace(article, source=origin.source)
     if url and not article.url:
         article = replace(article, url=url)
-    sanitized = sanitize_html(html, url) if html else None
+    # Relative links and image sources: against the entry's address, else the feed's site
+    # (an entry without a link, read from a file); xml:base was applied by the feed parser.
+    sanitized = sanitize_html(html, url or origin.site) if html else None
     return ArchiveItem(
         article=article,
         summary=summarize(article),
