@@ -25,6 +25,15 @@ _SEQUENCE = re.compile(
     r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x00-\x1f\x7f-\x9f]{0,512}(?:\x07|\x1b\\|\x9c)"
     r"|\x1b[\x20-\x2f]{0,8}[\x30-\x7e]"
 )
+# The same sequences where they cannot be mojibake: an 8-bit introducer right after what a
+# UTF-8 lead byte reads as in Latin-1 ("Ð\x9b" is "Л" encoded twice) is left for ftfy to
+# repair (see ``ingest.repair``), and ``strip_controls`` removes what it does not.
+_SEQUENCE_NOT_MOJIBAKE = re.compile(
+    r"(?:\x1b\[|(?<![\xc2-\xf4])\x9b)[\x30-\x3f]{0,64}[\x20-\x2f]{0,8}[\x40-\x7e]"
+    r"|(?:\x1b[\]PX^_]|(?<![\xc2-\xf4])[\x90\x98\x9d\x9e\x9f])"
+    r"[^\x00-\x1f\x7f-\x9f]{0,512}(?:\x07|\x1b\\|\x9c)"
+    r"|\x1b[\x20-\x2f]{0,8}[\x30-\x7e]"
+)
 # Every C0 and C1 control character and DEL, but the tab and the newline text keeps.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # What breaks a line (or moves along it) and becomes a space in a one-line field.
@@ -55,6 +64,12 @@ def strip_controls(text: str | None, *, lines: bool = False) -> str | None:
     if not lines:
         text = _BREAK.sub(" ", text)
     return _CONTROL.sub("", text)
+
+
+def strip_sequences(text: str) -> str:
+    """``text`` without the escape sequences that cannot be mojibake: what runs before a
+    repair of double-encoded text, which would leave an OSC's words behind."""
+    return text if text.isprintable() else _SEQUENCE_NOT_MOJIBAKE.sub("", text)
 
 
 def json_line(value: Any) -> str:

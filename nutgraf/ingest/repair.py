@@ -12,10 +12,17 @@ from __future__ import annotations
 
 from ftfy import TextFixerConfig, fix_text
 
+from nutgraf.controls import strip_sequences
+
 __all__ = ["repair_headline", "repair_text"]
 
+# Control characters and terminal escapes are left to ``controls.strip_controls``, which runs
+# after this and takes whole sequences out (ftfy would leave an OSC's text behind).
 _TEXT = TextFixerConfig(
     unescape_html=False,
+    remove_terminal_escapes=False,
+    fix_c1_controls=False,
+    remove_control_chars=False,
     fix_latin_ligatures=False,
     fix_character_width=False,
     uncurl_quotes=False,
@@ -27,11 +34,11 @@ _HEADLINE = _TEXT._replace(unescape_html="auto")
 
 
 def repair_text(text: str) -> str:
-    """``text`` with mojibake undone (and C1 controls, terminal escapes, lone surrogates
-    removed); otherwise as it was."""
-    return fix_text(text, _TEXT) if text else text
+    """``text`` with mojibake undone and terminal escape sequences out; otherwise as it was
+    (other control characters are left for ``strip_controls``)."""
+    return fix_text(strip_sequences(text), _TEXT) if text else text
 
 
 def repair_headline(text: str | None) -> str | None:
     """A headline repaired as ``repair_text``, and HTML entities left in it decoded."""
-    return fix_text(text, _HEADLINE) if text else text
+    return fix_text(strip_sequences(text), _HEADLINE) if text else text

@@ -17,7 +17,7 @@ def mojibake(text: str) -> str:
 
 def test_double_encoded_text_is_repaired() -> None:
     assert repair_text("patientsâ€™ rights") == "patients’ rights"
-    russian = "В Москве открылся музей"
+    russian = "Лидеры в Москве открыли музей"  # "Л" twice encoded holds U+009B (CSI)
     assert repair_text(mojibake(russian)) == russian
 
 
