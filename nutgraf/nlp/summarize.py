@@ -34,7 +34,7 @@ from nutgraf.nlp.features import (
 )
 from nutgraf.nlp.language import detect_language
 from nutgraf.nlp.products import product
-from nutgraf.nlp.scripts import SOUTHEAST_RUN, count_words, has_unspaced, word_units
+from nutgraf.nlp.scripts import SOUTHEAST_RUN, count_words, word_units
 from nutgraf.nlp.sentences import split_sentences
 from nutgraf.records import PARAGRAPH_SEPARATOR, Article, Summary, SummarySentence
 
@@ -201,8 +201,9 @@ def summarize(
     # Best first, earlier first among equals.
     order = np.lexsort((np.arange(len(units)), -scores))
     eligible = [i for i in order.tolist() if _is_eligible(units[i], credits)]
-    if not eligible and has_unspaced(article.text):
-        # Chinese or Thai without a sentence mark anywhere (cut by length): any long unit.
+    if not eligible:
+        # No finished sentence anywhere (Chinese or Thai cut by length, a chat log, a list of
+        # quotes): any long unit, so an article of 60+ words still gets a summary.
         eligible = [i for i in order.tolist() if len(units[i].words) >= _MIN_WORDS]
     candidates = [
         _Candidate(
