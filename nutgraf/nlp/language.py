@@ -44,6 +44,8 @@ _FUNCTION_WORD_LISTS = {
     "pl": "w i na z się do że nie jest to o po przez jak od przy już ale",
     "ru": "и в не на что с по как это он к из за от но для то его",
 }
+# The languages the function words name without the model (see ``_by_function_words``).
+_NAMED_BY_WORDS = frozenset({"en", "de"})
 _FUNCTION_WORDS: dict[str, tuple[str, ...]] = {}
 for _code, _words in _FUNCTION_WORD_LISTS.items():
     for _word in _words.split():
@@ -98,7 +100,7 @@ class StemFunction(Protocol):
 def detect_language(text: str) -> str:
     """Return the ISO 639-1 code of ``text``'s language, or ``en`` when there is too little text.
 
-    A text whose opening words are plainly English function words is named at once (most
+    A text whose opening words are plainly English or German function words is named at once (most
     of the news this reads), a text in Han and kana is Japanese; anything else is left to
     py3langid's model (which knows Chinese, Hindi, Arabic, Urdu, Persian, Greek, Hebrew and
     Thai among its 97 languages).
@@ -123,11 +125,15 @@ def _classify(sample: str) -> str:
 
 
 def _by_function_words(sample: str) -> str | None:
-    """English, when its function words plainly dominate; otherwise None (ask the model).
+    """English or German, when its function words plainly dominate; otherwise None (ask the
+    model, whose load costs a short command 0.4 s).
 
-    Only English is named this way: Slavic and Romance languages share short function words
-    with close relatives (Polish and Slovak, Spanish and Portuguese) that these lists do not
-    cover, so for them only the model can tell. The other lists act as competitors.
+    Only these two are named this way: Slavic and Romance languages share short function
+    words with close relatives (Polish and Slovak, Spanish and Portuguese) that these lists do
+    not cover, so for them only the model can tell (named by words, 8 Spanish texts of the
+    shared data were Portuguese). The other lists act as competitors. On the 1,178 texts of
+    the shared feeds, extraction pages and test pages, English and German named this way
+    agree with the model on 755 of 756 (the one: Nigerian Pidgin, to the model).
     """
     words = _WORD.findall(sample.lower())
     if len(words) < 20:
@@ -142,7 +148,7 @@ def _by_function_words(sample: str) -> str | None:
     if len(ranked) > 1 and ranked[1] > ranked[0] / 3:
         return None
     winner = max(hits, key=hits.__getitem__)
-    return winner if winner == "en" else None
+    return winner if winner in _NAMED_BY_WORDS else None
 
 
 @lru_cache(maxsize=64)
