@@ -39,6 +39,12 @@ GERMAN = (
     "getrennt. Die Behörden rechnen mit tagelangen Reparaturen. Die Schulen der Region blieben "
     "geschlossen, während Helfer umgestürzte Bäume von den Straßen räumten.\n"
 )
+SPANISH = (
+    "Temporal en la costa\n\n"
+    "Un fuerte temporal azotó el lunes la costa norte y dejó sin luz a miles de hogares. "
+    "Las autoridades dijeron que las reparaciones llevarán días. Las escuelas de la región "
+    "siguieron cerradas mientras los equipos retiraban árboles caídos de las carreteras.\n"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +63,15 @@ CASES = (
         bar=True,
     ),
     Case(
-        "summarize a small German text file (39 words; the language model loads)",
+        "summarize a small German text file (39 words)",
         ("summarize", "{folder}/sturm.txt"),
+        bar=True,
     ),
-    Case("summarize the seed page (a text dump, 861 words)", ("summarize", str(PAGE))),
+    Case(
+        "summarize a small Spanish text file (41 words; the language model loads)",
+        ("summarize", "{folder}/tormenta.txt"),
+    ),
+    Case("summarize the seed page (a text dump, 861 words)", ("summarize", str(PAGE)), bar=True),
     Case("--help (lists every command: imports every module)", ("--help",)),
 )
 
@@ -125,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         Path(folder, "storm.txt").write_text(ENGLISH, encoding="utf-8")
         Path(folder, "sturm.txt").write_text(GERMAN, encoding="utf-8")
+        Path(folder, "tormenta.txt").write_text(SPANISH, encoding="utf-8")
         runs = []
         for case in CASES:
             head = [str(python)] if case.python else [str(program)]
