@@ -24,6 +24,7 @@ class Article:
 
     ``related``, ``previous`` and ``next`` are headlines the page linked to; they are never
     part of the body. ``published`` is an ISO 8601 date or date-time as the page gave it.
+    ``image`` is the lead image the page names for itself (``og:image``), absolute.
     """
 
     title: str | None = None
@@ -36,6 +37,7 @@ class Article:
     previous: str | None = None
     next: str | None = None
     url: str | None = None
+    image: str | None = None
 
     @property
     def paragraphs(self) -> tuple[str, ...]:

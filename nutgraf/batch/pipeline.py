@@ -108,8 +108,8 @@ def archive_item(
     placed: str | None = None,
 ) -> ArchiveItem:
     """The article cleaned, summarized, hashed and with its sanitized HTML, ready to store;
-    ``kind``, ``image`` (else the HTML's first picture) and ``placed`` as ``ArchiveItem`` has
-    them. An article without a
+    ``kind``, ``image`` (else the page's own lead image, else the HTML's first picture) and
+    ``placed`` as ``ArchiveItem`` has them. An article without a
     headline has its first words for one (``clean_article``)."""
     article, origin = clean_article(article, origin)
     url = origin.url or article.url
@@ -133,7 +133,7 @@ def archive_item(
         site=origin.site,
         html=sanitized,
         kind=kind,
-        image=strip_controls(image) or first_image(sanitized),
+        image=strip_controls(image or article.image) or first_image(sanitized),
         placed=placed,
     )
 

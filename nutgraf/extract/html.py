@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from copy import copy
 from datetime import datetime
+from urllib.parse import urljoin, urlsplit
 
 import trafilatura
 
@@ -98,6 +99,7 @@ def extract_html(html: str, *, url: str | None = None) -> Article:
         byline=byline,
         published=_precise_date(tree, date) if date else None,
         url=url or _clean(document.url),
+        image=_lead_image(document.image, url or _clean(document.url)),
     )
 
 
@@ -270,6 +272,15 @@ def _text_of(element: etree._Element) -> str:
         pieces.append(_text_of(child))
         pieces.append(child.tail or "")
     return "".join(pieces)
+
+
+def _lead_image(image: str | None, base: str | None) -> str | None:
+    """The page's ``og:image`` made absolute against its address; None unless http(s)."""
+    image = _clean(image)
+    if image is None:
+        return None
+    absolute = urljoin(base, image) if base else image
+    return absolute if urlsplit(absolute).scheme in ("http", "https") else None
 
 
 def _clean(text: str | None) -> str | None:

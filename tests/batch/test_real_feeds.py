@@ -118,3 +118,21 @@ def test_an_entry_keeps_its_feeds_thumbnail(tmp_path: Path) -> None:
         (listed,) = store.headlines()
     expected = "http://tctechcrunch2011.files.wordpress.com/2011/11/angies-list.jpeg?w=150"
     assert stored.item.image == listed.image == expected  # its media:thumbnail
+
+
+def test_a_page_keeps_the_lead_image_it_names(tmp_path: Path) -> None:
+    html = (FEEDS.parent / "html" / "harbor-gazette-ferry.html").read_text(encoding="utf-8")
+    page = tmp_path / "ferry.html"
+    page.write_text(
+        html.replace(
+            "<head>",
+            '<head><meta property="og:image" content="https://cdn.example/ferry.jpg">',
+            1,
+        ),
+        encoding="utf-8",
+    )
+    assert "og:image" in page.read_text(encoding="utf-8")
+    with SQLiteStore(tmp_path / "a.db") as store:
+        ingest(store, str(page))
+        (listed,) = store.headlines()
+    assert listed.image == "https://cdn.example/ferry.jpg"

@@ -119,6 +119,35 @@ def test_an_entry_the_archive_holds_unchanged_stops_before_summarizing() -> None
     assert calls == {"extract": 2, "known": 2, "summarize": 1, "dedupe": 1, "store": 1}
 
 
+def test_a_worker_keeps_a_headline_as_a_link_placed_as_its_feed_orders_it() -> None:
+    feed = Feed("rss20", "https://example.org/feed", "Example", "https://example.org/", "en")
+    entries = [
+        FeedEntry(guid=f"g{n}", link=f"https://example.org/{n}", title=f"Headline {n}")
+        for n in range(2)
+    ]
+    thumbnail = FeedEntry(
+        guid="g2", link="https://example.org/2", title="Headline 2", image="https://i.example/2.jpg"
+    )
+    messages = [
+        entry_message(entry, feed, feed.url or "", position=n, backlog=False)
+        for n, entry in enumerate([*entries, thumbnail])
+    ]
+    settings = Settings(fetch_pages=False)
+    with SQLiteStore(":memory:") as store:
+        fetcher = Fetcher(settings)
+        resources = Resources(store, fetcher, settings, StepClock())
+        for message in reversed(json.loads(json.dumps(messages))):  # any order of arrival
+            assert ingest_entry(resources, message, NOW, may_retry=False).status == "new"
+        fetcher.close()
+        listed = store.headlines()
+    assert [h.title for h in listed] == ["Headline 0", "Headline 1", "Headline 2"]
+    assert {h.kind for h in listed} == {"link"} and not any(h.dated for h in listed)
+    assert listed[2].image == "https://i.example/2.jpg"
+
+
+NOW = "2026-12-07T06:00:00Z"
+
+
 @pytest.mark.parametrize(
     "message",
     [{}, {"feed": {"url": "u"}}, {"feed": {"url": "u"}, "entry": {"bogus": 1}}, {"entry": []}],
