@@ -28,6 +28,7 @@ from nutgraf.config import Settings
 from nutgraf.errors import FeedError, FetchError, InputError, NutgrafError
 from nutgraf.extract import extract
 from nutgraf.extract.fragment import blocks_from_fragment
+from nutgraf.extract.images import figures_html
 from nutgraf.ingest.feeds import parse_feed
 from nutgraf.ingest.fetch import (
     FEED_MAX_BYTES,
@@ -42,7 +43,7 @@ from nutgraf.ingest.fetch import (
 )
 from nutgraf.ingest.junk import not_an_article
 from nutgraf.ingest.opml import parse_opml
-from nutgraf.ingest.sources import read_source
+from nutgraf.ingest.sources import Document, decode_text, is_html, read_source
 from nutgraf.ingest.xmlguard import GZIP_MAGIC, gunzip_limited, root_name
 from nutgraf.records import Article, Feed, FeedEntry, ItemKind
 from nutgraf.store.base import SaveResult, Store
@@ -265,7 +266,8 @@ class Ingestor:
             raise InputError(f"{label} is over the 5 MB page limit; split it")
         article = extract(data, name=name or label)
         _refuse_junk(data, article)
-        self._save(article, Origin(url=article.url), label)
+        html = page_figures(data, article, article.url)
+        self._save(article, Origin(url=article.url), label, html=html)
 
     def url(self, url: str, *, lists: bool = True) -> None:
         """Ingest what ``url`` answers: a feed's entries, an OPML list's feeds (subscribing
@@ -287,7 +289,9 @@ class Ingestor:
                 raise InputError(f"{url} is over the 5 MB page limit")
             article = extract(body, url=fetched.final_url, name=fetched.final_url)
             _refuse_junk(body, article)
-            self._save(article, Origin(url=fetched.final_url, site=_site(fetched.final_url)), url)
+            html = page_figures(body, article, fetched.final_url)
+            origin = Origin(url=fetched.final_url, site=_site(fetched.final_url))
+            self._save(article, origin, url, html=html)
 
     def opml(self, data: bytes, label: str) -> None:
         outlines = parse_opml(data)
@@ -368,9 +372,9 @@ class Ingestor:
                 None, None, self._over_budget()
             )
         chosen = choose_article(
-            draft, read.article if read is not None else None, self.settings.fetch_pages
+            draft, read.page if read is not None else None, self.settings.fetch_pages
         )
-        if read is not None and read.article is None and draft.entry.link:
+        if read is not None and read.page is None and draft.entry.link:
             kept.add(chosen.kind, draft.entry.link, read.shared or read.note or "")
         self._save(
             chosen.article,
@@ -633,9 +637,18 @@ class _PageRead:
     """A teaser's page: the article read from it, or why it was not: a ``note`` of its own,
     or a reason many entries of the feed may share (``shared``: one note counts them)."""
 
-    article: Article | None
+    page: Page | None
     note: str | None
     shared: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A teaser's page as read: its article, and its text with the pictures among it as
+    compact HTML for display (``images.figures_html``; None when it shows none)."""
+
+    article: Article
+    html: str | None = None
 
 
 def _page_by(page: Future[_PageRead], deadline: float) -> _PageRead | None:
@@ -646,9 +659,7 @@ def _page_by(page: Future[_PageRead], deadline: float) -> _PageRead | None:
         return None
 
 
-def read_page(
-    fetcher: Fetcher, link: str, teaser: Article, *, until: float | None = None
-) -> Article:
+def read_page(fetcher: Fetcher, link: str, teaser: Article, *, until: float | None = None) -> Page:
     """A teaser's page, fetched (by ``until``, when given) and extracted, with what the feed
     said of it kept (headline, outlet, date); uses the shared fetcher (thread-safe) and pure
     code only.
@@ -660,7 +671,7 @@ def read_page(
     fetched = fetcher.fetch(link, PAGE_MAX_BYTES, until=until)
     page = extract(fetched.body, url=fetched.final_url, name=fetched.final_url)
     _refuse_junk(fetched.body, page, page=fetched.final_url)
-    return replace(
+    article = replace(
         page,
         title=teaser.title or page.title,
         source=teaser.source or page.source,
@@ -668,6 +679,13 @@ def read_page(
         published=teaser.published or page.published,
         url=fetched.final_url,
     )
+    return Page(article, page_figures(fetched.body, article, fetched.final_url))
+
+
+def page_figures(body: bytes, article: Article, url: str | None) -> str | None:
+    """The page's article text with its pictures, as HTML to show (see ``figures_html``)."""
+    text = decode_text(Document(url or "page", body))
+    return figures_html(text, article.blocks, url) if is_html(text, url) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -683,7 +701,7 @@ class Chosen:
     image: str | None = None
 
 
-def choose_article(draft: Draft, page: Article | None, fetch_pages: bool) -> Chosen:
+def choose_article(draft: Draft, page: Page | None, fetch_pages: bool) -> Chosen:
     """The entry's page when it was read and says more than the feed, else the feed's text;
     an entry with no text (a headline, a link, perhaps media) is kept as a link (pure).
 
@@ -691,8 +709,8 @@ def choose_article(draft: Draft, page: Article | None, fetch_pages: bool) -> Cho
         InputError: the entry has neither a title nor a link (nor any text).
     """
     entry, article = draft.entry, draft.article
-    if page is not None and entry.link and len(page.text.split()) > draft.words:
-        return Chosen(page, entry.link, None, image=entry.image)
+    if page is not None and entry.link and len(page.article.text.split()) > draft.words:
+        return Chosen(page.article, entry.link, page.html, image=entry.image)
     label = entry.link or draft.feed_url
     if not article.paragraphs:
         if not entry.title and not entry.link:

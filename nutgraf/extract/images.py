@@ -30,7 +30,7 @@ import lxml.html
 # lxml ships no type hints (lxml-stubs is not a dependency): its objects are Any here.
 from lxml import etree
 
-from nutgraf.extract.sanitize import is_internal_host
+from nutgraf.extract.sanitize import is_internal_host, sanitize_html
 from nutgraf.records import Block
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "SERVICE_HOSTS",
     "Figure",
     "display_image",
+    "figures_html",
     "first_image",
     "place_figures",
 ]
@@ -168,6 +169,58 @@ def place_figures(html: str | None, blocks: Sequence[Block]) -> tuple[Figure, ..
         if len(figures) == MAX_FIGURES:
             break
     return _one_caption_each(figures)
+
+
+def figures_html(page: str, blocks: Sequence[Block], base: str | None) -> str | None:
+    """A fetched page's article as compact HTML for display: its blocks, with the pictures
+    that stand among them on the page; None when there are none.
+
+    A page holds more pictures than its article: a logo before the headline, teasers of
+    other articles after the text. Only a picture after the article's first block and before
+    its last one is kept, or one before the first block with a caption of its own (a lead
+    photo in a ``<figure>``). Bounded as ``place_figures`` and the sanitizer are.
+    """
+    if not blocks or "<img" not in page[:MAX_HTML_CHARS].lower():
+        return None
+    figures = [
+        figure
+        for figure in place_figures(sanitize_html(page, base), blocks)
+        if 0 < figure.after < len(blocks)
+        or (figure.after == 0 and (figure.caption or figure.caption_block is not None))
+    ]
+    if not figures:
+        return None
+    captions = {f.caption_block for f in figures if f.caption_block is not None}
+    parts: list[str] = []
+    for index, block in enumerate(blocks):
+        for figure in (f for f in figures if f.after == index):
+            parts.append(_figure_markup(figure, blocks))
+        if index not in captions:
+            tag = "p" if block.kind == "paragraph" else "h2"
+            parts.append(f"<{tag}>{_escape(block.text)}</{tag}>")
+    return "".join(parts)
+
+
+def _figure_markup(figure: Figure, blocks: Sequence[Block]) -> str:
+    size = (
+        f' width="{figure.width}" height="{figure.height}"'
+        if figure.width and figure.height
+        else ""
+    )
+    caption = (
+        blocks[figure.caption_block].text if figure.caption_block is not None else figure.caption
+    )
+    shown = f"<figcaption>{_escape(caption)}</figcaption>" if caption else ""
+    return (
+        f'<figure><img src="{_escape(figure.src)}" alt="{_escape(figure.alt)}"{size}>'
+        f"{shown}</figure>"
+    )
+
+
+def _escape(text: str) -> str:
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
 
 
 def _parse(html: str) -> Any | None:

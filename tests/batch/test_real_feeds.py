@@ -136,3 +136,35 @@ def test_a_page_keeps_the_lead_image_it_names(tmp_path: Path) -> None:
         ingest(store, str(page))
         (listed,) = store.headlines()
     assert listed.image == "https://cdn.example/ferry.jpg"
+
+
+PAGE = """<html><head><title>Ferry returns</title></head><body>
+<header><img src="https://news.example/logo.png" width="200" height="60" alt="News"></header>
+<article><h1>Ferry returns to the island</h1>
+<p>The ferry returned to the island on Monday after a month of repairs, the operator said,
+and the first crossing was full of residents who had waited for weeks.</p>
+<figure><img src="https://news.example/ferry.jpg" width="800" height="500" alt="The ferry">
+<figcaption>The ferry at the quay on Monday morning.</figcaption></figure>
+<p>Repairs to the hull took longer than planned because parts had to be made abroad, the
+operator added, and the timetable will stay reduced until the end of the month.</p>
+<p>Residents said the crossing had been missed by shops, schools and the island's doctor,
+who had relied on a smaller boat that could not carry cars or heavy goods.</p>
+</article>
+<aside><h2>Related</h2><img src="https://news.example/other.jpg" width="300" height="200"
+alt="Another story"><p>Another story about the harbour.</p></aside>
+</body></html>"""
+
+
+def test_a_page_shows_the_pictures_among_its_text_and_not_its_logo(tmp_path: Path) -> None:
+    page = tmp_path / "ferry.html"
+    page.write_text(PAGE, encoding="utf-8")
+    with SQLiteStore(tmp_path / "a.db") as store:
+        ingest(store, str(page))
+        (stored,) = store.articles()
+        shown = TestClient(create_app(store)).get(f"/articles/{stored.id}").text
+    html = shown[shown.index('class="body"') :]
+    kept = stored.item.html or ""
+    assert "ferry.jpg" in kept and "logo.png" not in kept and "other.jpg" not in kept
+    assert html.index("ferry.jpg") < html.index("Repairs to the hull")
+    assert html.index("returned to the island") < html.index("ferry.jpg")
+    assert "logo.png" not in shown and "other.jpg" not in shown
