@@ -90,8 +90,8 @@ def delete_articles(
 
 
 def purgeable(store: Store, cutoff: str, *, limit: int = PURGE_LIMIT) -> list[int]:
-    """The articles a purge of everything sorted before ``cutoff`` deletes. Every old article
-    goes today; a rule keeping some (starred ones) belongs here."""
+    """The articles a purge of everything sorted, and first seen, before ``cutoff`` deletes.
+    Every such article goes today; a rule keeping some (starred ones) belongs here."""
     return store.articles_before(cutoff, limit)
 
 
@@ -102,8 +102,8 @@ def purge(
     now: Callable[[], str] | None = None,
     dry_run: bool = False,
 ) -> Purge:
-    """Delete the articles sorted more than ``days`` days before now (``dry_run``: only
-    count them)."""
+    """Delete the articles sorted, and first seen, more than ``days`` days before now
+    (``dry_run``: only count them)."""
     clock = now or utc_now
     cutoff = days_before(clock(), days)
     ids = tuple(purgeable(store, cutoff))

@@ -112,11 +112,15 @@ class ManageQueries:
         return [int(row["id"]) for row in rows]
 
     def articles_before(self, cutoff: str, limit: int) -> list[int]:
-        """Up to ``limit`` articles whose sort time is before ``cutoff`` (ISO 8601, compared
-        as the archive orders them), the oldest first."""
+        """Up to ``limit`` articles whose sort time and first-seen time are both before
+        ``cutoff`` (ISO 8601, compared as the archive orders them), the oldest first. An
+        article first seen lately stays, however old its date: a first import of old news
+        (or an undated backlog, listed at 1970) purged at once would come back at the next
+        poll of a feed that still carries it."""
         rows = self._manage_read(
-            "SELECT id FROM articles WHERE sort_time < ? ORDER BY sort_time, id LIMIT ?",
-            (cutoff, max(0, limit)),
+            "SELECT id FROM articles WHERE sort_time < ? AND first_seen < ? "
+            "ORDER BY sort_time, id LIMIT ?",
+            (cutoff, cutoff, max(0, limit)),
         )
         return [int(row["id"]) for row in rows]
 
