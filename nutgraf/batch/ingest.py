@@ -98,8 +98,8 @@ class Tally:
             self.updated += 1
         elif result.status == "duplicate":
             self.duplicates += 1
-        elif result.status == "unchanged":
-            self.unchanged += 1
+        elif result.status in ("unchanged", "deleted"):
+            self.unchanged += 1  # nothing to store: as it was, or deleted on purpose
 
     def summary_line(self) -> str:
         return (

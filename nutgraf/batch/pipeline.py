@@ -92,8 +92,12 @@ def _fetch(article: Article, origin: Origin) -> Fetch:
 
 def already_stored(store: Store, article: Article, origin: Origin) -> SaveResult | None:
     """The archive's answer when it holds this fetch unchanged (nothing to summarize, store or
-    relate again: a feed's old entries come back at every poll); None when there is work."""
-    known = store.unchanged(fetch_of(article, origin))
+    relate again: a feed's old entries come back at every poll), or deleted it (a feed's
+    entry only); None when there is work."""
+    fetch = fetch_of(article, origin)
+    if fetch.feed is not None and store.was_deleted(fetch):
+        return SaveResult(0, "deleted")  # a feed still carrying it does not bring it back
+    known = store.unchanged(fetch)
     return SaveResult(known, "unchanged") if known is not None else None
 
 

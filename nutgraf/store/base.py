@@ -30,7 +30,8 @@ if TYPE_CHECKING:  # the story records live with their queries (store/stories.py
     from nutgraf.store.sessions import Session
     from nutgraf.store.stories import Arrival, Placement, StoryDigest, StoryText
 
-SaveStatus = Literal["new", "updated", "unchanged", "duplicate"]
+# "deleted": the archive deleted this article (by its URL or feed GUID) and keeps it out.
+SaveStatus = Literal["new", "updated", "unchanged", "duplicate", "deleted"]
 SEARCH_LIMIT_MAX = 100
 # Ranked search ranks the newest this many matches (see SQLiteStore.search).
 RANKED_WINDOW = 5000
@@ -156,6 +157,11 @@ class Store(Protocol):
         """The stored article ``fetch`` is another fetch of, when its text and headline are
         the same (what ``save`` would answer "unchanged" for); None when it is new or changed.
         Runners ask first, so that an entry seen before is not summarized again."""
+        ...
+
+    def was_deleted(self, fetch: Fetch) -> bool:
+        """Whether the article ``fetch`` is a fetch of was deleted (``nutgraf delete``,
+        ``purge``): a feed still carrying it must not bring it back."""
         ...
 
     def get(self, article_id: int) -> StoredArticle | None: ...

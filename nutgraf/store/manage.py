@@ -31,8 +31,9 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from nutgraf.records import Fetch
 from nutgraf.store.base import FeedState
-from nutgraf.store.rows import feed_state
+from nutgraf.store.rows import feed_state, tombstones
 from nutgraf.store.stories import STORY_LOCK, StoryText, _refresh_digest
 
 # The checkpoint holding the highest article id ever deleted: SQLite's next id is the highest
@@ -101,6 +102,13 @@ class ManageQueries:
 
     def _manage_read(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
         return self._read(self._manage_sql(sql), parameters)
+
+    def was_deleted(self, fetch: Fetch) -> bool:
+        keys = tombstones(fetch.canonical_url, fetch.feed, fetch.guid)
+        if not keys:
+            return False
+        marks = ", ".join("?" * len(keys))
+        return bool(self._manage_read(f"SELECT 1 FROM deleted WHERE key IN ({marks})", tuple(keys)))
 
     # --- choosing articles ----------------------------------------------------------------
 
@@ -207,6 +215,15 @@ class ManageQueries:
                     "WHERE duplicate_of = ? AND NOT id IN_IDS",
                     (heir, f"article {original}", f"article {heir}", original, ids),
                 )
+            gone = run(
+                "SELECT canonical_url, feed, guid FROM articles WHERE id IN_IDS", (ids,)
+            ).fetchall()
+            for row in gone:
+                for key in tombstones(row["canonical_url"], row["feed"], row["guid"]):
+                    run(
+                        "INSERT INTO deleted(key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                        (key, at),
+                    )
             for table in ("near_keys", "read_also", "stories"):
                 run(f"DELETE FROM {table} WHERE article_id IN_IDS", (ids,))
             run("DELETE FROM articles WHERE id IN_IDS", (ids,))

@@ -255,6 +255,14 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX near_keys_by_article ON near_keys(article_id);
     """,
+    # 10: what was deleted stays deleted: the SHA-256 of a deleted article's canonical URL and
+    # of its feed's GUID, so a feed that still carries it does not bring it back.
+    """
+    CREATE TABLE deleted (
+        key TEXT PRIMARY KEY,
+        at TEXT NOT NULL
+    );
+    """,
 )
 
 # PostgreSQL starts from SQLite's schema as of its migration 3, with two differences that
@@ -414,5 +422,12 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
     # foreign-key check read the whole table: 2,000 of 20,000 articles took 153 s).
     """
     CREATE INDEX near_keys_by_article ON near_keys (article_id);
+    """,
+    # 7: as SQLite's 10: what was deleted stays deleted.
+    """
+    CREATE TABLE deleted (
+        key text PRIMARY KEY,
+        at text NOT NULL
+    );
     """,
 )

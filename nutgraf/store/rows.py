@@ -6,6 +6,7 @@ so the SQLite and PostgreSQL archives store the same values and return the same 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -176,6 +177,21 @@ def second(sort_time: str, fetched: str) -> int:
             moment = moment.replace(tzinfo=UTC)
         return int(moment.timestamp())
     return 0
+
+
+def tombstones(canonical_url: str | None, feed: str | None, guid: str | None) -> list[str]:
+    """The keys that say an article was deleted: its canonical URL's and its feed GUID's
+    SHA-256 (what ``Store.unchanged`` knows an article by)."""
+    keys = []
+    if canonical_url:
+        keys.append("url " + _sha256(canonical_url))
+    if feed and guid:
+        keys.append("guid " + _sha256(f"{feed}\n{guid}"))
+    return keys
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def best_near(candidates: Iterable[Row], near: NearQuery) -> Duplicate | None:

@@ -151,6 +151,12 @@ def test_delete_and_purge(site: Site, db: str, loopback_allowed: None) -> None:
     assert err == "Error: no article has the id 99999\n"
     left = [json.loads(line)["title"] for line in run("export", db=db)[1].splitlines()]
     assert left == ["Story 6 of /mixed.xml"]
+    # The feed still carries both: what was deleted or purged does not come back.
+    assert run("feeds", "enable", url, db=db)[0] == 0  # due now
+    code, out, err = run("poll", "--once", db=db)
+    assert (code, out) == (0, f"{url}: 0 new, 0 updated, 3 unchanged, 0 duplicates, 0 failed\n")
+    left = [json.loads(line)["title"] for line in run("export", db=db)[1].splitlines()]
+    assert left == ["Story 6 of /mixed.xml"]
     assert run("purge", "--older-than", "30", db=db)[1].startswith("No articles from before ")
     assert run("delete", "x", db=db)[0] == 2  # not an id: click's usage error
 
