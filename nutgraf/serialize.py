@@ -64,6 +64,23 @@ def duplicate_json(duplicate: Duplicate | None) -> dict[str, Any] | None:
     }
 
 
+def listed_json(stored: StoredArticle) -> dict[str, Any]:
+    """A stored article as a list (home, search) shows it: a headline with its time and
+    kind, without its text."""
+    item, article = stored.item, stored.item.article
+    return {
+        "id": stored.id,
+        "title": article.title,
+        "source": {"name": article.source, "site": item.site},
+        "url": item.url,
+        "published": article.published,
+        "first_seen": stored.first_seen,
+        "dated": stored.dated,
+        "kind": item.kind,
+        "image": item.image,
+    }
+
+
 def headline_json(headline: Headline) -> dict[str, Any]:
     return {
         "id": headline.id,

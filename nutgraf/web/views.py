@@ -15,9 +15,10 @@ from typing import Any, TypeVar
 
 from nutgraf import relate
 from nutgraf.extract.images import display_image, first_image, place_figures
-from nutgraf.records import ArchiveItem, Headline, SourceCount, StoredArticle
+from nutgraf.records import ArchiveItem, Headline, SourceCount
 from nutgraf.serialize import (
     headline_json,
+    listed_json,
     source_json,
     stored_json,
     story_sentence_json,
@@ -63,7 +64,7 @@ def home(store: Store, page: int = 1, *, images: bool = True) -> Page:
             "next_page": page + 1 if more else None,
             "articles": [
                 {
-                    **_listed(a),
+                    **listed_json(a),
                     "image": thumbs[a.id],
                     "summary": summary_json(a.item.summary),
                 }
@@ -213,7 +214,7 @@ def search(store: Store, query: str, page: int = 1, *, images: bool = True) -> P
             "next_page": page + 1 if more else None,
             "results": [
                 {
-                    **_listed(s),
+                    **listed_json(s),
                     "image": thumbs[s.id],
                     "snippet": text,
                 }
@@ -325,22 +326,6 @@ def shown_thumbnails(thumbs: Mapping[int, str | None], images: bool) -> dict[int
 def _numbers(found: Story) -> dict[int, int]:
     """Each article's place in the timeline (from 1), by id: what a summary sentence cites."""
     return {h.id: n for n, h in enumerate(found.articles, start=1)}
-
-
-def _listed(stored: StoredArticle) -> dict[str, Any]:
-    """An article as a list's JSON shows it."""
-    item, article = stored.item, stored.item.article
-    return {
-        "id": stored.id,
-        "title": article.title,
-        "source": {"name": article.source, "site": item.site},
-        "url": item.url,
-        "published": article.published,
-        "first_seen": stored.first_seen,
-        "dated": stored.dated,
-        "kind": item.kind,
-        "image": item.image,
-    }
 
 
 def _paged(read: Callable[[int, int], Sequence[T]], page: int) -> tuple[Sequence[T], bool]:
