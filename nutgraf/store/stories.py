@@ -242,7 +242,8 @@ def _refresh_digest(run: Any, story: int, text: StoryText | None, at: str) -> No
     """Count the story's articles and outlets again (``count_story``) and store its text
     (when given); a story left with no article loses its digest."""
     rows = run(
-        "SELECT a.id, a.site, a.url, a.source, a.feed, a.title, a.duplicate_of, a.sort_time "
+        "SELECT a.id, a.site, a.url, a.source, a.feed, a.title, a.duplicate_of, a.sort_time, "
+        "a.first_seen, a.dated "
         "FROM stories s JOIN articles a ON a.id = s.article_id WHERE s.story_id = ?",
         (story,),
     ).fetchall()
@@ -262,7 +263,11 @@ def _refresh_digest(run: Any, story: int, text: StoryText | None, at: str) -> No
         )
         for row in rows
     )
-    times = [row["sort_time"] for row in rows]
+    # An undated article's time is when it was first seen, not where it is listed (an
+    # import's backlog waits at 1970): a story is never "first reported" in 1970.
+    times = [
+        row["sort_time"] if row["dated"] else row["first_seen"] or row["sort_time"] for row in rows
+    ]
     counts = (articles, sources, min(times), max(times))
     if text is None:
         run(

@@ -49,17 +49,26 @@ def _outlets(articles: Iterable[Headline]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(named.values()))
 
 
+def reported(headline: Headline) -> str:
+    """When the article was reported: its date, else when the archive first saw it (never
+    the place an undated backlog is listed at)."""
+    if headline.dated or not headline.first_seen:
+        return headline.sort_time
+    return headline.first_seen
+
+
 def read_story(store: Store, story_id: int) -> Story | None:
     """The story ``story_id`` (None when there is none)."""
     digest = store.story_digest(story_id)
     if digest is None:
         return None
-    articles = tuple(store.story_articles(story_id))
+    # In the order they were reported (an undated backlog is listed at 1970, not reported then).
+    articles = tuple(sorted(store.story_articles(story_id), key=lambda h: (reported(h), h.id)))
     if not articles:
         return None
     sources = _outlets(articles)
-    earliest = articles[0].sort_time
-    first = _outlets(h for h in articles if h.sort_time == earliest)
+    earliest = min(reported(h) for h in articles)
+    first = _outlets(h for h in articles if reported(h) == earliest)
     headline = digest.headline or articles[0].title or f"Story {story_id}"
     return Story(story_id, headline, articles, sources, first, digest.sentences, digest)
 
@@ -76,7 +85,7 @@ def story_json(story: Story) -> dict[str, Any]:
                 "id": h.id,
                 "title": h.title,
                 "source": outlet(h),
-                "time": h.sort_time,
+                "time": reported(h),
                 "url": h.url,
             }
             for h in story.articles

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import pytest
 
+from nutgraf.batch.pipeline import Origin, archive_item, save
+from nutgraf.batch.placing import placed_at
 from nutgraf.records import Article
 from nutgraf.store import SQLiteStore
 from nutgraf.store.stories import StoryDigest
 from nutgraf.stories.archive import pick_headline, story_language, update_stories
 from nutgraf.stories.cluster import StoryOptions
+from nutgraf.stories.read import read_story, story_json
 from tests.stories import events
 
 NOW = "2031-03-05T00:00:00Z"
@@ -106,6 +110,30 @@ def test_a_copy_joins_its_originals_story_and_counts_as_a_source(store: SQLiteSt
         "Valley Herald",
         "Lake Times",
     ]
+
+
+def test_an_undated_copy_from_a_backlog_never_dates_its_story_to_1970(
+    store: SQLiteStore,
+) -> None:
+    ids = fill(store, (events.BRIDGE_NORTH, events.BRIDGE_VALLEY))
+    report = events.BRIDGE_VALLEY
+    site = "https://lake.test/"
+    undated = dataclasses.replace(events.article(report, site=site, outlet="Lake"), published=None)
+    item = archive_item(
+        undated,
+        origin=Origin(url=f"{site}{report.key}", site=site, source="Lake"),
+        fetched=NOW,
+        placed=placed_at(NOW, 0, backlog=True),  # listed below the news, at 1970
+    )
+    copy = save(store, item).id
+    update_stories(store, now=lambda: NOW)
+    story = store.story_of(ids["bridge-valley"])
+    assert story is not None and store.story_of(copy) == story
+    found = read_story(store, story)
+    assert found is not None
+    assert not found.digest.first.startswith("1970") and found.digest.first < NOW
+    assert found.articles[-1].id == copy  # reported last: when first seen
+    assert story_json(found)["articles"][-1]["time"] == NOW
 
 
 def test_a_second_updater_that_lost_the_race_saves_nothing(store: SQLiteStore) -> None:
