@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import hmac
-import secrets
 from collections.abc import Callable
 
 from starlette.concurrency import run_in_threadpool
@@ -33,22 +32,15 @@ from nutgraf.batch.poll import add_feed
 from nutgraf.config import load_settings
 from nutgraf.errors import NutgrafError
 from nutgraf.ingest.fetch import is_fetchable
-from nutgraf.web.auth import current_session, end_session, fingerprint, start_session
-from nutgraf.web.hosts import origin_allowed
+from nutgraf.web.auth import end_session, start_session
+from nutgraf.web.csrf import csrf_ok, csrf_token, origin_ok, set_csrf_cookie
+from nutgraf.web.identity import ADMIN_USER, reader, token_credential
 from nutgraf.web.ratelimit import client_key, retry_after
 
-CSRF_COOKIE = "nutgraf_csrf"
 FLASH_COOKIE = "nutgraf_done"
 FLASH_MAX_CHARS = 3000  # a cookie holds about 4 kB
 MAX_DUMP_BYTES = 2 * 1024 * 1024
 MAX_ID_DIGITS = 18  # article ids are 64-bit integers: 19 digits would overflow
-
-
-ADMIN_USER = "admin"  # whom a session opened with the admin token belongs to
-
-
-def _token_credential(token: str) -> str:
-    return fingerprint(token, "admin token")
 
 
 def _access(request: Request) -> str:
@@ -56,27 +48,19 @@ def _access(request: Request) -> str:
     from nutgraf.web.app import Site
 
     site: Site = request.app.state.site
-    token = site.config.admin_token
-    if token:
-        session = current_session(request, site.store)
-        signed_in = (
-            session is not None
-            and session.admin
-            and hmac.compare_digest(session.credential, _token_credential(token))
-        )
-        return "open" if signed_in else "login"
+    who = reader(request)
+    if who is not None and who.admin:
+        return "open"
+    if site.config.admin_token:
+        return "login"
     return "open" if site.config.local_only else "closed"
 
 
-def _csrf(request: Request) -> str:
-    return request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
-
-
 def _render(request: Request, status: int = 200, **context: object) -> Response:
-    from nutgraf.web.app import Site, html_response
+    from nutgraf.web.app import Site, page_response
 
     site: Site = request.app.state.site
-    csrf = _csrf(request)
+    csrf = csrf_token(request)
     body = site.render(
         "admin.html",
         title="Admin",
@@ -86,13 +70,8 @@ def _render(request: Request, status: int = 200, **context: object) -> Response:
         request=request,
         **context,
     )
-    response = html_response(
-        body,
-        status,
-        headers={"cache-control": "no-store"},
-        remote_images=site.config.remote_images,
-    )
-    response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict", path="/admin")
+    response = page_response(site, request, body, status, headers={"cache-control": "no-store"})
+    set_csrf_cookie(response, request, csrf)
     return response
 
 
@@ -130,14 +109,11 @@ async def _checked_form(request: Request) -> dict[str, str] | Response:
     from nutgraf.web.app import Site
 
     site: Site = request.app.state.site
-    origin = request.headers.get("origin")
-    host = request.headers.get("host", "")
-    if origin and not origin_allowed(origin, host, site.config.allowed_hosts):
+    if not origin_ok(request, site.config.allowed_hosts):
         return _render(request, 403, error="refused: the form was posted from another site")
     form = await request.form(max_files=0, max_fields=10, max_part_size=MAX_DUMP_BYTES)
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    cookie = request.cookies.get(CSRF_COOKIE, "")
-    if not cookie or not hmac.compare_digest(cookie, fields.get("csrf", "")):
+    if not csrf_ok(request, fields):
         return _render(request, 403, error="refused: the form has expired; reload the page")
     return fields
 
@@ -170,7 +146,7 @@ async def login(request: Request) -> Response:
         site.store,
         user=ADMIN_USER,
         admin=True,
-        credential=_token_credential(token),
+        credential=token_credential(token),
     )
     return response
 

@@ -35,10 +35,12 @@ from nutgraf.errors import InputError, NutgrafError
 from nutgraf.store.base import Store
 from nutgraf.store.query import MAX_QUERY_CHARS
 from nutgraf.web import views
+from nutgraf.web.csrf import set_csrf_cookie
 from nutgraf.web.feeds import atom_feed, rss_feed
 from nutgraf.web.hosts import AllowedHosts
 from nutgraf.web.markup import host
 from nutgraf.web.openapi import openapi_document
+from nutgraf.web.personal import fill_slots, slot
 from nutgraf.web.ratelimit import FailureLimits, LoginLimiter
 
 log = logging.getLogger("nutgraf.web")
@@ -128,7 +130,7 @@ class Site:
             # page (two stat calls a template) cost a tenth of a page.
             auto_reload=False,
         )
-        self.templates.globals.update(site_name=config.name, host=host)
+        self.templates.globals.update(site_name=config.name, host=host, slot=slot)
         self.cache = _PageCache(config.cache_seconds)
         self.logins = LoginLimiter(config.login_limits)
 
@@ -157,6 +159,22 @@ def html_response(
         headers=headers,
     )
     response.headers["content-security-policy"] = page_csp(nonce, remote_images)
+    return response
+
+
+def page_response(
+    site: Site,
+    request: Request,
+    body: bytes,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A rendered page answered to ``request``: its reader's slots filled in
+    (``nutgraf.web.personal``), a fresh nonce, and the CSRF cookie its forms need."""
+    body, csrf = fill_slots(site, request, body)
+    response = html_response(body, status, headers, remote_images=site.config.remote_images)
+    if csrf is not None:
+        set_csrf_cookie(response, request, csrf)
     return response
 
 
@@ -199,7 +217,7 @@ def page_endpoint(
         body, media = cached
         if media == "application/json":
             return Response(body, media_type="application/json")
-        return html_response(body, remote_images=site.config.remote_images)
+        return page_response(site, request, body)
 
     return endpoint
 
@@ -383,7 +401,7 @@ def _error(request: Request, status: int, message: str) -> Response:
     body = site.render(
         "error.html", title=f"Error {status}", status=status, message=message, request=request
     )
-    return html_response(body, status, remote_images=site.config.remote_images)
+    return page_response(site, request, body, status)
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:

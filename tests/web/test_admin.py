@@ -19,9 +19,9 @@ from starlette.testclient import TestClient
 
 from nutgraf.cli import main
 from nutgraf.store import SQLiteStore
-from nutgraf.web import admin
 from nutgraf.web.app import SiteConfig
 from nutgraf.web.auth import SESSION_COOKIE
+from nutgraf.web.csrf import CSRF_COOKIE
 from nutgraf.web.server import app_from_environment
 from tests.batch.conftest import Page, Site
 from tests.batch.test_ingest_cli import STORIES, html_body, page, rss
@@ -41,7 +41,7 @@ def guarded(store: SQLiteStore, archive: Archive) -> Iterator[TestClient]:
 def csrf(client: TestClient) -> str:
     """Load the admin page (which sets the CSRF cookie) and return the form's token."""
     response = client.get("/admin")
-    token = client.cookies.get(admin.CSRF_COOKIE)
+    token = client.cookies.get(CSRF_COOKIE)
     assert token
     # Every form carries the cookie's value (a closed admin page has no forms).
     assert set(page_html(response.text).xpath("//input[@name='csrf']/@value")) <= {token}
@@ -231,7 +231,7 @@ def test_a_cross_site_origin_is_refused(guarded: TestClient) -> None:
 
 def test_the_csrf_cookie_is_strict_and_http_only(client: TestClient) -> None:
     cookie = client.get("/admin").headers["set-cookie"]
-    assert cookie.startswith(f"{admin.CSRF_COOKIE}=")
+    assert cookie.startswith(f"{CSRF_COOKIE}=")
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie
 
 

@@ -16,7 +16,7 @@ import pytest
 from nutgraf.config import load_settings
 from nutgraf.errors import NutgrafError
 from nutgraf.store import SQLiteStore
-from nutgraf.web import admin
+from nutgraf.web.csrf import CSRF_COOKIE
 from nutgraf.web.hosts import allowed_hosts, host_name, is_allowed, origin_allowed
 from nutgraf.web.server import app_from_environment
 from tests.web.conftest import fill, page_html, serving
@@ -66,7 +66,7 @@ def test_a_rebinding_page_cannot_drive_the_admin(served: str, tmp_path: Path) ->
     evil = f"rebind.test:{port}"
     # The attacker's page holds a CSRF pair of its own making: a browser keeps cookies by
     # name, so the rebound name's cookie jar is the attacker's to fill.
-    cookies = {admin.CSRF_COOKIE: "x" * 32}
+    cookies = {CSRF_COOKIE: "x" * 32}
     with httpx.Client(base_url=served, headers={"Host": evil}, cookies=cookies) as client:
         page = client.get("/admin")
         assert page.status_code == 400

@@ -1,0 +1,56 @@
+"""Who is reading: the signed-in reader a request's session names, or None.
+
+A session is live when the archive holds it unexpired (``nutgraf.web.auth``) and the
+credential that opened it still stands: the admin token for the token's sessions, the user's
+password for a user's. The answer is kept on the request, so a page asks the archive once.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+
+from starlette.requests import Request
+
+from nutgraf.web.auth import current_session, fingerprint
+
+__all__ = ["ADMIN_USER", "Reader", "reader", "token_credential"]
+
+ADMIN_USER = "admin"  # whom a session opened with the admin token belongs to
+_UNSET = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """A signed-in reader: ``name`` keys their reading state; ``admin`` may manage."""
+
+    name: str
+    admin: bool
+
+
+def token_credential(token: str) -> str:
+    return fingerprint(token, "admin token")
+
+
+def reader(request: Request) -> Reader | None:
+    """The request's signed-in reader, or None (anonymous, expired or revoked)."""
+    known = getattr(request.state, "reader", _UNSET)
+    if known is not _UNSET:
+        return known  # type: ignore[return-value]
+    found = _find(request)
+    request.state.reader = found
+    return found
+
+
+def _find(request: Request) -> Reader | None:
+    from nutgraf.web.app import Site
+
+    site: Site = request.app.state.site
+    session = current_session(request, site.store)
+    if session is None:
+        return None
+    token = site.config.admin_token
+    if token and hmac.compare_digest(session.credential, token_credential(token)):
+        return Reader(session.user, admin=True)
+    # Until user accounts land, only the admin token opens sessions.
+    return None

@@ -1,0 +1,94 @@
+"""The parts of a page that differ per reader, filled in after the page cache.
+
+A page is rendered once for every reader and cached (``nutgraf.web.app``); what is one
+reader's own (their name in the navigation, whether they read or starred an article, their
+unread counts, the CSRF token of their forms) is left in it as a slot: an HTML comment
+holding a random marker, a slot name and an argument (``slot("marks", 42)`` in a template).
+Each response fills its slots for its reader: a filler gets every argument of its slot on
+the page at once, so a list of fifty articles asks the archive once, not fifty times.
+
+The marker is drawn at start-up and never shown, so nothing an article holds can spell a slot.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from markupsafe import Markup, escape
+from starlette.requests import Request
+
+from nutgraf.web.csrf import csrf_token
+from nutgraf.web.identity import Reader, reader
+
+if TYPE_CHECKING:
+    from nutgraf.web.app import Site
+
+__all__ = ["FILLERS", "Visit", "fill_slots", "slot"]
+
+_MARK = secrets.token_hex(12)
+_SLOT = re.compile(rf"<!--{_MARK}:([a-z_]{{1,32}}):([^<>]{{0,200}})-->")
+_ARGUMENT = re.compile(r"[^<>\-]{0,200}")
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """Who asks for a page: the signed-in reader (None: anonymous) and their CSRF token."""
+
+    site: Site
+    reader: Reader | None
+    csrf: str
+
+
+# A filler answers the arguments of its slot on one page with the HTML for each.
+Filler = Callable[[Visit, Sequence[str]], Mapping[str, str]]
+
+
+def slot(name: str, argument: object = "") -> Markup:
+    """A placeholder for ``name``'s filler, with ``argument`` (an id, a feed's address...)."""
+    text = str(argument)
+    if not _ARGUMENT.fullmatch(text):
+        raise ValueError(f"a slot's argument cannot hold <, > or -: {text!r}")
+    return Markup(f"<!--{_MARK}:{name}:{escape(text)}-->")
+
+
+def _csrf(visit: Visit, arguments: Sequence[str]) -> Mapping[str, str]:
+    return dict.fromkeys(arguments, str(escape(visit.csrf)))
+
+
+def _account(visit: Visit, arguments: Sequence[str]) -> Mapping[str, str]:
+    """The navigation's account links: sign in, or the reader's name."""
+    who = visit.reader
+    if who is None:
+        html = '<a href="/admin">Sign in</a>'
+    else:
+        html = f'<span class="who">{escape(who.name)}</span>'
+        if who.admin:
+            html += ' <a href="/admin">Admin</a>'
+    return dict.fromkeys(arguments, html)
+
+
+FILLERS: dict[str, Filler] = {"csrf": _csrf, "account": _account}
+
+
+def fill_slots(site: Site, request: Request, body: bytes) -> tuple[bytes, str | None]:
+    """``body`` with its slots filled for the request's reader, and the CSRF token when the
+    page now holds one (the response must then set its cookie)."""
+    if _MARK.encode() not in body:
+        return body, None
+    text = body.decode("utf-8")
+    wanted: defaultdict[str, list[str]] = defaultdict(list)
+    for match in _SLOT.finditer(text):
+        wanted[match[1]].append(match[2])
+    visit = Visit(site, reader(request), csrf_token(request))
+    answers = {
+        name: FILLERS[name](visit, list(dict.fromkeys(arguments)))
+        for name, arguments in wanted.items()
+        if name in FILLERS
+    }
+    filled = _SLOT.sub(lambda m: answers.get(m[1], {}).get(m[2], ""), text)
+    return filled.encode("utf-8"), visit.csrf if "csrf" in wanted else None
