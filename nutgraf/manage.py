@@ -22,7 +22,8 @@ from nutgraf.config import Settings
 from nutgraf.errors import NutgrafError
 from nutgraf.records import StoredArticle
 from nutgraf.store.base import FeedState, Store
-from nutgraf.store.manage import ADMIN_DISABLED, DeletionPlan, StoryRepair
+from nutgraf.store.manage import ADMIN_DISABLED
+from nutgraf.store.records import DeletionPlan, StoryRepair
 from nutgraf.stories.archive import story_text
 from nutgraf.stories.cluster import ArticleKey, StoryIndex
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from nutgraf.controls import strip_controls
 from nutgraf.records import (
@@ -24,11 +24,16 @@ from nutgraf.records import (
     StoredArticle,
     Summary,
 )
-
-if TYPE_CHECKING:  # the story records live with their queries (store/stories.py)
-    from nutgraf.store.manage import DeletionPlan, StoryMember, StoryRepair
-    from nutgraf.store.sessions import Session
-    from nutgraf.store.stories import Arrival, Placement, StoryDigest, StoryText
+from nutgraf.store.records import (
+    Arrival,
+    DeletionPlan,
+    Placement,
+    Session,
+    StoryDigest,
+    StoryMember,
+    StoryRepair,
+    StoryText,
+)
 
 # "deleted": the archive deleted this article (by its URL or feed GUID) and keeps it out.
 SaveStatus = Literal["new", "updated", "unchanged", "duplicate", "deleted"]

@@ -26,15 +26,15 @@ What a deletion keeps consistent:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from nutgraf.records import Fetch
 from nutgraf.store.base import FeedState
+from nutgraf.store.records import DeletionPlan, StoryMember, StoryRepair
 from nutgraf.store.rows import feed_state, tombstones
-from nutgraf.store.stories import STORY_LOCK, StoryText, _refresh_digest
+from nutgraf.store.stories import STORY_LOCK, _refresh_digest
 
 # The checkpoint holding the highest article id ever deleted: SQLite's next id is the highest
 # present plus one, so without it a new article could take a deleted one's id (and its place
@@ -42,36 +42,6 @@ from nutgraf.store.stories import STORY_LOCK, StoryText, _refresh_digest
 DELETED_THROUGH = "deleted-articles-through"
 # What ``nutgraf feeds disable`` records as the reason.
 ADMIN_DISABLED = "disabled by the admin"
-
-
-@dataclass(frozen=True, slots=True)
-class DeletionPlan:
-    """What deleting ``ids`` (those that exist, ascending) touches: ``successors`` maps a
-    deleted original to its earliest remaining copy, which takes its place; ``stories`` are
-    the stories holding deleted articles."""
-
-    ids: tuple[int, ...]
-    successors: Mapping[int, int] = field(default_factory=dict)
-    stories: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class StoryRepair:
-    """The stories after a deletion: the new texts of the stories left with articles, and
-    the clusterer's state without the deleted articles (None: stories were never made),
-    saved only if the stories still go through ``expected``."""
-
-    texts: tuple[StoryText, ...]
-    state: Mapping[str, Any] | None
-    expected: int
-
-
-@dataclass(frozen=True, slots=True)
-class StoryMember:
-    """An article of a story as the archive holds it: its id and the original it copies."""
-
-    id: int
-    duplicate_of: int | None
 
 
 class ManageQueries:

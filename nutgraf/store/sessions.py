@@ -11,24 +11,13 @@ revokes every session made with the old one. Written once in SQL both backends t
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from typing import Any, ClassVar
+
+from nutgraf.store.records import Session
 
 # The sessions one user may hold at once; signing in again past it ends the oldest. Bounds
 # the table whatever a script that signs in in a loop does.
 MAX_SESSIONS_PER_USER = 64
-
-
-@dataclass(frozen=True, slots=True)
-class Session:
-    """One signed-in browser. Times are ISO 8601 UTC text, compared as text."""
-
-    key: str
-    user: str
-    admin: bool
-    credential: str
-    created: str
-    expires: str
 
 
 class SessionQueries:

@@ -17,78 +17,18 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from nutgraf.records import Headline
 from nutgraf.serialize import story_sentence_json
+from nutgraf.store.records import Arrival, Placement, StoryDigest, StoryText
 from nutgraf.store.rows import HEADLINE_COLUMNS, bounded, headline, second
 from nutgraf.stories.outlets import Member, count_story
 from nutgraf.stories.summary import StorySentence
 
 # Taken by a PostgreSQL story save for its transaction: one saver at a time.
 STORY_LOCK = 0x6E75_7467_7261_6602  # "nutgraf" 02
-
-
-@dataclass(frozen=True, slots=True)
-class Arrival:
-    """An article as the story updater reads it. ``time`` is ISO 8601 UTC: published when it
-    reads as a date, else fetched, as the archive orders articles. ``published`` is the date
-    as stored (None: undated); ``site``, ``url``, ``source`` and ``feed`` say which outlet it
-    is from."""
-
-    id: int
-    title: str
-    text: str
-    language: str | None
-    time: str
-    duplicate_of: int | None
-    published: str | None = None
-    site: str | None = None
-    url: str | None = None
-    source: str | None = None
-    feed: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Placement:
-    """An article placed in a story, with the clusterer's score and reason (``score`` None:
-    an earlier article moved by a merge or split, whose score stays as it was)."""
-
-    article: int
-    story: int
-    score: float | None
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class StoryText:
-    """What the updater works out for a story: its headline, the articles its summary was
-    made from, and the summary (empty for a story of one article: its own summary serves)."""
-
-    story: int
-    headline: str | None
-    members: tuple[int, ...]
-    sentences: tuple[StorySentence, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class StoryDigest:
-    """A story as lists and pages show it. ``articles`` is how many different articles it
-    has (a copy, or the same headline again from the same outlet, is not another);
-    ``sources`` how many outlets (a site read through two feeds is one); ``first``/``last``
-    are the sort times of its earliest and newest article."""
-
-    id: int
-    headline: str | None
-    articles: int
-    sources: int
-    first: str
-    last: str
-    members: tuple[int, ...]
-    sentences: tuple[StorySentence, ...]
-    computed: str
 
 
 class StoryQueries:

@@ -37,7 +37,7 @@ from nutgraf.nlp.features import content_stems
 from nutgraf.nlp.language import DEFAULT_LANGUAGE
 from nutgraf.records import Article, StoredArticle
 from nutgraf.store.base import Store
-from nutgraf.store.stories import Arrival, Placement, StoryText
+from nutgraf.store.records import Arrival, Placement, StoryText
 from nutgraf.stories.cluster import StoryDocument, StoryIndex, StoryOptions, parse_time
 from nutgraf.stories.outlets import outlet_key
 from nutgraf.stories.summary import StorySentence, summarize_story

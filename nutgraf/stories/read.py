@@ -15,7 +15,7 @@ from typing import Any
 from nutgraf.records import Headline
 from nutgraf.serialize import story_sentence_json
 from nutgraf.store.base import Store
-from nutgraf.store.stories import StoryDigest
+from nutgraf.store.records import StoryDigest
 from nutgraf.stories.outlets import outlet_key
 from nutgraf.stories.summary import StorySentence
 

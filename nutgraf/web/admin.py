@@ -36,6 +36,7 @@ from nutgraf.web.auth import end_session, start_session
 from nutgraf.web.csrf import csrf_ok, csrf_token, origin_ok, set_csrf_cookie
 from nutgraf.web.identity import ADMIN_USER, reader, token_credential
 from nutgraf.web.ratelimit import client_key, retry_after
+from nutgraf.web.site import Site, page_response
 
 FLASH_COOKIE = "nutgraf_done"
 FLASH_MAX_CHARS = 3000  # a cookie holds about 4 kB
@@ -45,8 +46,6 @@ MAX_ID_DIGITS = 18  # article ids are 64-bit integers: 19 digits would overflow
 
 def _access(request: Request) -> str:
     """ "open", "login" (a token is needed and not given yet) or "closed"."""
-    from nutgraf.web.app import Site
-
     site: Site = request.app.state.site
     who = reader(request)
     if who is not None and who.admin:
@@ -57,8 +56,6 @@ def _access(request: Request) -> str:
 
 
 def _render(request: Request, status: int = 200, **context: object) -> Response:
-    from nutgraf.web.app import Site, page_response
-
     site: Site = request.app.state.site
     csrf = csrf_token(request)
     body = site.render(
@@ -106,8 +103,6 @@ def _read_flash(value: str) -> str | None:
 
 async def _checked_form(request: Request) -> dict[str, str] | Response:
     """The posted form when the request may act, else the response refusing it."""
-    from nutgraf.web.app import Site
-
     site: Site = request.app.state.site
     if not origin_ok(request, site.config.allowed_hosts):
         return _render(request, 403, error="refused: the form was posted from another site")
@@ -119,8 +114,6 @@ async def _checked_form(request: Request) -> dict[str, str] | Response:
 
 
 async def login(request: Request) -> Response:
-    from nutgraf.web.app import Site
-
     site: Site = request.app.state.site
     fields = await _checked_form(request)
     if isinstance(fields, Response):
@@ -152,8 +145,6 @@ async def login(request: Request) -> Response:
 
 
 async def logout(request: Request) -> Response:
-    from nutgraf.web.app import Site
-
     site: Site = request.app.state.site
     fields = await _checked_form(request)
     if isinstance(fields, Response):
@@ -167,8 +158,6 @@ def _action(work: Callable[[Ingestor, dict[str, str]], str]) -> Callable[[Reques
     """An admin form handler: refuse unless allowed, run ``work``, say what happened."""
 
     async def handler(request: Request) -> Response:
-        from nutgraf.web.app import Site
-
         if _access(request) != "open":
             return _render(request, 403, error="sign in first")
         fields = await _checked_form(request)

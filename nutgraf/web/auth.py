@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from nutgraf.store.base import Store
-from nutgraf.store.sessions import Session
+from nutgraf.store.records import Session
 
 __all__ = [
     "SESSION_COOKIE",

@@ -43,9 +43,7 @@ def reader(request: Request) -> Reader | None:
 
 
 def _find(request: Request) -> Reader | None:
-    from nutgraf.web.app import Site
-
-    site: Site = request.app.state.site
+    site = request.app.state.site  # nutgraf.web.site.Site
     session = current_session(request, site.store)
     if session is None:
         return None

@@ -17,16 +17,13 @@ import secrets
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from markupsafe import Markup, escape
 from starlette.requests import Request
 
+from nutgraf.store.base import Store
 from nutgraf.web.csrf import csrf_token
 from nutgraf.web.identity import Reader, reader
-
-if TYPE_CHECKING:
-    from nutgraf.web.app import Site
 
 __all__ = ["FILLERS", "Visit", "fill_slots", "slot"]
 
@@ -37,9 +34,10 @@ _ARGUMENT = re.compile(r"[^<>\-]{0,200}")
 
 @dataclass(frozen=True, slots=True)
 class Visit:
-    """Who asks for a page: the signed-in reader (None: anonymous) and their CSRF token."""
+    """Who asks for a page: the signed-in reader (None: anonymous) and their CSRF token, over
+    the site's archive."""
 
-    site: Site
+    store: Store
     reader: Reader | None
     csrf: str
 
@@ -75,7 +73,7 @@ def _account(visit: Visit, arguments: Sequence[str]) -> Mapping[str, str]:
 FILLERS: dict[str, Filler] = {"csrf": _csrf, "account": _account}
 
 
-def fill_slots(site: Site, request: Request, body: bytes) -> tuple[bytes, str | None]:
+def fill_slots(store: Store, request: Request, body: bytes) -> tuple[bytes, str | None]:
     """``body`` with its slots filled for the request's reader, and the CSRF token when the
     page now holds one (the response must then set its cookie)."""
     if _MARK.encode() not in body:
@@ -84,7 +82,7 @@ def fill_slots(site: Site, request: Request, body: bytes) -> tuple[bytes, str | 
     wanted: defaultdict[str, list[str]] = defaultdict(list)
     for match in _SLOT.finditer(text):
         wanted[match[1]].append(match[2])
-    visit = Visit(site, reader(request), csrf_token(request))
+    visit = Visit(store, reader(request), csrf_token(request))
     answers = {
         name: FILLERS[name](visit, list(dict.fromkeys(arguments)))
         for name, arguments in wanted.items()

@@ -432,7 +432,7 @@ def test_progress_counts_the_files_of_folders(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from nutgraf.batch.ingest import Ingestor
-    from nutgraf.cli_archive import _progress
+    from nutgraf.cli.archive import _progress
     from nutgraf.config import Settings
     from nutgraf.store import SQLiteStore
 

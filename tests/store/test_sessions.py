@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from nutgraf.store import Store
-from nutgraf.store.sessions import MAX_SESSIONS_PER_USER, Session
+from nutgraf.store.records import Session
+from nutgraf.store.sessions import MAX_SESSIONS_PER_USER
 
 NOW = "2026-12-07T10:00:00Z"
 LATER = "2026-12-14T10:00:00Z"

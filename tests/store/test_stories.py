@@ -4,7 +4,7 @@ the list of stories, and the compare-and-set that keeps two updaters from both s
 from __future__ import annotations
 
 from nutgraf.store import Store
-from nutgraf.store.stories import Placement, StoryText
+from nutgraf.store.records import Placement, StoryText
 from nutgraf.stories.summary import StorySentence
 from tests.stories import events
 

@@ -11,7 +11,7 @@ from nutgraf.batch.pipeline import Origin, archive_item, save
 from nutgraf.batch.placing import placed_at
 from nutgraf.records import Article
 from nutgraf.store import SQLiteStore
-from nutgraf.store.stories import StoryDigest
+from nutgraf.store.records import StoryDigest
 from nutgraf.stories.archive import pick_headline, story_language, update_stories
 from nutgraf.stories.cluster import StoryOptions
 from nutgraf.stories.read import read_story, story_json

@@ -20,8 +20,8 @@ from nutgraf.backfill import (
     backfill_local,
     backfill_ray,
 )
-from nutgraf.cli_archive import db_option
-from nutgraf.cli_output import echo, fail
+from nutgraf.cli.archive import db_option
+from nutgraf.cli.output import echo, fail
 from nutgraf.errors import NutgrafError
 from nutgraf.store import archive_location, open_store
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from nutgraf.cli_archive import _archive, _settings, db_option
-from nutgraf.cli_output import echo, echo_json, echo_line
+from nutgraf.cli.archive import _archive, _settings, db_option
+from nutgraf.cli.output import echo, echo_json, echo_line
 from nutgraf.stories.archive import story_options, update_stories
 from nutgraf.stories.read import read_story, story_json
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import click
 
-from nutgraf.cli_lazy import LazyGroup
-from nutgraf.cli_output import echo, echo_json, echo_line, fail
+from nutgraf.cli.lazy import LazyGroup
+from nutgraf.cli.output import echo, echo_json, echo_line, fail
 from nutgraf.controls import strip_controls
 from nutgraf.errors import NutgrafError
 from nutgraf.extract import extract
@@ -27,12 +27,12 @@ from nutgraf.records import Article, Summary
 # lists them all), so that summarize and extract start without the archive, the web server
 # and the distributed engine.
 _LAZY_COMMANDS = (
-    "nutgraf.cli_archive:ARCHIVE_COMMANDS",
-    "nutgraf.cli_distributed:DISTRIBUTED_COMMANDS",
-    "nutgraf.cli_manage:MANAGE_COMMANDS",
-    "nutgraf.cli_backfill:backfill_command",
-    "nutgraf.cli_serve:serve_command",
-    "nutgraf.cli_stories:stories_command",
+    "nutgraf.cli.archive:ARCHIVE_COMMANDS",
+    "nutgraf.cli.distributed:DISTRIBUTED_COMMANDS",
+    "nutgraf.cli.manage:MANAGE_COMMANDS",
+    "nutgraf.cli.backfill:backfill_command",
+    "nutgraf.cli.serve:serve_command",
+    "nutgraf.cli.stories:stories_command",
 )
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from nutgraf.cli_output import fail
+from nutgraf.cli.output import fail
 from nutgraf.config import load_settings
 from nutgraf.errors import NutgrafError
 from nutgraf.store import archive_location

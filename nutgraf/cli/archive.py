@@ -1,5 +1,5 @@
 """The archive's commands: ingest, add-feed, feeds, poll, search, export (``feeds`` is
-registered with its subcommands by ``cli_manage``).
+registered with its subcommands by ``nutgraf.cli.manage``).
 
 What ingest, add-feed and poll store is grouped into stories before they finish
 (``update_stories``: a no-op costing two reads when nothing is new).
@@ -23,7 +23,7 @@ import click
 
 from nutgraf.batch.ingest import Ingestor, Tally, utc_now
 from nutgraf.batch.poll import add_feed, poll_due
-from nutgraf.cli_output import echo, echo_json, echo_line, fail
+from nutgraf.cli.output import echo, echo_json, echo_line, fail
 from nutgraf.config import Settings, load_settings
 from nutgraf.controls import strip_controls
 from nutgraf.errors import NutgrafError

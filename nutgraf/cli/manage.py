@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import click
 
-from nutgraf.cli_archive import _archive, db_option, feeds_command
-from nutgraf.cli_output import echo_line
+from nutgraf.cli.archive import _archive, db_option, feeds_command
+from nutgraf.cli.output import echo_line
 from nutgraf.config import MAX_RETENTION_DAYS
 from nutgraf.manage import (
     Deletion,

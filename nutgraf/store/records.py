@@ -1,0 +1,114 @@
+"""The records the archive's queries answer with, beside those of ``nutgraf.records``: the
+stories' (arrivals, placements, digests), deletions', and sign-in sessions'. Kept apart from
+the queries so that the store's protocol (``base``) and its mixins all import them, and none
+of them imports another."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from nutgraf.stories.summary import StorySentence
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """An article as the story updater reads it. ``time`` is ISO 8601 UTC: published when it
+    reads as a date, else fetched, as the archive orders articles. ``published`` is the date
+    as stored (None: undated); ``site``, ``url``, ``source`` and ``feed`` say which outlet it
+    is from."""
+
+    id: int
+    title: str
+    text: str
+    language: str | None
+    time: str
+    duplicate_of: int | None
+    published: str | None = None
+    site: str | None = None
+    url: str | None = None
+    source: str | None = None
+    feed: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """An article placed in a story, with the clusterer's score and reason (``score`` None:
+    an earlier article moved by a merge or split, whose score stays as it was)."""
+
+    article: int
+    story: int
+    score: float | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoryText:
+    """What the updater works out for a story: its headline, the articles its summary was
+    made from, and the summary (empty for a story of one article: its own summary serves)."""
+
+    story: int
+    headline: str | None
+    members: tuple[int, ...]
+    sentences: tuple[StorySentence, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoryDigest:
+    """A story as lists and pages show it. ``articles`` is how many different articles it
+    has (a copy, or the same headline again from the same outlet, is not another);
+    ``sources`` how many outlets (a site read through two feeds is one); ``first``/``last``
+    are the sort times of its earliest and newest article."""
+
+    id: int
+    headline: str | None
+    articles: int
+    sources: int
+    first: str
+    last: str
+    members: tuple[int, ...]
+    sentences: tuple[StorySentence, ...]
+    computed: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeletionPlan:
+    """What deleting ``ids`` (those that exist, ascending) touches: ``successors`` maps a
+    deleted original to its earliest remaining copy, which takes its place; ``stories`` are
+    the stories holding deleted articles."""
+
+    ids: tuple[int, ...]
+    successors: Mapping[int, int] = field(default_factory=dict)
+    stories: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRepair:
+    """The stories after a deletion: the new texts of the stories left with articles, and
+    the clusterer's state without the deleted articles (None: stories were never made),
+    saved only if the stories still go through ``expected``."""
+
+    texts: tuple[StoryText, ...]
+    state: Mapping[str, Any] | None
+    expected: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoryMember:
+    """An article of a story as the archive holds it: its id and the original it copies."""
+
+    id: int
+    duplicate_of: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """One signed-in browser. Times are ISO 8601 UTC text, compared as text."""
+
+    key: str
+    user: str
+    admin: bool
+    credential: str
+    created: str
+    expires: str
