@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import partial
+from importlib.resources import files
 from typing import Any
 from urllib.parse import urlencode
 
@@ -35,6 +36,7 @@ from nutgraf.errors import InputError, NutgrafError
 from nutgraf.store.base import Store
 from nutgraf.store.query import MAX_QUERY_CHARS
 from nutgraf.web import views
+from nutgraf.web.categories import category_href, category_routes
 from nutgraf.web.feeds import atom_feed, rss_feed
 from nutgraf.web.hosts import AllowedHosts
 from nutgraf.web.markup import host
@@ -128,7 +130,7 @@ class Site:
             # page (two stat calls a template) cost a tenth of a page.
             auto_reload=False,
         )
-        self.templates.globals.update(site_name=config.name, host=host)
+        self.templates.globals.update(site_name=config.name, host=host, category_href=category_href)
         self.cache = _PageCache(config.cache_seconds)
         self.logins = LoginLimiter(config.login_limits)
 
@@ -137,8 +139,15 @@ class Site:
         return html.encode("utf-8")
 
 
+def request_path(request: Request) -> str:
+    """The request's path as routed (decoded): ``request.url.path`` would stop at a "?" or
+    "#" a category's name may hold ("/categories/Q%26A%3F")."""
+    path: str = request.scope["path"]
+    return path
+
+
 def wants_json(request: Request) -> bool:
-    return request.url.path.endswith(".json")
+    return request_path(request).endswith(".json")
 
 
 def html_response(
@@ -213,7 +222,7 @@ def _cache_key(request: Request) -> str:
     params = request.query_params
     # Encoded, so a value holding "&" or "=" (q=said%26page%3D2) cannot spell another key.
     kept = urlencode([(name, params[name]) for name in PAGE_PARAMETERS if name in params])
-    return f"{request.url.path}?{kept}"
+    return f"{request_path(request)}?{kept}"
 
 
 def _build(site: Site, view: ViewCall, request: Request, as_json: bool) -> tuple[bytes, str]:
@@ -308,6 +317,18 @@ async def _openapi(request: Request) -> Response:
     return JSONResponse(openapi_document(request.app.state.site.config.name))
 
 
+FAVICON = files("nutgraf.web").joinpath("static/favicon.svg")
+
+
+async def _favicon(request: Request) -> Response:
+    """The site's icon at the address browsers ask by default (an SVG: they all read it)."""
+    return Response(
+        FAVICON.read_bytes(),
+        media_type="image/svg+xml",
+        headers={"cache-control": "public, max-age=86400"},
+    )
+
+
 async def _health(request: Request) -> Response:
     return json_response({"status": "ok"})
 
@@ -363,6 +384,7 @@ def routes() -> list[BaseRoute]:
         *_twins("/groups/{id:rowid}", _group, "group", blocking=True),
         *_twins("/stories", _stories, "stories"),
         *_twins("/stories/{id:rowid}", _story, "story", blocking=True),
+        *category_routes(),
         Route("/feed.rss", _feed_endpoint("rss", False), name="feed_rss"),
         Route("/feed.atom", _feed_endpoint("atom", False), name="feed_atom"),
         Route("/sources/{slug}/feed.rss", _feed_endpoint("rss", True), name="source_rss"),
@@ -372,6 +394,7 @@ def routes() -> list[BaseRoute]:
         Route("/openapi.json", _openapi, name="openapi"),
         Route("/healthz", _health, name="health"),
         *admin_routes(),
+        Route("/favicon.ico", _favicon, name="favicon"),
         Mount("/static", _StaticFiles(packages=[("nutgraf.web", "static")]), name="static"),
     ]
 
