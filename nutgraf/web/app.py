@@ -374,6 +374,7 @@ def _twins(path: str, view: ViewCall, name: str, *, blocking: bool = False) -> l
 
 def routes() -> list[BaseRoute]:
     from nutgraf.web.admin import admin_routes
+    from nutgraf.web.feeds_admin import feeds_admin_routes
 
     return [
         *_twins("/", _home, "home"),
@@ -393,6 +394,7 @@ def routes() -> list[BaseRoute]:
         Route("/stories/{id:rowid}/feed.atom", _feed_endpoint("atom", False), name="story_atom"),
         Route("/openapi.json", _openapi, name="openapi"),
         Route("/healthz", _health, name="health"),
+        *feeds_admin_routes(),
         *admin_routes(),
         Route("/favicon.ico", _favicon, name="favicon"),
         Mount("/static", _StaticFiles(packages=[("nutgraf.web", "static")]), name="static"),

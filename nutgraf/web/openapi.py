@@ -345,6 +345,15 @@ ENDPOINTS: dict[str, tuple[str, list[dict[str, Any]], dict[str, Any]]] = {
             },
         },
     ),
+    "/admin/feeds.json": (
+        "For admins (an admin session, `Authorization: Bearer` with the admin token, or a "
+        "loopback server without one): every subscribed feed with its status",
+        [],
+        {
+            "type": "object",
+            "properties": {"feeds": {"type": "array", "items": _ref("FeedStatus")}},
+        },
+    ),
     "/search.json": (
         "Articles holding every word of the query, newest first",
         [

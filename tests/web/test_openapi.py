@@ -33,7 +33,7 @@ def test_openapi_lists_exactly_the_json_twins(client: TestClient) -> None:
     document = client.get("/openapi.json").json()
     assert document["openapi"].startswith("3.1")
     assert set(document["paths"]) == json_routes()
-    assert len(json_routes()) == 10
+    assert len(json_routes()) == 11
 
 
 def test_every_twin_has_an_html_page_at_the_same_address(client: TestClient) -> None:
@@ -67,6 +67,7 @@ def test_the_twins_answer_with_the_documented_fields(
         "/groups/{id}.json": f"/groups/{archive.copy}.json",
         "/categories.json": "/categories.json",
         "/categories/{name}.json": "/categories/News/Harbour.json",
+        "/admin/feeds.json": "/admin/feeds.json",
     }
     store.add_feed("https://www.harbour.test/feed.xml", category="News/Harbour", now=STAMP)
     assert set(examples) == set(document["paths"])
