@@ -46,6 +46,7 @@ from nutgraf.web.admin import (
 )
 from nutgraf.web.categories import clean_category
 from nutgraf.web.hosts import origin_allowed
+from nutgraf.web.ratelimit import client_key, retry_after
 
 __all__ = [
     "MAX_IMPORT_BYTES",
@@ -62,6 +63,7 @@ MAX_IMPORT_BYTES = 1024 * 1024  # an OPML list of thousands of feeds is a few hu
 MAX_IMPORT_FEEDS = 5000
 MAX_TITLE_CHARS = 300
 MAX_URL_CHARS = 2000
+MAX_TOKEN_CHARS = 1000  # a Bearer value longer than this is no admin token
 
 Status = Literal["ok", "failing", "disabled"]
 
@@ -151,16 +153,30 @@ def import_feeds(store: Store, listed: Sequence[OpmlFeed], now: str) -> Imported
     return Imported(tuple(subscribed), tuple(known), tuple(refused))
 
 
-def _bearer_allowed(request: Request) -> bool:
-    """The request carries the admin token as ``Authorization: Bearer``."""
+Bearer = Literal["none", "right", "wrong", "wait"]
+
+
+def _bearer(request: Request) -> tuple[Bearer, float]:
+    """Whether the request carries the admin token as ``Authorization: Bearer``: "none" (no
+    such header, or no token set), "right", "wrong", or "wait" (this client failed too often:
+    refused before comparing, as a sign-in is), with the seconds to wait."""
     from nutgraf.web.app import Site
 
     site: Site = request.app.state.site
     token = site.config.admin_token
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if not token or scheme.lower() != "bearer" or len(given) > 1000:
-        return False
-    return hmac.compare_digest(given.strip().encode(), token.encode())
+    if not token or scheme.lower() != "bearer":
+        return "none", 0.0
+    client = client_key(request.client.host if request.client else None)
+    wait = site.logins.wait(client)
+    if wait > 0:
+        return "wait", wait
+    if len(given) <= MAX_TOKEN_CHARS and hmac.compare_digest(
+        given.strip().encode(), token.encode()
+    ):
+        return "right", 0.0
+    site.logins.fail(client)
+    return "wrong", 0.0
 
 
 def _render(request: Request, status: int = 200, **context: object) -> Response:
@@ -185,22 +201,28 @@ def _render(request: Request, status: int = 200, **context: object) -> Response:
 
 def _refused(request: Request, as_json: bool) -> Response | None:
     """None when the request may see the feeds; else the answer refusing it."""
-    from nutgraf.web.app import json_response
+    from nutgraf.web.app import _error, json_response
 
     access = _access(request)
-    if access == "open" or (as_json and _bearer_allowed(request)):
+    if access == "open":
+        return None
+    bearer, wait = _bearer(request) if as_json else ("none", 0.0)
+    if bearer == "right":
         return None
     status, message = (
-        (401, "sign in first: open /admin with the admin token, or send it as a Bearer token")
+        (429, "too many failed sign-ins; try again later")
+        if bearer == "wait"
+        else (401, "sign in first: open /admin with the admin token, or send it as a Bearer token")
         if access == "login"
         else (403, "the admin pages are off on this server (no admin token, not on loopback)")
     )
     if as_json:
-        return json_response({"error": {"status": status, "message": message}}, status)
+        response = json_response({"error": {"status": status, "message": message}}, status)
+        if bearer == "wait":
+            response.headers["retry-after"] = retry_after(wait)
+        return response
     if access == "login":
         return RedirectResponse("/admin", status_code=303)
-    from nutgraf.web.app import _error
-
     return _error(request, status, message)
 
 

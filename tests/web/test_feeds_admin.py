@@ -175,6 +175,16 @@ def test_with_a_token_the_page_asks_to_sign_in_and_automation_sends_the_token(
     assert len(guarded.get("/admin/feeds.json").json()["feeds"]) == 3
 
 
+def test_guessing_the_bearer_token_is_limited_as_sign_ins_are(guarded: TestClient) -> None:
+    wrong = {"authorization": "Bearer " + "n" * 30}
+    answers = [guarded.get("/admin/feeds.json", headers=wrong).status_code for _ in range(6)]
+    assert answers == [401] * 5 + [429]
+    right = guarded.get("/admin/feeds.json", headers={"authorization": f"Bearer {TOKEN}"})
+    assert right.status_code == 429  # past the limit the right token waits too
+    assert int(right.headers["retry-after"]) > 0
+    assert right.json()["error"]["message"] == "too many failed sign-ins; try again later"
+
+
 def test_beyond_loopback_without_a_token_the_page_is_closed(
     store: SQLiteStore, feeds: dict[str, int]
 ) -> None:
