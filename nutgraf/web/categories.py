@@ -115,6 +115,16 @@ def _category_json(category: Category) -> dict[str, Any]:
     }
 
 
+def _category_ref_json(category: Category) -> dict[str, Any]:
+    """A category as its own page names it: without counts, which cost a count of every
+    article of its feeds (the index shows them)."""
+    return {
+        "name": category.name,
+        "url": category_href(category.name),
+        "feeds": [{"id": f.id, "url": f.url, "title": f.title} for f in category.feeds],
+    }
+
+
 def _all(store: Store) -> list[Category]:
     return group_categories(store.feeds(), store.feed_article_counts())
 
@@ -131,7 +141,10 @@ def categories_page(store: Store) -> views.Page:
 
 def category_page(store: Store, name: str, page: int = 1, *, images: bool = True) -> views.Page:
     page = views._page_number(page)
-    found = next((c for c in _all(store) if c.name == name), None)
+    # The category and its feeds, without their counts: a page of it reads one page of
+    # articles, however many it holds.
+    listed = group_categories(store.feeds(), {})
+    found = next((c for c in listed if c.name == name), None)
     if found is None or len(name) > MAX_CATEGORY_CHARS:
         raise views.NotFound(f"there is no category {name!r}")
     headlines, more = views._paged(
@@ -142,7 +155,7 @@ def category_page(store: Store, name: str, page: int = 1, *, images: bool = True
         "category.html",
         name,
         lambda: {
-            "category": _category_json(found),
+            "category": _category_ref_json(found),
             "page": page,
             "next_page": page + 1 if more else None,
             "articles": [{**headline_json(h), "image": thumbs.get(h.id)} for h in headlines],

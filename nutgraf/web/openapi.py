@@ -76,6 +76,25 @@ SCHEMAS: dict[str, Any] = {
             },
         },
     },
+    "CategoryRef": {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "url": {"type": "string", "description": "Its page's address"},
+            "feeds": {
+                "type": "array",
+                "description": "Its own feeds (not those of the categories nested in it)",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "url": {"type": "string"},
+                        "title": _NULLABLE_STRING,
+                    },
+                },
+            },
+        },
+    },
     "FeedStatus": {
         "type": "object",
         "properties": {
@@ -338,7 +357,7 @@ ENDPOINTS: dict[str, tuple[str, list[dict[str, Any]], dict[str, Any]]] = {
         {
             "type": "object",
             "properties": {
-                "category": _ref("Category"),
+                "category": _ref("CategoryRef"),
                 "page": {"type": "integer"},
                 "next_page": {"type": ["integer", "null"]},
                 "articles": _list_of("Headline"),

@@ -65,6 +65,7 @@ def test_a_category_page_lists_its_articles_and_its_nested_ones_newest_first(
     body = categorized.get("/categories/News.json").json()
     assert [a["id"] for a in body["articles"]] == newest_first
     assert body["category"]["name"] == "News" and body["next_page"] is None
+    assert set(body["category"]) == set(SCHEMAS["CategoryRef"]["properties"])
     assert [
         a["id"] for a in categorized.get("/categories/News/Harbour.json").json()["articles"]
     ] == (newest_first)
