@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import httpx
 import pytest
@@ -486,5 +486,40 @@ def test_a_category_edited_on_the_feeds_page_shows_and_opml_goes_out_and_in(
                 assert back is not None and back.category == "Local/Coast"
                 page.screenshot(path=str(shots / "feeds-admin-imported.png"), full_page=True)
                 assert errors == []
+            finally:
+                context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_new_pages_have_aa_contrast_and_fit_a_phone(
+    browser: Browser, shots: Path, tmp_path: Path, scheme: Literal["light", "dark"]
+) -> None:
+    from tests.web.test_browser import LOW_CONTRAST
+
+    with SQLiteStore(tmp_path / "site.db") as store:
+        fill(store)
+        ids = subscribe(store)
+        store.edit_feed(ids[COAST_FEED], None, "Local/Coast and a rather long name to wrap")
+        with serving(create_app(store, SiteConfig())) as base:
+            context = browser.new_context(
+                viewport={"width": 360, "height": 740}, color_scheme=scheme
+            )
+            try:
+                page = context.new_page()
+                for path in (
+                    "/categories",
+                    "/categories/Local",
+                    "/admin/feeds",
+                ):
+                    page.goto(base + path)
+                    name = path.strip("/").replace("/", "-")
+                    page.screenshot(path=str(shots / f"{scheme}-{name}.png"), full_page=True)
+                    assert page.evaluate(LOW_CONTRAST) == [], path
+                    assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
+                # From the keyboard, focus is visible on the feeds page's fields.
+                page.locator(f"#category-{ids[COAST_FEED]}").focus()
+                outline = "getComputedStyle(document.activeElement).outlineStyle"
+                assert page.evaluate(outline) != "none"
             finally:
                 context.close()
