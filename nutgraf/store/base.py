@@ -376,6 +376,24 @@ class Store(Protocol):
         """Poll the feed again from ``now``, its failures forgotten."""
         ...
 
+    def edit_feed(self, feed_id: int, title: str | None, category: str | None) -> FeedState | None:
+        """Set the feed's title and category (None clears one); None when there is no feed
+        ``feed_id``."""
+        ...
+
+    # Categories (store/categories.py, shared by both backends).
+
+    def category_headlines(
+        self, category: str, *, limit: int = 20, offset: int = 0
+    ) -> list[Headline]:
+        """The newest articles of the feeds in ``category`` or in a category nested in it
+        ("News" holds "News/Europe")."""
+        ...
+
+    def feed_article_counts(self) -> dict[str, int]:
+        """How many articles each subscribed feed brought, by the feed's url."""
+        ...
+
     # Sign-in sessions (store/sessions.py, shared by both backends).
 
     def start_session(self, session: Session, now: str) -> None:

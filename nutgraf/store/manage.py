@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any, ClassVar
 
+from nutgraf.controls import strip_controls
 from nutgraf.records import Fetch
 from nutgraf.store.base import FeedState
 from nutgraf.store.records import DeletionPlan, StoryMember, StoryRepair
@@ -237,6 +238,13 @@ class ManageQueries:
             "next_check = ?, lease_owner = NULL, lease_until = NULL",
             (now,),
             feed_id,
+        )
+
+    def edit_feed(self, feed_id: int, title: str | None, category: str | None) -> FeedState | None:
+        """Set the feed's title and category (None clears them: the next poll gives the feed's
+        own title back); None when there is no such feed."""
+        return self._set_feed(
+            "title = ?, category = ?", (strip_controls(title), strip_controls(category)), feed_id
         )
 
     def _set_feed(

@@ -263,6 +263,11 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
         at TEXT NOT NULL
     );
     """,
+    # 11: categories in the site (issue 17). A category's
+    # articles are those of its feeds, newest first: one index search a feed, not a scan.
+    """
+    CREATE INDEX articles_by_feed ON articles(feed, sort_time DESC, id DESC);
+    """,
 )
 
 # PostgreSQL starts from SQLite's schema as of its migration 3, with two differences that
@@ -429,5 +434,10 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
         key text PRIMARY KEY,
         at text NOT NULL
     );
+    """,
+    # 8: as SQLite's 11: articles by feed, for categories; by
+    # the feed's md5, as a btree entry holds at most 2.7 kB.
+    """
+    CREATE INDEX articles_by_feed ON articles (md5(feed), sort_time DESC, id DESC);
     """,
 )

@@ -55,6 +55,7 @@ from nutgraf.store.base import (
     StoredSummary,
     clean_outcome,
 )
+from nutgraf.store.categories import CategoryQueries
 from nutgraf.store.manage import ManageQueries
 from nutgraf.store.migrations import POSTGRES_MIGRATIONS
 from nutgraf.store.query import search_words
@@ -149,7 +150,7 @@ class Statistics:
     floor: float | None
 
 
-class PostgresStore(ReadingQueries, StoryQueries, SessionQueries, ManageQueries):
+class PostgresStore(ReadingQueries, StoryQueries, SessionQueries, ManageQueries, CategoryQueries):
     """The archive in a PostgreSQL database, named by a ``postgresql://`` URL.
 
     Args:

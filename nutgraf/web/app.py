@@ -10,6 +10,7 @@ import logging
 import os
 from collections.abc import Awaitable, Callable
 from functools import partial
+from importlib.resources import files
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -24,8 +25,11 @@ from nutgraf.errors import InputError, NutgrafError
 from nutgraf.store.base import Store
 from nutgraf.store.query import MAX_QUERY_CHARS
 from nutgraf.web import views
+from nutgraf.web.admin import admin_routes
+from nutgraf.web.categories import category_routes
 from nutgraf.web.endpoints import int_param, twins
 from nutgraf.web.feeds import atom_feed, rss_feed
+from nutgraf.web.feeds_admin import feeds_admin_routes
 from nutgraf.web.hosts import AllowedHosts
 from nutgraf.web.openapi import openapi_document
 from nutgraf.web.site import (
@@ -34,9 +38,8 @@ from nutgraf.web.site import (
     STATIC_CSP,
     Site,
     SiteConfig,
+    error_response,
     json_response,
-    page_response,
-    wants_json,
 )
 
 __all__ = ["Site", "SiteConfig", "create_app", "routes"]
@@ -118,6 +121,18 @@ async def _openapi(request: Request) -> Response:
     return JSONResponse(openapi_document(request.app.state.site.config.name))
 
 
+FAVICON = files("nutgraf.web").joinpath("static/favicon.svg")
+
+
+async def _favicon(request: Request) -> Response:
+    """The site's icon at the address browsers ask by default (an SVG: they all read it)."""
+    return Response(
+        FAVICON.read_bytes(),
+        media_type="image/svg+xml",
+        headers={"cache-control": "public, max-age=86400"},
+    )
+
+
 async def _health(request: Request) -> Response:
     return json_response({"status": "ok"})
 
@@ -136,8 +151,6 @@ class _StaticFiles(StaticFiles):
 
 
 def routes() -> list[BaseRoute]:
-    from nutgraf.web.admin import admin_routes
-
     return [
         *twins("/", _home, "home"),
         *twins("/articles/{id:rowid}", _article, "article"),
@@ -147,6 +160,7 @@ def routes() -> list[BaseRoute]:
         *twins("/groups/{id:rowid}", _group, "group", blocking=True),
         *twins("/stories", _stories, "stories"),
         *twins("/stories/{id:rowid}", _story, "story", blocking=True),
+        *category_routes(),
         Route("/feed.rss", _feed_endpoint("rss", False), name="feed_rss"),
         Route("/feed.atom", _feed_endpoint("atom", False), name="feed_atom"),
         Route("/sources/{slug}/feed.rss", _feed_endpoint("rss", True), name="source_rss"),
@@ -155,32 +169,26 @@ def routes() -> list[BaseRoute]:
         Route("/stories/{id:rowid}/feed.atom", _feed_endpoint("atom", False), name="story_atom"),
         Route("/openapi.json", _openapi, name="openapi"),
         Route("/healthz", _health, name="health"),
+        *feeds_admin_routes(),
         *admin_routes(),
+        Route("/favicon.ico", _favicon, name="favicon"),
         Mount("/static", _StaticFiles(packages=[("nutgraf.web", "static")]), name="static"),
     ]
 
 
-def _error(request: Request, status: int, message: str) -> Response:
-    if wants_json(request) or request.url.path.startswith("/openapi"):
-        return json_response({"error": {"status": status, "message": message}}, status)
-    site: Site = request.app.state.site
-    body = site.render(
-        "error.html", title=f"Error {status}", status=status, message=message, request=request
-    )
-    return page_response(site, request, body, status)
-
-
 async def _not_found(request: Request, exc: Exception) -> Response:
-    return _error(request, 404, str(exc) if str(exc) else "there is no page at this address")
+    return error_response(
+        request, 404, str(exc) if str(exc) else "there is no page at this address"
+    )
 
 
 async def _bad_request(request: Request, exc: Exception) -> Response:
-    return _error(request, 400, str(exc))
+    return error_response(request, 400, str(exc))
 
 
 async def _unavailable(request: Request, exc: Exception) -> Response:
     log.error("archive unavailable: %s", exc)
-    return _error(request, 503, f"the archive cannot be read now: {exc}")
+    return error_response(request, 503, f"the archive cannot be read now: {exc}")
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -189,12 +197,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         404: "there is no page at this address",
         405: "this address does not take that method",
     }.get(exc.status_code, str(exc.detail))
-    return _error(request, exc.status_code, message)
+    return error_response(request, exc.status_code, message)
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
     log.exception("error serving %s", request.url.path)
-    response = _error(request, 500, "the server failed to answer; the error is in its log")
+    response = error_response(request, 500, "the server failed to answer; the error is in its log")
     # Starlette sends this one from outside every middleware, SecurityHeaders included.
     for name, value in (*SECURITY_HEADERS, (b"content-security-policy", STATIC_CSP.encode())):
         response.headers.setdefault(name.decode(), value.decode())

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from nutgraf.web import views
-from nutgraf.web.site import Site, json_bytes, page_response, wants_json
+from nutgraf.web.site import Site, json_bytes, page_response, request_path, wants_json
 
 ViewCall = Callable[[Site, Request], views.Page]
 
@@ -64,7 +64,7 @@ def _cache_key(request: Request) -> str:
     params = request.query_params
     # Encoded, so a value holding "&" or "=" (q=said%26page%3D2) cannot spell another key.
     kept = urlencode([(name, params[name]) for name in PAGE_PARAMETERS if name in params])
-    return f"{request.url.path}?{kept}"
+    return f"{request_path(request)}?{kept}"
 
 
 def _build(site: Site, view: ViewCall, request: Request, as_json: bool) -> tuple[bytes, str]:

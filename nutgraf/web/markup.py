@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup, escape
 
@@ -146,3 +146,8 @@ def host(url: str | None) -> str:
 
 def search_words(query: str) -> list[str]:
     return _WORD.findall(query)
+
+
+def category_href(name: str) -> str:
+    """The address of the category's page, its name percent-encoded ("/" kept: it nests)."""
+    return "/categories/" + quote(name, safe="/")

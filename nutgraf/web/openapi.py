@@ -18,6 +18,13 @@ _SLUG = {
     "description": "the source's host name, as /sources.json lists it",
     "schema": {"type": "string"},
 }
+_CATEGORY = {
+    "name": "name",
+    "in": "path",
+    "required": True,
+    "description": 'the category, percent-encoded; "/" nests (News/Europe)',
+    "schema": {"type": "string"},
+}
 _PAGE = {
     "name": "page",
     "in": "query",
@@ -49,6 +56,63 @@ _ITEM_FIELDS: dict[str, Any] = {
 }
 
 SCHEMAS: dict[str, Any] = {
+    "Category": {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "url": {"type": "string", "description": "Its page's address"},
+            "articles": {"type": "integer", "description": "With its nested categories'"},
+            "feeds": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "url": {"type": "string"},
+                        "title": _NULLABLE_STRING,
+                        "articles": {"type": "integer"},
+                    },
+                },
+            },
+        },
+    },
+    "CategoryRef": {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "url": {"type": "string", "description": "Its page's address"},
+            "feeds": {
+                "type": "array",
+                "description": "Its own feeds (not those of the categories nested in it)",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "url": {"type": "string"},
+                        "title": _NULLABLE_STRING,
+                    },
+                },
+            },
+        },
+    },
+    "FeedStatus": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "url": {"type": "string"},
+            "title": _NULLABLE_STRING,
+            "site": _NULLABLE_STRING,
+            "category": _NULLABLE_STRING,
+            "status": {"type": "string", "enum": ["ok", "failing", "disabled"]},
+            "failures": {"type": "integer"},
+            "last_error": _NULLABLE_STRING,
+            "disabled_reason": _NULLABLE_STRING,
+            "last_checked": _NULLABLE_STRING,
+            "last_success": _NULLABLE_STRING,
+            "next_check": _NULLABLE_STRING,
+            "articles": {"type": "integer"},
+        },
+    },
     "Error": {
         "type": "object",
         "required": ["error"],
@@ -236,6 +300,11 @@ ENDPOINTS: dict[str, tuple[str, list[dict[str, Any]], dict[str, Any]]] = {
                     "told it too",
                     "properties": {"id": {"type": "integer"}, "headline": _NULLABLE_STRING},
                 },
+                "category": {
+                    "type": ["string", "null"],
+                    "description": "The category of the feed it came from (its page: "
+                    "/categories/NAME)",
+                },
             },
         },
     ),
@@ -272,6 +341,36 @@ ENDPOINTS: dict[str, tuple[str, list[dict[str, Any]], dict[str, Any]]] = {
                 "next_page": {"type": ["integer", "null"]},
                 "articles": _list_of("Headline"),
             },
+        },
+    ),
+    "/categories.json": (
+        "Every category of the subscribed feeds, with its feeds and article counts",
+        [],
+        {
+            "type": "object",
+            "properties": {"categories": {"type": "array", "items": _ref("Category")}},
+        },
+    ),
+    "/categories/{name}.json": (
+        "The newest articles of one category's feeds (and of the categories nested in it)",
+        [_CATEGORY, _PAGE],
+        {
+            "type": "object",
+            "properties": {
+                "category": _ref("CategoryRef"),
+                "page": {"type": "integer"},
+                "next_page": {"type": ["integer", "null"]},
+                "articles": _list_of("Headline"),
+            },
+        },
+    ),
+    "/admin/feeds.json": (
+        "For admins (an admin session, `Authorization: Bearer` with the admin token, or a "
+        "loopback server without one): every subscribed feed with its status",
+        [],
+        {
+            "type": "object",
+            "properties": {"feeds": {"type": "array", "items": _ref("FeedStatus")}},
         },
     ),
     "/search.json": (
@@ -366,10 +465,19 @@ def openapi_document(site_name: str) -> dict[str, Any]:
         }
         for status, text in ((400, "Bad request"), (404, "Not found"), (503, "Unavailable"))
     }
+    refused = {
+        str(status): {
+            "description": text,
+            "content": {"application/json": {"schema": _ref("Error")}},
+        }
+        for status, text in ((401, "Sign in first"), (403, "Refused"))
+    }
     paths: dict[str, Any] = {}
     for path, (summary, parameters, schema) in ENDPOINTS.items():
         ok = {"description": "OK", "content": {"application/json": {"schema": schema}}}
         responses: dict[str, Any] = {"200": ok, **errors}
+        if path.startswith("/admin/"):
+            responses.update(refused)
         paths[path] = {
             "get": {"summary": summary, "parameters": parameters, "responses": responses}
         }

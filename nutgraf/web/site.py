@@ -22,7 +22,7 @@ from starlette.responses import Response
 
 from nutgraf.store.base import Store
 from nutgraf.web.csrf import set_csrf_cookie
-from nutgraf.web.markup import host
+from nutgraf.web.markup import category_href, host
 from nutgraf.web.personal import fill_slots, slot
 from nutgraf.web.ratelimit import FailureLimits, LoginLimiter
 
@@ -111,7 +111,9 @@ class Site:
             # page (two stat calls a template) cost a tenth of a page.
             auto_reload=False,
         )
-        self.templates.globals.update(site_name=config.name, host=host, slot=slot)
+        self.templates.globals.update(
+            site_name=config.name, host=host, slot=slot, category_href=category_href
+        )
         self.cache = _PageCache(config.cache_seconds)
         self.logins = LoginLimiter(config.login_limits)
 
@@ -120,8 +122,15 @@ class Site:
         return html.encode("utf-8")
 
 
+def request_path(request: Request) -> str:
+    """The request's path as routed (decoded): ``request.url.path`` would stop at a "?" or
+    "#" a category's name may hold ("/categories/Q%26A%3F")."""
+    path: str = request.scope["path"]
+    return path
+
+
 def wants_json(request: Request) -> bool:
-    return request.url.path.endswith(".json")
+    return request_path(request).endswith(".json")
 
 
 def html_response(
@@ -165,3 +174,14 @@ def json_response(data: Any, status: int = 200) -> Response:
 
 def json_bytes(data: Any) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def error_response(request: Request, status: int, message: str) -> Response:
+    """An error page, or its JSON for a JSON address."""
+    if wants_json(request) or request_path(request).startswith("/openapi"):
+        return json_response({"error": {"status": status, "message": message}}, status)
+    site: Site = request.app.state.site
+    body = site.render(
+        "error.html", title=f"Error {status}", status=status, message=message, request=request
+    )
+    return page_response(site, request, body, status)

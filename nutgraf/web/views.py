@@ -96,6 +96,8 @@ def article(
     members = store.story_articles(story.id) if story and story.sources > 1 else []
     read_also = relate.read_also(store, stored, story=members, copies=[h.id for h in copies])
     part_of = story if members else None
+    subscribed = store.feed(item.feed) if item.feed else None
+    category = subscribed.category if subscribed is not None else None
     return Page(
         "article.html",
         text.title or "Untitled article",
@@ -107,6 +109,7 @@ def article(
             "previous_article": headline_json(previous) if previous else None,
             "next_article": headline_json(following) if following else None,
             "story": {"id": part_of.id, "headline": part_of.headline} if part_of else None,
+            "category": category,
         },
         lambda: {
             "stored": stored,
@@ -124,6 +127,7 @@ def article(
             "next": following,
             "within_source": within_source,
             "part_of": part_of,
+            "category": category,
         },
     )
 

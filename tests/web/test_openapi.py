@@ -12,6 +12,7 @@ from nutgraf.store import SQLiteStore
 from nutgraf.stories.archive import update_stories
 from nutgraf.web.app import create_app
 from nutgraf.web.openapi import SCHEMAS
+from tests.web.conftest import FETCHED as STAMP
 from tests.web.conftest import Archive
 
 _CONVERTOR = re.compile(r"\{(\w+):\w+\}")
@@ -32,7 +33,7 @@ def test_openapi_lists_exactly_the_json_twins(client: TestClient) -> None:
     document = client.get("/openapi.json").json()
     assert document["openapi"].startswith("3.1")
     assert set(document["paths"]) == json_routes()
-    assert len(json_routes()) == 8
+    assert len(json_routes()) == 11
 
 
 def test_every_twin_has_an_html_page_at_the_same_address(client: TestClient) -> None:
@@ -40,7 +41,8 @@ def test_every_twin_has_an_html_page_at_the_same_address(client: TestClient) -> 
     pages = {route.path for route in app.routes if isinstance(route, Route)}
     for twin in json_routes():
         html = "/" if twin == "/index.json" else twin.removesuffix(".json")
-        assert re.sub(r"\{(\w+)\}", r"{\1:rowid}", html) in pages or html in pages, twin
+        spelled = {re.sub(r"\{(\w+)\}", rf"{{\1:{kind}}}", html) for kind in ("rowid", "path")}
+        assert spelled & pages or html in pages, twin
 
 
 def resolve(schema: dict[str, Any]) -> dict[str, Any]:
@@ -63,7 +65,11 @@ def test_the_twins_answer_with_the_documented_fields(
         "/sources/{slug}.json": "/sources/coast.test.json",
         "/search.json": "/search.json?q=lighthouse",
         "/groups/{id}.json": f"/groups/{archive.copy}.json",
+        "/categories.json": "/categories.json",
+        "/categories/{name}.json": "/categories/News/Harbour.json",
+        "/admin/feeds.json": "/admin/feeds.json",
     }
+    store.add_feed("https://www.harbour.test/feed.xml", category="News/Harbour", now=STAMP)
     assert set(examples) == set(document["paths"])
     for path, example in examples.items():
         operation = document["paths"][path]["get"]

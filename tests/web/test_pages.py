@@ -170,6 +170,7 @@ def test_article_json_carries_every_stored_field(client: TestClient, archive: Ar
         "previous_article",
         "next_article",
         "story",
+        "category",
     }
     assert data["story"] is None  # stories not worked out yet (tests/web/test_stories.py)
     article = data["article"]
