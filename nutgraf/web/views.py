@@ -10,12 +10,12 @@ their JSON twins still say where the images are.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from nutgraf import relate
 from nutgraf.extract.images import display_image, first_image, place_figures
-from nutgraf.records import ArchiveItem, Headline, SourceCount
+from nutgraf.records import ArchiveItem, Headline, SourceCount, StoredArticle
 from nutgraf.serialize import (
     headline_json,
     listed_json,
@@ -26,6 +26,7 @@ from nutgraf.serialize import (
 )
 from nutgraf.store.base import Store
 from nutgraf.stories.read import Story, outlet, read_story, story_json
+from nutgraf.web.listing import ListedItem, headline_item, stored_item
 from nutgraf.web.markup import body_html, highlight, host, search_words, snippet
 
 PAGE_SIZE = 20
@@ -72,10 +73,9 @@ def home(store: Store, page: int = 1, *, images: bool = True) -> Page:
             ],
         },
         lambda: {
-            "articles": articles,
+            "items": _stored_items(articles, shown_thumbnails(thumbs, images)),
             "page": page,
             "more": more,
-            "thumbs": shown_thumbnails(thumbs, images),
         },
     )
 
@@ -156,11 +156,10 @@ def source(store: Store, slug: str, page: int = 1, *, images: bool = True) -> Pa
             "articles": [{**headline_json(h), "image": thumbs.get(h.id)} for h in headlines],
         },
         lambda: {
-            "thumbs": shown_thumbnails(thumbs, images),
             "source": found,
             "name": name,
             "slug": slug,
-            "headlines": headlines,
+            "items": _headline_items(headlines, shown_thumbnails(thumbs, images)),
             "page": page,
             "more": more,
         },
@@ -184,7 +183,7 @@ def search(store: Store, query: str, page: int = 1, *, images: bool = True) -> P
             "search.html",
             "Search",
             lambda: {"query": "", "page": 1, "next_page": None, "results": []},
-            lambda: {"query": "", "results": [], "page": 1, "more": False},
+            lambda: {"query": "", "items": [], "page": 1, "more": False},
         )
     if not words:
         raise BadRequest(f"search query {query!r} has no words to look for; give one or more")
@@ -194,14 +193,14 @@ def search(store: Store, query: str, page: int = 1, *, images: bool = True) -> P
     snippets = [snippet(s.item.article.text, words) for s in found]
     thumbs = {s.id: thumbnail(s.item) for s in found}
 
-    def results() -> list[dict[str, Any]]:
+    def results() -> list[ListedItem]:
+        shown = shown_thumbnails(thumbs, images)
         return [
-            {
-                "stored": s,
-                "title": highlight(s.item.article.title or "Untitled", words),
-                "snippet": highlight(text, words),
-                "outlet": s.item.article.source or host(s.item.site or s.item.url),
-            }
+            replace(
+                stored_item(s, shown),
+                title=highlight(s.item.article.title or "Untitled", words),
+                excerpt=highlight(text, words),
+            )
             for s, text in zip(found, snippets, strict=True)
         ]
 
@@ -223,11 +222,10 @@ def search(store: Store, query: str, page: int = 1, *, images: bool = True) -> P
         },
         lambda: {
             "query": query,
-            "results": results(),
+            "items": results(),
             "page": page,
             "more": more,
             "words": words,
-            "thumbs": shown_thumbnails(thumbs, images),
         },
     )
 
@@ -321,6 +319,15 @@ def shown_thumbnails(thumbs: Mapping[int, str | None], images: bool) -> dict[int
         return {}
     shown = {article_id: display_image(url) for article_id, url in thumbs.items()}
     return {article_id: url for article_id, url in shown.items() if url is not None}
+
+
+def _stored_items(found: Sequence[StoredArticle], thumbs: Mapping[int, str]) -> list[ListedItem]:
+    return [stored_item(s, thumbs) for s in found]
+
+
+def _headline_items(found: Sequence[Headline], thumbs: Mapping[int, str]) -> list[ListedItem]:
+    # A source's page leads to its articles within the source (previous and next stay in it).
+    return [headline_item(h, thumbs, "?from=source") for h in found]
 
 
 def _numbers(found: Story) -> dict[int, int]:
