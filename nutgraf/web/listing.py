@@ -1,7 +1,7 @@
 """A listed article as both list layouts show it, and which layout a reader asked for.
 
-Home, a source's page and search list articles from different rows (a stored article, a
-headline, a search hit); each becomes one ``ListedItem``, so a layout is one template macro
+Home, a source's page and search list stored articles (search with its matches marked); each
+becomes one ``ListedItem``, so a layout is one template macro
 (``compact_item`` and ``card_item`` in ``templates/macros.html``). The layout is ``compact``
 unless the reader chose ``cards``: by the ``layout`` query parameter, remembered in the
 ``nutgraf_layout`` cookie (``nutgraf.web.app`` keeps cached pages apart by layout).
@@ -15,7 +15,7 @@ from typing import Literal
 
 from markupsafe import Markup
 
-from nutgraf.records import Headline, StoredArticle, Summary
+from nutgraf.records import StoredArticle, Summary
 from nutgraf.web.markup import host
 
 Layout = Literal["compact", "cards"]
@@ -48,12 +48,13 @@ class ListedItem:
     starred: bool = False
 
 
-def stored_item(stored: StoredArticle, thumbs: Mapping[int, str]) -> ListedItem:
-    """A stored article as home lists it: with the start of its text and its summary."""
+def stored_item(stored: StoredArticle, thumbs: Mapping[int, str], suffix: str = "") -> ListedItem:
+    """A stored article as a list shows it: with the start of its text and its summary;
+    ``suffix`` ends the address of its page (``?from=source``)."""
     item, article = stored.item, stored.item.article
     return ListedItem(
         id=stored.id,
-        href=f"/articles/{stored.id}",
+        href=f"/articles/{stored.id}{suffix}",
         title=article.title or "Untitled",
         outlet=article.source or host(item.site or item.url),
         published=article.published,
@@ -64,22 +65,6 @@ def stored_item(stored: StoredArticle, thumbs: Mapping[int, str]) -> ListedItem:
         excerpt=excerpt(article.text),
         thumb=thumbs.get(stored.id),
         summary=item.summary if item.summary.sentences else None,
-    )
-
-
-def headline_item(headline: Headline, thumbs: Mapping[int, str], suffix: str = "") -> ListedItem:
-    """A headline as a source's page lists it (no text: a headline has none)."""
-    return ListedItem(
-        id=headline.id,
-        href=f"/articles/{headline.id}{suffix}",
-        title=headline.title or "Untitled",
-        outlet=headline.source or host(headline.site or headline.url),
-        published=headline.published,
-        dated=headline.dated,
-        first_seen=headline.first_seen,
-        kind=headline.kind,
-        url=headline.url,
-        thumb=thumbs.get(headline.id),
     )
 
 

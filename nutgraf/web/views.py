@@ -17,6 +17,7 @@ from nutgraf import relate
 from nutgraf.extract.images import display_image, first_image, place_figures
 from nutgraf.records import ArchiveItem, Headline, SourceCount, StoredArticle
 from nutgraf.serialize import (
+    duplicate_json,
     headline_json,
     listed_json,
     source_json,
@@ -26,7 +27,7 @@ from nutgraf.serialize import (
 )
 from nutgraf.store.base import Store
 from nutgraf.stories.read import Story, outlet, read_story, story_json
-from nutgraf.web.listing import ListedItem, headline_item, stored_item
+from nutgraf.web.listing import ListedItem, stored_item
 from nutgraf.web.markup import body_html, highlight, host, search_words, snippet
 
 PAGE_SIZE = 20
@@ -141,11 +142,12 @@ def sources(store: Store) -> Page:
 def source(store: Store, slug: str, page: int = 1, *, images: bool = True) -> Page:
     page = _page_number(page)
     found = source_by_slug(store, slug)
-    headlines, more = _paged(
-        lambda limit, offset: store.headlines(limit=limit, offset=offset, site=found.site), page
+    # Whole articles, as home reads them: the list shows a line of each and its summary.
+    articles, more = _paged(
+        lambda limit, offset: store.latest(limit=limit, offset=offset, site=found.site), page
     )
     name = found.name or slug
-    thumbs = headline_thumbnails(store, headlines)
+    thumbs = {a.id: thumbnail(a.item) for a in articles}
     return Page(
         "source.html",
         name,
@@ -153,13 +155,21 @@ def source(store: Store, slug: str, page: int = 1, *, images: bool = True) -> Pa
             "source": {**source_json(found), "slug": slug},
             "page": page,
             "next_page": page + 1 if more else None,
-            "articles": [{**headline_json(h), "image": thumbs.get(h.id)} for h in headlines],
+            "articles": [
+                {
+                    **listed_json(a),
+                    "image": thumbs[a.id],
+                    "duplicate": duplicate_json(a.duplicate),
+                }
+                for a in articles
+            ],
         },
         lambda: {
             "source": found,
             "name": name,
             "slug": slug,
-            "items": _headline_items(headlines, shown_thumbnails(thumbs, images)),
+            # A source's page leads to its articles within it (previous and next stay in it).
+            "items": _stored_items(articles, shown_thumbnails(thumbs, images), "?from=source"),
             "page": page,
             "more": more,
         },
@@ -321,13 +331,10 @@ def shown_thumbnails(thumbs: Mapping[int, str | None], images: bool) -> dict[int
     return {article_id: url for article_id, url in shown.items() if url is not None}
 
 
-def _stored_items(found: Sequence[StoredArticle], thumbs: Mapping[int, str]) -> list[ListedItem]:
-    return [stored_item(s, thumbs) for s in found]
-
-
-def _headline_items(found: Sequence[Headline], thumbs: Mapping[int, str]) -> list[ListedItem]:
-    # A source's page leads to its articles within the source (previous and next stay in it).
-    return [headline_item(h, thumbs, "?from=source") for h in found]
+def _stored_items(
+    found: Sequence[StoredArticle], thumbs: Mapping[int, str], suffix: str = ""
+) -> list[ListedItem]:
+    return [stored_item(s, thumbs, suffix) for s in found]
 
 
 def _numbers(found: Story) -> dict[int, int]:

@@ -305,3 +305,30 @@ def test_print_shows_whole_lines_without_the_switches(
         assert not page.locator("button.keys-button").is_visible()
         wrap = page.eval_on_selector("li.compact .excerpt", "e => getComputedStyle(e).whiteSpace")
         assert wrap == "normal"
+
+
+def test_a_source_page_lists_whole_items_within_the_source(many: TestClient) -> None:
+    doc = page_html(many.get("/sources/tidings.test").text)
+    items = doc.xpath("//ol[@class='stream']/li")
+    assert len(items) == 20
+    for item in items:
+        assert item.xpath("h2/a/@href")[0].endswith("?from=source")
+        assert item.xpath("string(.//span[@class='excerpt'])")
+        assert len(item.xpath(".//details/ol/li")) == 2
+    # Its twin keeps the shape of a headline, with the same articles in the same order.
+    data = many.get("/sources/tidings.test.json").json()
+    assert [a["id"] for a in data["articles"]] == [
+        int(href.split("/")[2].split("?")[0]) for href in doc.xpath("//li/h2/a/@href")
+    ]
+    assert set(data["articles"][0]) == {
+        "id",
+        "title",
+        "source",
+        "url",
+        "published",
+        "first_seen",
+        "dated",
+        "kind",
+        "image",
+        "duplicate",
+    }
