@@ -332,3 +332,9 @@ def test_a_source_page_lists_whole_items_within_the_source(many: TestClient) -> 
         "image",
         "duplicate",
     }
+
+
+def test_pages_let_their_scripts_call_the_site_only(many: TestClient) -> None:
+    """The keys post marks with fetch: the CSP allows the site's own address, nothing else."""
+    csp = many.get("/").headers["content-security-policy"]
+    assert "connect-src 'self';" in csp and "default-src 'none'" in csp

@@ -295,3 +295,53 @@ def test_the_help_and_the_current_item_keep_aa_contrast(
         box = page.locator("dialog").bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360
         assert page.evaluate(LOW_CONTRAST) == []
+
+
+# The reading state's forms as its contract has them (rendered by the reading-state pages;
+# added here in the page, so the keys' half of the contract is checked against this server,
+# which has no marking routes yet: it answers 404 in its JSON error shape).
+MARK_FORMS = """(id) => {
+  const item = document.querySelector(`main [data-article="${id}"]`);
+  for (const action of ["read", "unread", "star"]) {
+    const form = document.createElement("form");
+    form.className = "mark"; form.method = "post"; form.dataset.action = action;
+    form.action = `/articles/${id}/${action}`;
+    form.hidden = action === "unread";
+    const csrf = document.createElement("input");
+    csrf.type = "hidden"; csrf.name = "csrf"; csrf.value = "token-" + action;
+    const button = document.createElement("button");
+    button.textContent = action === "star" ? "Star" : "Mark " + action;
+    form.append(csrf, button);
+    item.append(form);
+  }
+}"""
+
+
+def test_m_and_s_post_the_items_form_to_its_json_twin_and_say_what_went_wrong(
+    browser: Browser, shots: Path, served: Served
+) -> None:
+    with tab(browser, shots) as t:
+        page = t.page
+        answer_pictures(page, served.base)
+        page.goto(served.base + "/")
+        page.keyboard.press("j")
+        page.keyboard.press("j")
+        article = page.locator("main [data-item].is-current").get_attribute("data-article")
+        page.evaluate(MARK_FORMS, article)
+        for key, action in (("m", "read"), ("s", "star")):
+            with page.expect_request(f"**/articles/{article}/{action}.json") as asked:
+                page.keyboard.press(key)
+            request = asked.value
+            assert request.method == "POST"
+            assert request.post_data == f"csrf=token-{action}"
+            assert request.headers["content-type"].startswith("application/x-www-form-urlencoded")
+            status = page.get_by_role("status")
+            status.filter(has_text="no page").wait_for()
+            assert status.inner_text() == "there is no page at this address"
+        # A failed mark changes nothing: the item is not marked read, its forms are as they were.
+        current_item = page.locator("main [data-item].is-current")
+        assert "is-read" not in (current_item.get_attribute("class") or "")
+        assert current_item.locator("form.mark[data-action='read']").is_visible()
+        t.shot("keys-mark-refused")
+        # The console error is the browser's note of the 404 answer, expected here.
+        t.errors[:] = [e for e in t.errors if "404" not in e]
