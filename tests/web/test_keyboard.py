@@ -52,6 +52,17 @@ ACTIVE = """() => { const a = document.activeElement;
   return a ? (a.id || a.getAttribute("href") || a.tagName.toLowerCase()) : null; }"""
 
 
+OUTLINE_INSIDE_ITS_CLIP = """() => {
+  const link = document.activeElement;
+  const clip = link.closest("h2").getBoundingClientRect();
+  const box = link.getBoundingClientRect();
+  const reach = 5;  // a 3px outline 2px away (site.css)
+  return box.left - reach >= clip.left - 0.5 && box.top - reach >= clip.top - 0.5 &&
+         box.bottom + reach <= clip.bottom + 0.5 &&
+         Math.min(box.right, clip.right - reach) + reach <= clip.right + 0.5;
+}"""
+
+
 def current(page: Page) -> int:
     return int(page.evaluate(CURRENT))
 
@@ -95,6 +106,8 @@ def test_j_and_k_move_the_current_item_and_its_focus(
         assert page.evaluate("document.activeElement.matches(':focus-visible')")
         outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
         assert outline == "solid"
+        # The headline's box cuts long headlines short, never the outline around its link.
+        assert page.evaluate(OUTLINE_INSIDE_ITS_CLIP)
         t.shot("keys-j-current")
         page.keyboard.press("k")
         assert current(page) == 1 and page.evaluate(ACTIVE) == links[1]
