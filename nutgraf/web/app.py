@@ -152,11 +152,11 @@ class _StaticFiles(StaticFiles):
 
 def routes() -> list[BaseRoute]:
     return [
-        *twins("/", _home, "home"),
+        *twins("/", _home, "home", listing=True),
         *twins("/articles/{id:rowid}", _article, "article"),
         *twins("/sources", _sources, "sources"),
-        *twins("/sources/{slug}", _source, "source"),
-        *twins("/search", _search, "search", blocking=True),
+        *twins("/sources/{slug}", _source, "source", listing=True),
+        *twins("/search", _search, "search", blocking=True, listing=True),
         *twins("/groups/{id:rowid}", _group, "group", blocking=True),
         *twins("/stories", _stories, "stories"),
         *twins("/stories/{id:rowid}", _story, "story", blocking=True),

@@ -23,6 +23,7 @@ from nutgraf.serialize import headline_json
 from nutgraf.store.base import FeedState, Store
 from nutgraf.web import views
 from nutgraf.web.endpoints import int_param, twins
+from nutgraf.web.listing import headline_item
 from nutgraf.web.markup import category_href
 from nutgraf.web.site import Site
 
@@ -148,6 +149,7 @@ def category_page(store: Store, name: str, page: int = 1, *, images: bool = True
         lambda limit, offset: store.category_headlines(name, limit=limit, offset=offset), page
     )
     thumbs = views.headline_thumbnails(store, headlines)
+    shown = views.shown_thumbnails(thumbs, images)
     return views.Page(
         "category.html",
         name,
@@ -159,8 +161,7 @@ def category_page(store: Store, name: str, page: int = 1, *, images: bool = True
         },
         lambda: {
             "category": found,
-            "headlines": headlines,
-            "thumbs": views.shown_thumbnails(thumbs, images),
+            "items": [headline_item(h, shown) for h in headlines],
             "page": page,
             "more": more,
         },
@@ -181,5 +182,5 @@ def category_routes() -> list[BaseRoute]:
 
     return [
         *twins("/categories", index, "categories"),
-        *twins("/categories/{name:path}", one, "category"),
+        *twins("/categories/{name:path}", one, "category", listing=True),
     ]

@@ -17,13 +17,20 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from nutgraf.web import views
+from nutgraf.web.listing import (
+    DEFAULT_LAYOUT,
+    LAYOUT_COOKIE,
+    LAYOUT_PARAMETER,
+    Layout,
+    parse_layout,
+)
 from nutgraf.web.site import Site, json_bytes, page_response, request_path, wants_json
 
 ViewCall = Callable[[Site, Request], views.Page]
 
 
 def page_endpoint(
-    view: ViewCall, *, blocking: bool = False
+    view: ViewCall, *, blocking: bool = False, listing: bool = False
 ) -> Callable[[Request], Awaitable[Response]]:
     """An endpoint serving ``view`` as HTML, or as JSON at the ``.json`` address.
 
@@ -33,31 +40,47 @@ def page_endpoint(
     from a row stored before that, ``rows.read_blocks``). A ``blocking`` one runs in the
     thread pool instead: search, whose cost depends on the words, and the group and story
     pages, which read several articles.
+
+    A ``listing`` page (a list of articles) is shown in the reader's layout
+    (``nutgraf.web.listing``): its cached copies are kept apart by layout, and a layout
+    chosen by the query parameter is remembered in a cookie.
     """
 
     async def endpoint(request: Request) -> Response:
         site: Site = request.app.state.site
         as_json = wants_json(request)
+        layout = _layout(request) if listing and not as_json else None
         key = _cache_key(request)
+        if layout is not None:
+            key = f"{key}#{layout}"
         cached = site.cache.get(key)
         if cached is None:
             if blocking:
-                body, media = await run_in_threadpool(_build, site, view, request, as_json)
+                body, media = await run_in_threadpool(_build, site, view, request, as_json, layout)
             else:
-                body, media = _build(site, view, request, as_json)
+                body, media = _build(site, view, request, as_json, layout)
             site.cache.put(key, body, media)
             cached = (body, media)
         body, media = cached
         if media == "application/json":
             return Response(body, media_type="application/json")
-        return page_response(site, request, body)
+        response = page_response(site, request, body)
+        if layout is not None and LAYOUT_PARAMETER in request.query_params:
+            response.set_cookie(
+                LAYOUT_COOKIE,
+                layout,
+                max_age=LAYOUT_COOKIE_SECONDS,
+                httponly=True,
+                samesite="lax",
+            )
+        return response
 
     return endpoint
 
 
 # The query parameters views read; others (tracking tags, cache busters) do not make a page
 # different, so they neither miss the cache nor crowd it.
-PAGE_PARAMETERS = ("q", "page", "from")
+PAGE_PARAMETERS = ("q", "page", "from")  # and "layout", which list pages read (_layout)
 
 
 def _cache_key(request: Request) -> str:
@@ -67,11 +90,28 @@ def _cache_key(request: Request) -> str:
     return f"{request_path(request)}?{kept}"
 
 
-def _build(site: Site, view: ViewCall, request: Request, as_json: bool) -> tuple[bytes, str]:
+LAYOUT_COOKIE_SECONDS = 365 * 24 * 3600
+
+
+def _layout(request: Request) -> Layout:
+    """The layout a list page is shown in: the query parameter's (a wrong one is a 400),
+    else the cookie's (a wrong one is ignored), else the default."""
+    asked = request.query_params.get(LAYOUT_PARAMETER)
+    if asked is not None:
+        layout = parse_layout(asked)
+        if layout is None:
+            raise views.BadRequest(f"layout must be compact or cards, not {asked[:40]!r}")
+        return layout
+    return parse_layout(request.cookies.get(LAYOUT_COOKIE)) or DEFAULT_LAYOUT
+
+
+def _build(
+    site: Site, view: ViewCall, request: Request, as_json: bool, layout: Layout | None
+) -> tuple[bytes, str]:
     page = view(site, request)
     if as_json:
         return json_bytes(page.data()), "application/json"
-    context = {**page.context(), "title": page.title}
+    context = {**page.context(), "title": page.title, "layout": layout}
     return site.render(page.template, **context), "text/html"
 
 
@@ -101,8 +141,10 @@ class _IdConvertor(Convertor[int]):
 register_url_convertor("rowid", _IdConvertor())
 
 
-def twins(path: str, view: ViewCall, name: str, *, blocking: bool = False) -> list[BaseRoute]:
-    endpoint = page_endpoint(view, blocking=blocking)
+def twins(
+    path: str, view: ViewCall, name: str, *, blocking: bool = False, listing: bool = False
+) -> list[BaseRoute]:
+    endpoint = page_endpoint(view, blocking=blocking, listing=listing)
     json_path = "/index.json" if path == "/" else f"{path}.json"
     # The twin goes first: "/sources/{slug}" would also match "/sources/x.test.json".
     return [

@@ -59,10 +59,11 @@ class SiteConfig:
 
 def page_csp(nonce: str, remote_images: bool = True) -> str:
     """A page's Content-Security-Policy: images from the site, and from any https address
-    unless remote images are off."""
+    unless remote images are off; scripts may call the site only (the keys' marking)."""
     return (
         "default-src 'none'; "
         f"script-src 'nonce-{nonce}'; "
+        "connect-src 'self'; "
         "style-src 'self'; "
         f"img-src 'self'{' https:' if remote_images else ''}; "
         "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"

@@ -10,13 +10,14 @@ their JSON twins still say where the images are.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from nutgraf import relate
 from nutgraf.extract.images import display_image, first_image, place_figures
-from nutgraf.records import ArchiveItem, Headline, SourceCount
+from nutgraf.records import ArchiveItem, Headline, SourceCount, StoredArticle
 from nutgraf.serialize import (
+    duplicate_json,
     headline_json,
     listed_json,
     source_json,
@@ -26,6 +27,7 @@ from nutgraf.serialize import (
 )
 from nutgraf.store.base import Store
 from nutgraf.stories.read import Story, outlet, read_story, story_json
+from nutgraf.web.listing import ListedItem, stored_item
 from nutgraf.web.markup import body_html, highlight, host, search_words, snippet
 
 PAGE_SIZE = 20
@@ -72,10 +74,9 @@ def home(store: Store, page: int = 1, *, images: bool = True) -> Page:
             ],
         },
         lambda: {
-            "articles": articles,
+            "items": _stored_items(articles, shown_thumbnails(thumbs, images)),
             "page": page,
             "more": more,
-            "thumbs": shown_thumbnails(thumbs, images),
         },
     )
 
@@ -145,11 +146,12 @@ def sources(store: Store) -> Page:
 def source(store: Store, slug: str, page: int = 1, *, images: bool = True) -> Page:
     page = _page_number(page)
     found = source_by_slug(store, slug)
-    headlines, more = _paged(
-        lambda limit, offset: store.headlines(limit=limit, offset=offset, site=found.site), page
+    # Whole articles, as home reads them: the list shows a line of each and its summary.
+    articles, more = _paged(
+        lambda limit, offset: store.latest(limit=limit, offset=offset, site=found.site), page
     )
     name = found.name or slug
-    thumbs = headline_thumbnails(store, headlines)
+    thumbs = {a.id: thumbnail(a.item) for a in articles}
     return Page(
         "source.html",
         name,
@@ -157,14 +159,21 @@ def source(store: Store, slug: str, page: int = 1, *, images: bool = True) -> Pa
             "source": {**source_json(found), "slug": slug},
             "page": page,
             "next_page": page + 1 if more else None,
-            "articles": [{**headline_json(h), "image": thumbs.get(h.id)} for h in headlines],
+            "articles": [
+                {
+                    **listed_json(a),
+                    "image": thumbs[a.id],
+                    "duplicate": duplicate_json(a.duplicate),
+                }
+                for a in articles
+            ],
         },
         lambda: {
-            "thumbs": shown_thumbnails(thumbs, images),
             "source": found,
             "name": name,
             "slug": slug,
-            "headlines": headlines,
+            # A source's page leads to its articles within it (previous and next stay in it).
+            "items": _stored_items(articles, shown_thumbnails(thumbs, images), "?from=source"),
             "page": page,
             "more": more,
         },
@@ -188,7 +197,7 @@ def search(store: Store, query: str, page: int = 1, *, images: bool = True) -> P
             "search.html",
             "Search",
             lambda: {"query": "", "page": 1, "next_page": None, "results": []},
-            lambda: {"query": "", "results": [], "page": 1, "more": False},
+            lambda: {"query": "", "items": [], "page": 1, "more": False},
         )
     if not words:
         raise BadRequest(f"search query {query!r} has no words to look for; give one or more")
@@ -198,14 +207,14 @@ def search(store: Store, query: str, page: int = 1, *, images: bool = True) -> P
     snippets = [snippet(s.item.article.text, words) for s in found]
     thumbs = {s.id: thumbnail(s.item) for s in found}
 
-    def results() -> list[dict[str, Any]]:
+    def results() -> list[ListedItem]:
+        shown = shown_thumbnails(thumbs, images)
         return [
-            {
-                "stored": s,
-                "title": highlight(s.item.article.title or "Untitled", words),
-                "snippet": highlight(text, words),
-                "outlet": s.item.article.source or host(s.item.site or s.item.url),
-            }
+            replace(
+                stored_item(s, shown),
+                title=highlight(s.item.article.title or "Untitled", words),
+                excerpt=highlight(text, words),
+            )
             for s, text in zip(found, snippets, strict=True)
         ]
 
@@ -227,11 +236,10 @@ def search(store: Store, query: str, page: int = 1, *, images: bool = True) -> P
         },
         lambda: {
             "query": query,
-            "results": results(),
+            "items": results(),
             "page": page,
             "more": more,
             "words": words,
-            "thumbs": shown_thumbnails(thumbs, images),
         },
     )
 
@@ -325,6 +333,12 @@ def shown_thumbnails(thumbs: Mapping[int, str | None], images: bool) -> dict[int
         return {}
     shown = {article_id: display_image(url) for article_id, url in thumbs.items()}
     return {article_id: url for article_id, url in shown.items() if url is not None}
+
+
+def _stored_items(
+    found: Sequence[StoredArticle], thumbs: Mapping[int, str], suffix: str = ""
+) -> list[ListedItem]:
+    return [stored_item(s, thumbs, suffix) for s in found]
 
 
 def _numbers(found: Story) -> dict[int, int]:

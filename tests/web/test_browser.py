@@ -185,7 +185,7 @@ def test_the_home_page_summary_leads_into_the_article(
 ) -> None:
     with tab(browser, shots) as t:
         page = t.page
-        page.goto(served.base + "/")
+        page.goto(served.base + "/?layout=cards")  # the compact list's: tests/web/test_compact.py
         assert page.locator("h1").inner_text() == "Latest news"
         card = page.locator("ol.stream > li").first
         card.get_by_text("Get a summary").click()

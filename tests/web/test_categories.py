@@ -77,7 +77,7 @@ def test_a_category_page_lists_its_articles_and_its_nested_ones_newest_first(
     assert_accessible(response.text)
     doc = page_html(response.text)
     assert doc.xpath("//h1")[0].text_content() == ODD
-    assert doc.xpath("//ol[@class='stream']/li/a/@href") == [
+    assert doc.xpath("//ol[@class='stream']/li/h2/a/@href") == [
         f"/articles/{i}" for i in (archive.passes, archive.copy, archive.ferry)
     ]
     empty = categorized.get("/categories/News/Empty")

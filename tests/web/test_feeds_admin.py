@@ -457,7 +457,7 @@ def test_a_category_edited_on_the_feeds_page_shows_and_opml_goes_out_and_in(
                 page.goto(base + "/categories")
                 page.get_by_role("link", name="Local/Coast").click()
                 page.wait_for_url("**/categories/Local/Coast")
-                titles = page.locator("ol.stream li > a").all_inner_texts()
+                titles = page.locator("ol.stream li h2 > a").all_inner_texts()
                 assert titles[0] == "Lighthouse budget passes the council"
                 assert len(titles) == 3
                 page.goto(f"{base}/articles/{archive.ferry}")
