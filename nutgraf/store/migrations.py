@@ -263,6 +263,17 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
         at TEXT NOT NULL
     );
     """,
+    # 11: users of the site (issue 17): a folded name, an argon2id hash of the password, an
+    # admin flag; ``api_password_hash`` is left for a separate API password (issue 18).
+    """
+    CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        password_hash TEXT NOT NULL,
+        admin INTEGER NOT NULL DEFAULT 0,
+        created TEXT NOT NULL,
+        api_password_hash TEXT
+    );
+    """,
 )
 
 # PostgreSQL starts from SQLite's schema as of its migration 3, with two differences that
@@ -428,6 +439,16 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE deleted (
         key text PRIMARY KEY,
         at text NOT NULL
+    );
+    """,
+    # 8: as SQLite's 11: users of the site.
+    """
+    CREATE TABLE users (
+        name text COLLATE "C" PRIMARY KEY,
+        password_hash text NOT NULL,
+        admin integer NOT NULL DEFAULT 0,
+        created text COLLATE "C" NOT NULL,
+        api_password_hash text
     );
     """,
 )

@@ -86,6 +86,7 @@ from nutgraf.store.rows import (
 )
 from nutgraf.store.sessions import SessionQueries
 from nutgraf.store.stories import StoryQueries
+from nutgraf.store.users import UserQueries
 
 Connection = psycopg.Connection[DictRow]
 
@@ -149,7 +150,7 @@ class Statistics:
     floor: float | None
 
 
-class PostgresStore(ReadingQueries, StoryQueries, SessionQueries, ManageQueries):
+class PostgresStore(ReadingQueries, StoryQueries, SessionQueries, UserQueries, ManageQueries):
     """The archive in a PostgreSQL database, named by a ``postgresql://`` URL.
 
     Args:

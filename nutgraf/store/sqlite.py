@@ -74,9 +74,10 @@ from nutgraf.store.sqlite_open import (
     read_only_message,
 )
 from nutgraf.store.stories import StoryQueries
+from nutgraf.store.users import UserQueries
 
 
-class SQLiteStore(ReadingQueries, StoryQueries, SessionQueries, ManageQueries):
+class SQLiteStore(ReadingQueries, StoryQueries, SessionQueries, UserQueries, ManageQueries):
     """The default archive. ``path`` may be ``":memory:"`` for tests.
 
     ``read_only``: this user may not write the file or its folder; reading works, and every
