@@ -33,6 +33,7 @@ _LAZY_COMMANDS = (
     "nutgraf.cli_backfill:backfill_command",
     "nutgraf.cli_serve:serve_command",
     "nutgraf.cli_stories:stories_command",
+    "nutgraf.cli_users:USERS_COMMANDS",
 )
 
 
