@@ -41,6 +41,7 @@ from nutgraf.web.hosts import AllowedHosts
 from nutgraf.web.markup import host
 from nutgraf.web.openapi import openapi_document
 from nutgraf.web.personal import fill_slots, slot
+from nutgraf.web.privacy import PrivateSite
 from nutgraf.web.ratelimit import FailureLimits, LoginLimiter
 
 log = logging.getLogger("nutgraf.web")
@@ -64,7 +65,8 @@ class SiteConfig:
     (None: any; see ``nutgraf.web.hosts``); ``base_url``, when set, is the site's public
     address, used for the absolute links of its feeds instead of the request's Host.
     ``remote_images`` False shows no image from another site (pages then load images from the
-    site itself only, and their Content-Security-Policy says so)."""
+    site itself only, and their Content-Security-Policy says so). ``public`` False makes
+    every page need a signed-in reader (``nutgraf.web.privacy``)."""
 
     name: str = "nutgraf"
     admin_token: str | None = field(default=None, repr=False)
@@ -74,6 +76,7 @@ class SiteConfig:
     base_url: str | None = None
     login_limits: FailureLimits = field(default_factory=FailureLimits)
     remote_images: bool = True
+    public: bool = True
 
 
 def page_csp(nonce: str, remote_images: bool = True) -> str:
@@ -370,6 +373,7 @@ def _twins(path: str, view: ViewCall, name: str, *, blocking: bool = False) -> l
 
 
 def routes() -> list[BaseRoute]:
+    from nutgraf.web.accounts import account_routes
     from nutgraf.web.admin import admin_routes
 
     return [
@@ -389,6 +393,7 @@ def routes() -> list[BaseRoute]:
         Route("/stories/{id:rowid}/feed.atom", _feed_endpoint("atom", False), name="story_atom"),
         Route("/openapi.json", _openapi, name="openapi"),
         Route("/healthz", _health, name="health"),
+        *account_routes(),
         *admin_routes(),
         Mount("/static", _StaticFiles(packages=[("nutgraf.web", "static")]), name="static"),
     ]
@@ -474,6 +479,7 @@ def create_app(store: Store, config: SiteConfig | None = None) -> Starlette:
     )
     config = config or SiteConfig()
     app.state.site = Site(store, config)
+    app.add_middleware(PrivateSite)  # inside AllowedHosts: a refused Host is refused first
     app.add_middleware(AllowedHosts, allowed=config.allowed_hosts)
     app.add_middleware(SecurityHeaders)
     return app
