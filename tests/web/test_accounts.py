@@ -299,85 +299,88 @@ def test_the_admin_token_keeps_working(users: SQLiteStore) -> None:
         assert client.get("/admin/users").status_code == 200
 
 
-class TestPrivateSite:
-    """``public = false``: every page, twin and feed needs a signed-in reader."""
+# A private site (public = false): every page, twin and feed needs a signed-in reader.
 
-    @pytest.fixture
-    def private(self, users: SQLiteStore) -> Iterator[TestClient]:
-        with site(users, public=False, admin_token=TOKEN) as opened:
-            yield opened
 
-    def test_anonymous_html_goes_to_login_and_comes_back(
-        self, private: TestClient, archive: Archive
-    ) -> None:
-        for path, target in (
-            ("/", "/"),
-            (f"/articles/{archive.vote}", f"/articles/{archive.vote}"),
-            ("/search?q=lighthouse&page=1", "/search?q=lighthouse&page=1"),
-            ("/no/such/page", "/no/such/page"),
-        ):
-            response = private.get(path)
-            assert response.status_code == 303, path
-            location = response.headers["location"]
-            assert location.startswith("/login?next=")
-            login = page_html(private.get(location).text)
-            assert login.xpath("//input[@name='next']/@value") == [target]
-        response = private.post(
-            "/login",
-            data={
-                "csrf": csrf_of(private),
-                "username": "ann",
-                "password": PASSWORD,
-                "next": "/search?q=lighthouse&page=1",
-            },
-        )
-        assert response.headers["location"] == "/search?q=lighthouse&page=1"
-        assert private.get("/search?q=lighthouse").status_code == 200
+@pytest.fixture
+def private(users: SQLiteStore) -> Iterator[TestClient]:
+    with site(users, public=False, admin_token=TOKEN) as opened:
+        yield opened
 
-    def test_json_feeds_and_openapi_answer_401(self, private: TestClient, archive: Archive) -> None:
-        for path in (
-            "/index.json",
-            f"/articles/{archive.vote}.json",
-            "/feed.rss",
-            "/feed.atom",
-            "/sources/coast.test/feed.rss",
-            "/openapi.json",
-        ):
-            response = private.get(path)
-            assert response.status_code == 401, path
-            assert response.json() == {
-                "error": {
-                    "status": 401,
-                    "message": "sign in first: this site is private (POST /login)",
-                }
+
+def test_anonymous_html_goes_to_login_and_comes_back(private: TestClient, archive: Archive) -> None:
+    for path, target in (
+        ("/", "/"),
+        (f"/articles/{archive.vote}", f"/articles/{archive.vote}"),
+        ("/search?q=lighthouse&page=1", "/search?q=lighthouse&page=1"),
+        ("/no/such/page", "/no/such/page"),
+    ):
+        response = private.get(path)
+        assert response.status_code == 303, path
+        location = response.headers["location"]
+        assert location.startswith("/login?next=")
+        login = page_html(private.get(location).text)
+        assert login.xpath("//input[@name='next']/@value") == [target]
+    response = private.post(
+        "/login",
+        data={
+            "csrf": csrf_of(private),
+            "username": "ann",
+            "password": PASSWORD,
+            "next": "/search?q=lighthouse&page=1",
+        },
+    )
+    assert response.headers["location"] == "/search?q=lighthouse&page=1"
+    assert private.get("/search?q=lighthouse").status_code == 200
+
+
+def test_json_feeds_and_openapi_answer_401(private: TestClient, archive: Archive) -> None:
+    for path in (
+        "/index.json",
+        f"/articles/{archive.vote}.json",
+        "/feed.rss",
+        "/feed.atom",
+        "/sources/coast.test/feed.rss",
+        "/openapi.json",
+    ):
+        response = private.get(path)
+        assert response.status_code == 401, path
+        assert response.json() == {
+            "error": {
+                "status": 401,
+                "message": "sign in first: this site is private (POST /login)",
             }
-        sign_in(private)
-        for path in ("/index.json", "/feed.rss", "/openapi.json"):
-            response = private.get(path)
-            assert response.status_code == 200, path
-            assert response.headers["cache-control"].startswith("private")
+        }
+    sign_in(private)
+    for path in ("/index.json", "/feed.rss", "/openapi.json"):
+        response = private.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["cache-control"].startswith("private")
 
-    def test_sign_in_health_and_static_stay_open(self, private: TestClient) -> None:
-        assert private.get("/login").status_code == 200
-        assert private.get("/healthz").json() == {"status": "ok"}
-        assert private.get("/static/site.css").status_code == 200
-        assert private.get("/admin").status_code == 200  # the token's own sign-in
 
-    def test_a_cached_page_is_never_served_to_an_anonymous_reader(self, users: SQLiteStore) -> None:
-        app = create_app(users, SiteConfig(public=False, cache_seconds=60, local_only=False))
-        with (
-            TestClient(app, follow_redirects=False) as reader,
-            TestClient(app, follow_redirects=False) as stranger,
-        ):
-            sign_in(reader)
-            for path in ("/", "/index.json", "/feed.rss"):
-                assert reader.get(path).status_code == 200
-            assert app.state.site.cache.get("/?") is not None  # the page is in the cache
-            assert stranger.get("/").status_code == 303
-            assert stranger.get("/index.json").status_code == 401
-            assert stranger.get("/feed.rss").status_code == 401
+def test_sign_in_health_and_static_stay_open(private: TestClient) -> None:
+    assert private.get("/login").status_code == 200
+    assert private.get("/healthz").json() == {"status": "ok"}
+    assert private.get("/static/site.css").status_code == 200
+    assert private.get("/admin").status_code == 200  # the token's own sign-in
 
-    def test_a_public_site_stays_open(self, client: TestClient) -> None:
-        assert client.get("/").status_code == 200
-        assert client.get("/index.json").status_code == 200
-        assert client.get("/feed.rss").status_code == 200
+
+def test_a_cached_page_is_never_served_to_an_anonymous_reader(users: SQLiteStore) -> None:
+    app = create_app(users, SiteConfig(public=False, cache_seconds=60, local_only=False))
+    with (
+        TestClient(app, follow_redirects=False) as reader,
+        TestClient(app, follow_redirects=False) as stranger,
+    ):
+        sign_in(reader)
+        for path in ("/", "/index.json", "/feed.rss"):
+            assert reader.get(path).status_code == 200
+        assert app.state.site.cache.get("/?") is not None  # the page is in the cache
+        assert stranger.get("/").status_code == 303
+        assert stranger.get("/index.json").status_code == 401
+        assert stranger.get("/feed.rss").status_code == 401
+
+
+def test_a_public_site_stays_open(client: TestClient) -> None:
+    assert client.get("/").status_code == 200
+    assert client.get("/index.json").status_code == 200
+    assert client.get("/feed.rss").status_code == 200
