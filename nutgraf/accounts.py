@@ -10,11 +10,17 @@ A password is 8 characters or more and at most 1,024 bytes (UTF-8): argon2 over 
 password is a denial of service, so a longer one is refused before hashing. Hashes are
 argon2id with argon2-cffi's parameters; ``needs_rehash`` tells when they changed since a hash
 was made, so a sign-in can store a fresh one.
+
+Each hash or verification takes argon2's 64 MiB for tens of milliseconds. At most
+``MAX_CONCURRENT_HASHES`` run at once in a process, whatever number of sign-ins arrive
+together (the rate limit counts a failure only once it is known), so a burst of guesses
+waits its turn instead of taking gigabytes.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -41,7 +47,9 @@ MIN_PASSWORD_CHARS = 8
 MAX_PASSWORD_BYTES = 1024
 RESERVED_NAMES = frozenset({"admin"})  # nutgraf.web.identity.ADMIN_USER: the token's sessions
 _NAME = re.compile(rf"[a-z0-9][a-z0-9._-]{{0,{MAX_NAME_CHARS - 1}}}")
+MAX_CONCURRENT_HASHES = 4
 _HASHER = PasswordHasher()
+_TURNS = threading.BoundedSemaphore(MAX_CONCURRENT_HASHES)
 
 
 def is_valid_name(name: str) -> bool:
@@ -75,7 +83,9 @@ def check_password(password: str) -> str:
 
 def hash_password(password: str) -> str:
     """The argon2id hash of a password that ``check_password`` accepts (it is checked)."""
-    return _HASHER.hash(check_password(password))
+    password = check_password(password)
+    with _TURNS:
+        return _HASHER.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
@@ -84,7 +94,8 @@ def verify_password(password_hash: str, password: str) -> bool:
     if len(password.encode("utf-8", "surrogatepass")) > MAX_PASSWORD_BYTES:
         return False
     try:
-        return _HASHER.verify(password_hash, password)
+        with _TURNS:
+            return _HASHER.verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -106,4 +117,5 @@ def needs_rehash(password_hash: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _dummy_hash() -> str:
-    return _HASHER.hash("no user has this password: it only costs the time of one")
+    with _TURNS:
+        return _HASHER.hash("no user has this password: it only costs the time of one")

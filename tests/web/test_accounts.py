@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+import uvicorn
+from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from nutgraf.accounts import hash_password
+from nutgraf.cli import main
 from nutgraf.store import SQLiteStore
 from nutgraf.store.users import User
 from nutgraf.web.app import SiteConfig, create_app
 from nutgraf.web.auth import SESSION_COOKIE
 from nutgraf.web.ratelimit import FailureLimits
+from nutgraf.web.server import app_from_environment
 from tests.web.conftest import Archive, assert_accessible, page_html
 
 PASSWORD = "lighthouse keeper"
@@ -384,3 +389,25 @@ def test_a_public_site_stays_open(client: TestClient) -> None:
     assert client.get("/").status_code == 200
     assert client.get("/index.json").status_code == 200
     assert client.get("/feed.rss").status_code == 200
+
+
+def test_serve_passes_public_on_and_warns_of_a_private_site_without_users(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "private.db"
+    SQLiteStore(db).close()
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+    monkeypatch.setenv("NUTGRAF_CONFIG", "/nonexistent/nutgraf.toml")
+    monkeypatch.setenv("NUTGRAF_PUBLIC", "false")
+    for name in ("NUTGRAF_DB", "NUTGRAF_SERVE_LOCAL", "NUTGRAF_SERVE_HOST"):
+        monkeypatch.setenv(name, "unset")  # serve sets them for its workers; restored after
+    result = CliRunner().invoke(main, ["serve", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "the site is private (public = false) and has no users yet" in result.stderr
+    app = app_from_environment()
+    assert not app.state.site.config.public
+    app.state.site.store.close()
+    with SQLiteStore(db) as store:
+        add(store, "ann")
+    result = CliRunner().invoke(main, ["serve", "--db", str(db)])
+    assert "has no users" not in result.stderr
