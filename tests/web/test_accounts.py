@@ -115,6 +115,17 @@ def test_signing_in_and_out(client: TestClient) -> None:
     assert account(client) == "Sign in"
 
 
+def test_the_sign_out_button_brings_its_csrf_cookie(client: TestClient) -> None:
+    """A page with no other form still sets the cookie its Sign out button's token needs."""
+    sign_in(client)
+    client.cookies.delete("nutgraf_csrf")
+    response = client.get("/sources")
+    token = page_html(response.text).xpath("//form[@action='/logout']/input/@value")[0]
+    assert response.cookies["nutgraf_csrf"] == token
+    assert client.post("/logout", data={"csrf": token}).status_code == 303
+    assert account(client) == "Sign in"
+
+
 def test_an_admin_sees_the_admin_link_and_opens_the_admin_pages(client: TestClient) -> None:
     assert "Sign in" in client.get("/admin/users").text  # not yet
     assert client.get("/admin/users").status_code == 403
