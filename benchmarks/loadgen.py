@@ -19,7 +19,7 @@ import math
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -64,8 +64,9 @@ def percentile(samples: Sequence[float], share: float) -> float:
 class _Connection(asyncio.Protocol):
     """One keep-alive connection; ``request`` sends a GET and returns (status, body length)."""
 
-    def __init__(self, host: bytes) -> None:
+    def __init__(self, host: bytes, headers: bytes = b"") -> None:
         self._host = host
+        self._headers = headers  # more header lines, each ending in CRLF (a Cookie, say)
         self._buffer = bytearray()
         self._waiter: asyncio.Future[tuple[int, int]] | None = None
         self._status = 0
@@ -109,7 +110,9 @@ class _Connection(asyncio.Protocol):
     def request(self, path: str) -> asyncio.Future[tuple[int, int]]:
         assert self.transport is not None
         self._waiter = asyncio.get_running_loop().create_future()
-        self.transport.write(b"GET %s HTTP/1.1\r\nHost: %s\r\n\r\n" % (path.encode(), self._host))
+        self.transport.write(
+            b"GET %s HTTP/1.1\r\nHost: %s\r\n%s\r\n" % (path.encode(), self._host, self._headers)
+        )
         return self._waiter
 
     def close(self) -> None:
@@ -117,12 +120,18 @@ class _Connection(asyncio.Protocol):
             self.transport.close()
 
 
-async def _connect(host: str, port: int) -> _Connection:
+async def _connect(host: str, port: int, headers: bytes = b"") -> _Connection:
     loop = asyncio.get_running_loop()
     _, connection = await loop.create_connection(
-        lambda: _Connection(f"{host}:{port}".encode()), host, port
+        lambda: _Connection(f"{host}:{port}".encode(), headers), host, port
     )
     return connection
+
+
+def _header_lines(headers: Mapping[str, str] | None) -> bytes:
+    return b"".join(
+        f"{name}: {value}\r\n".encode("latin-1") for name, value in (headers or {}).items()
+    )
 
 
 async def _load(
@@ -133,6 +142,7 @@ async def _load(
     warmup: float,
     duration: float,
     probe: Callable[[], Any] | None,
+    headers: bytes = b"",
 ) -> LoadResult:
     result = LoadResult(seconds=duration)
     begin = time.perf_counter()
@@ -156,7 +166,7 @@ async def _load(
                 break
             try:
                 if connection is None or connection.closed:
-                    connection = await _connect(host, port)
+                    connection = await _connect(host, port, headers)
                 status, length = await connection.request(next_path())
             except (OSError, ProtocolError) as error:
                 if measure_from <= started and time.perf_counter() <= stop_at:
@@ -212,6 +222,7 @@ def load(
     warmup: float,
     duration: float,
     probe: Callable[[], Any] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> LoadResult:
     """Keep ``connections`` requests in flight for ``warmup`` + ``duration`` seconds, each
     to the address ``next_path()`` gives; counts only the ``duration`` after the warm-up.
@@ -219,8 +230,11 @@ def load(
     Args:
         probe: called when the measured window opens and when it closes (e.g. to read the
             server's CPU time); both values land in ``LoadResult.probe``.
+        headers: sent with every request (a signed-in reader's Cookie).
     """
-    result: LoadResult = _run(_load(host, port, next_path, connections, warmup, duration, probe))
+    result: LoadResult = _run(
+        _load(host, port, next_path, connections, warmup, duration, probe, _header_lines(headers))
+    )
     return result
 
 

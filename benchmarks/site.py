@@ -62,10 +62,19 @@ class Scenario:
     suffix: str  # "" for the HTML page, ".json" for its twin
     zipf: bool  # ids from the Zipf hot set, else uniform over the archive
     bust: bool  # the server's page cache is off: every request is read and rendered
+    signed_in: bool = False  # sent with a signed-in user's session cookie
 
 
 SCENARIOS = (
     Scenario("html-cold", "article pages, uniform ids, all cache misses", "", False, True),
+    Scenario(
+        "html-signed-in",
+        "article pages as a signed-in user, uniform ids, all cache misses",
+        "",
+        False,
+        True,
+        signed_in=True,
+    ),
     Scenario("json-cold", "article JSON, uniform ids, all cache misses", ".json", False, True),
     Scenario("html-uniform", "article pages, uniform ids, page cache on", "", False, False),
     Scenario("html-zipf", f"article pages, Zipf s={ZIPF_S} hot set, cache on", "", True, False),
@@ -221,6 +230,41 @@ def machine_cpu() -> float:
     return (user + nice + system + irq + softirq + steal) / TICK
 
 
+# --- a signed-in reader ----------------------------------------------------------------------
+
+READER, READER_PASSWORD = "bench", "benchmark reader password"
+
+
+def add_reader(db: Path) -> None:
+    """The benchmark's user in the archive (kept from an earlier run when it is there)."""
+    subprocess.run(
+        [str(NUTGRAF), "users", "add", READER, "--password-file", "-", "--db", str(db)],
+        input=f"{READER_PASSWORD}\n".encode(),
+        capture_output=True,
+        check=False,
+    )
+
+
+def sign_in(port: int) -> str:
+    """Sign in through the form, as a browser does; the Cookie header the session needs."""
+    import http.cookiejar
+    from urllib.parse import urlencode
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    base = f"http://{HOST}:{port}"
+    with opener.open(f"{base}/login", timeout=10) as response:
+        page = response.read().decode()
+    csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    form = urlencode({"csrf": csrf, "username": READER, "password": READER_PASSWORD})
+    with opener.open(f"{base}/login", data=form.encode(), timeout=30):
+        pass
+    cookies = {cookie.name: cookie.value for cookie in jar}
+    if "nutgraf_session" not in cookies:
+        raise RuntimeError("the benchmark's reader could not sign in")
+    return "; ".join(f"{name}={value}" for name, value in cookies.items())
+
+
 # --- load -----------------------------------------------------------------------------------
 
 
@@ -243,6 +287,8 @@ def run_scenario(
     db: Path, ids: Sequence[int], scenario: Scenario, workers: int, args: argparse.Namespace
 ) -> Run:
     where = placement(workers)
+    if scenario.signed_in:
+        add_reader(db)
     serve = serving(db, workers, where.server, cache=not scenario.bust)
     with serve as (port, pid), pinned(where.loadgen):
         result = load(
@@ -253,6 +299,7 @@ def run_scenario(
             warmup=args.warmup,
             duration=args.duration,
             probe=lambda: (tree_cpu(pid), machine_cpu()),
+            headers={"Cookie": sign_in(port)} if scenario.signed_in else None,
         )
     assert result.probe is not None
     (server_start, busy_start), (server_end, busy_end) = result.probe
@@ -461,7 +508,11 @@ def verdict(runs: list[Run], rows: list[SearchRow]) -> list[str]:
     """One line per bar of the issue, PASS or FAIL."""
     lines = ["| bar | measured | result |", "|---|---|---|"]
     top = max((r.workers for r in runs), default=0)
-    for key, what in (("html-cold", "article pages"), ("json-cold", "article JSON")):
+    for key, what in (
+        ("html-cold", "article pages"),
+        ("html-signed-in", "article pages for a signed-in user"),
+        ("json-cold", "article JSON"),
+    ):
         run = next((r for r in runs if r.workers == top and r.scenario.key == key), None)
         if run is None:
             continue

@@ -12,12 +12,19 @@ The file is ``$NUTGRAF_CONFIG`` or ``nutgraf.toml`` in the working directory, wh
     allowed_hosts = ["news.example.org"]     # the Host names the site answers (see below)
     retention_days = 90               # poll purges articles older than this (default: keep all)
     remote_images = true              # pages show articles' images from their sites (see below)
+    public = true                     # anyone may read the site (false: readers sign in)
 
 Each key has an environment twin: ``NUTGRAF_ALLOW_NETWORKS`` (comma-separated),
 ``NUTGRAF_FETCH_PAGES`` (true/false), ``NUTGRAF_POLL_INTERVAL``, ``NUTGRAF_ADMIN_TOKEN``,
 ``NUTGRAF_PAGE_CACHE_SECONDS``, ``NUTGRAF_STORY_DAY_PENALTY``, ``NUTGRAF_BASE_URL``,
 ``NUTGRAF_ALLOWED_HOSTS`` (comma-separated), ``NUTGRAF_RETENTION_DAYS``,
-``NUTGRAF_REMOTE_IMAGES`` (true/false).
+``NUTGRAF_REMOTE_IMAGES`` (true/false), ``NUTGRAF_PUBLIC`` (true/false).
+
+``public`` (default true) opens the reading pages, their JSON twins and the feeds to anyone,
+as a news site; the personal views (unread, starred) still need a signed-in user. False makes
+a private reader: every page, twin, feed and ``/openapi.json`` needs a signed-in user (users
+are added with ``nutgraf users add``); only ``/login``, ``/logout``, ``/healthz``, the static
+files and the admin token's sign-in at ``/admin`` stay open.
 
 ``admin_token`` must be at least 24 characters, of at least 10 different ones, and not the
 placeholder that ``deploy/nutgraf.env`` ships: a guessable token is refused at start-up.
@@ -75,6 +82,7 @@ class Settings:
     allowed_hosts: tuple[str, ...] | None = None
     retention_days: int | None = None
     remote_images: bool = True
+    public: bool = True
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -108,6 +116,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if "NUTGRAF_REMOTE_IMAGES" in environ:
         raw = environ["NUTGRAF_REMOTE_IMAGES"]
         values["remote_images"] = _boolean("NUTGRAF_REMOTE_IMAGES", raw)
+    if "NUTGRAF_PUBLIC" in environ:
+        values["public"] = _boolean("NUTGRAF_PUBLIC", environ["NUTGRAF_PUBLIC"])
     if environ.get("NUTGRAF_ADMIN_TOKEN"):
         values["admin_token"] = environ["NUTGRAF_ADMIN_TOKEN"]
     return _settings(values)
@@ -148,6 +158,9 @@ def _settings(values: dict[str, Any]) -> Settings:
     remote_images = values.get("remote_images", True)
     if not isinstance(remote_images, bool):
         remote_images = _boolean("remote_images", str(remote_images))
+    public = values.get("public", True)
+    if not isinstance(public, bool):
+        public = _boolean("public", str(public))
     return Settings(
         tuple(networks),
         fetch_pages,
@@ -159,6 +172,7 @@ def _settings(values: dict[str, Any]) -> Settings:
         hosts,
         retention_days=_retention(values.get("retention_days")),
         remote_images=remote_images,
+        public=public,
     )
 
 

@@ -103,3 +103,14 @@ def test_remote_images_are_on_unless_turned_off(tmp_path: Path) -> None:
         settings(tmp_path, NUTGRAF_REMOTE_IMAGES="nah")
     with pytest.raises(NutgrafError, match=r"^Config 'remote_images' has value '3'"):
         settings(tmp_path, "remote_images = 3\n")
+
+
+def test_the_site_is_public_unless_turned_off(tmp_path: Path) -> None:
+    assert settings(tmp_path).public
+    assert not settings(tmp_path, "public = false\n").public
+    assert not settings(tmp_path, NUTGRAF_PUBLIC="false").public
+    assert settings(tmp_path, "public = false\n", NUTGRAF_PUBLIC="true").public
+    with pytest.raises(NutgrafError, match=r"^Config 'NUTGRAF_PUBLIC' has value 'maybe'"):
+        settings(tmp_path, NUTGRAF_PUBLIC="maybe")
+    with pytest.raises(NutgrafError, match=r"^Config 'public' has value 'no thanks'"):
+        settings(tmp_path, 'public = "no thanks"\n')

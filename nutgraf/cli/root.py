@@ -33,6 +33,7 @@ _LAZY_COMMANDS = (
     "nutgraf.cli.backfill:backfill_command",
     "nutgraf.cli.serve:serve_command",
     "nutgraf.cli.stories:stories_command",
+    "nutgraf.cli.users:USERS_COMMANDS",
 )
 
 

@@ -45,6 +45,16 @@ def _check_archive(path: str) -> None:
     store.close()
 
 
+def _has_users(path: str) -> bool:
+    from nutgraf.store import open_store
+
+    store = open_store(path)
+    try:
+        return bool(store.users())
+    finally:
+        store.close()
+
+
 def _no_archive(path: str, *, given: bool) -> str:
     """One line: there is no archive at ``path`` yet, and the command that makes one."""
     if given:
@@ -111,6 +121,12 @@ def serve_command(db: str | None, host: str, port: int, workers: int, demo: bool
             click.echo(
                 "note: answering any Host name (listening beyond loopback; set allowed_hosts "
                 "or base_url, NUTGRAF_ALLOWED_HOSTS or NUTGRAF_BASE_URL, to name the site's)",
+                err=True,
+            )
+        if not settings.public and not _has_users(path):
+            click.echo(
+                "note: the site is private (public = false) and has no users yet: nobody can "
+                "read it; add one with nutgraf users add NAME",
                 err=True,
             )
         if not local and not settings.admin_token:

@@ -29,10 +29,12 @@ from nutgraf.store.records import (
     DeletionPlan,
     Placement,
     Session,
+    SignedIn,
     StoryDigest,
     StoryMember,
     StoryRepair,
     StoryText,
+    User,
 )
 
 # "deleted": the archive deleted this article (by its URL or feed GUID) and keeps it out.
@@ -408,4 +410,33 @@ class Store(Protocol):
 
     def end_sessions(self, user: str) -> int:
         """End every session of ``user``; returns how many there were."""
+        ...
+
+    # Users of the site (store/users.py, shared by both backends).
+
+    def add_user(self, user: User) -> bool:
+        """Store a new user; False, with nothing written, when the name is taken."""
+        ...
+
+    def user(self, name: str) -> User | None: ...
+
+    def users(self) -> list[User]:
+        """Every user, by name."""
+        ...
+
+    def remove_user(self, name: str) -> bool:
+        """Remove the user and end their sessions; whether they existed."""
+        ...
+
+    def set_password(self, name: str, password_hash: str) -> bool:
+        """Store the user's new password hash and end their sessions; whether they exist."""
+        ...
+
+    def set_admin(self, name: str, admin: bool) -> bool:
+        """Make the user an admin, or no longer one; whether they exist."""
+        ...
+
+    def signed_in(self, key: str, now: str) -> SignedIn | None:
+        """The live session of ``key`` and the user it names (None when no user has that
+        name), in one query."""
         ...

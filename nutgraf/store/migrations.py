@@ -268,6 +268,17 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX articles_by_feed ON articles(feed, sort_time DESC, id DESC);
     """,
+    # 12: users of the site (issue 17): a folded name, an argon2id hash of the password, an
+    # admin flag; ``api_password_hash`` is left for a separate API password (issue 18).
+    """
+    CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        password_hash TEXT NOT NULL,
+        admin INTEGER NOT NULL DEFAULT 0,
+        created TEXT NOT NULL,
+        api_password_hash TEXT
+    );
+    """,
 )
 
 # PostgreSQL starts from SQLite's schema as of its migration 3, with two differences that
@@ -439,5 +450,15 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
     # the feed's md5, as a btree entry holds at most 2.7 kB.
     """
     CREATE INDEX articles_by_feed ON articles (md5(feed), sort_time DESC, id DESC);
+    """,
+    # 9: as SQLite's 12: users of the site.
+    """
+    CREATE TABLE users (
+        name text COLLATE "C" PRIMARY KEY,
+        password_hash text NOT NULL,
+        admin integer NOT NULL DEFAULT 0,
+        created text COLLATE "C" NOT NULL,
+        api_password_hash text
+    );
     """,
 )

@@ -87,6 +87,7 @@ from nutgraf.store.rows import (
 )
 from nutgraf.store.sessions import SessionQueries
 from nutgraf.store.stories import StoryQueries
+from nutgraf.store.users import UserQueries
 
 Connection = psycopg.Connection[DictRow]
 
@@ -150,7 +151,9 @@ class Statistics:
     floor: float | None
 
 
-class PostgresStore(ReadingQueries, StoryQueries, SessionQueries, ManageQueries, CategoryQueries):
+class PostgresStore(
+    ReadingQueries, StoryQueries, SessionQueries, UserQueries, ManageQueries, CategoryQueries
+):
     """The archive in a PostgreSQL database, named by a ``postgresql://`` URL.
 
     Args:

@@ -112,3 +112,23 @@ class Session:
     credential: str
     created: str
     expires: str
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A user of the site. ``name`` is folded (``nutgraf.accounts.user_name``);
+    ``password_hash`` is argon2id; ``created`` is ISO 8601 UTC text."""
+
+    name: str
+    password_hash: str
+    admin: bool
+    created: str
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """A live session, and the user it names when there is one (None: no such user, as for
+    the admin token's sessions or a user since removed)."""
+
+    session: Session
+    user: User | None

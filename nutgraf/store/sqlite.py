@@ -75,9 +75,12 @@ from nutgraf.store.sqlite_open import (
     read_only_message,
 )
 from nutgraf.store.stories import StoryQueries
+from nutgraf.store.users import UserQueries
 
 
-class SQLiteStore(ReadingQueries, StoryQueries, SessionQueries, ManageQueries, CategoryQueries):
+class SQLiteStore(
+    ReadingQueries, StoryQueries, SessionQueries, UserQueries, ManageQueries, CategoryQueries
+):
     """The default archive. ``path`` may be ``":memory:"`` for tests.
 
     ``read_only``: this user may not write the file or its folder; reading works, and every

@@ -83,9 +83,14 @@ async def admin_page(request: Request) -> Response:
 
 def _done(message: str, to: str = "/admin") -> Response:
     """Back to /admin (or the admin page ``to``), which says ``message`` once."""
+    return done_redirect(message, to)
+
+
+def done_redirect(message: str, location: str) -> Response:
+    """Back to the admin page at ``location`` (under /admin), which says ``message`` once."""
     if len(message) > FLASH_MAX_CHARS:
         message = message[: FLASH_MAX_CHARS - 1] + "…"
-    response = RedirectResponse(to, status_code=303)
+    response = RedirectResponse(location, status_code=303)
     value = base64.urlsafe_b64encode(message.encode("utf-8")).decode("ascii")
     response.set_cookie(FLASH_COOKIE, value, httponly=True, samesite="strict", path="/admin")
     return response

@@ -25,6 +25,7 @@ from nutgraf.errors import InputError, NutgrafError
 from nutgraf.store.base import Store
 from nutgraf.store.query import MAX_QUERY_CHARS
 from nutgraf.web import views
+from nutgraf.web.accounts import account_routes
 from nutgraf.web.admin import admin_routes
 from nutgraf.web.categories import category_routes
 from nutgraf.web.endpoints import int_param, twins
@@ -32,6 +33,7 @@ from nutgraf.web.feeds import atom_feed, rss_feed
 from nutgraf.web.feeds_admin import feeds_admin_routes
 from nutgraf.web.hosts import AllowedHosts
 from nutgraf.web.openapi import openapi_document
+from nutgraf.web.privacy import PrivateSite
 from nutgraf.web.site import (
     MAX_STATIC_PATH,
     SECURITY_HEADERS,
@@ -170,6 +172,7 @@ def routes() -> list[BaseRoute]:
         Route("/openapi.json", _openapi, name="openapi"),
         Route("/healthz", _health, name="health"),
         *feeds_admin_routes(),
+        *account_routes(),
         *admin_routes(),
         Route("/favicon.ico", _favicon, name="favicon"),
         Mount("/static", _StaticFiles(packages=[("nutgraf.web", "static")]), name="static"),
@@ -248,6 +251,7 @@ def create_app(store: Store, config: SiteConfig | None = None) -> Starlette:
     )
     config = config or SiteConfig()
     app.state.site = Site(store, config)
+    app.add_middleware(PrivateSite)  # inside AllowedHosts: a refused Host is refused first
     app.add_middleware(AllowedHosts, allowed=config.allowed_hosts)
     app.add_middleware(SecurityHeaders)
     return app

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
-from nutgraf.web.auth import current_session, fingerprint
+from nutgraf.web.auth import current_sign_in, fingerprint
 
-__all__ = ["ADMIN_USER", "Reader", "reader", "token_credential"]
+__all__ = ["ADMIN_USER", "Reader", "reader", "token_credential", "user_credential"]
 
 ADMIN_USER = "admin"  # whom a session opened with the admin token belongs to
 _UNSET = object()
@@ -32,6 +32,12 @@ def token_credential(token: str) -> str:
     return fingerprint(token, "admin token")
 
 
+def user_credential(password_hash: str) -> str:
+    """What a user's sessions hold: a fingerprint of their password hash, which changes with
+    the password (and with a rehash)."""
+    return fingerprint(password_hash, "user password")
+
+
 def reader(request: Request) -> Reader | None:
     """The request's signed-in reader, or None (anonymous, expired or revoked)."""
     known = getattr(request.state, "reader", _UNSET)
@@ -44,11 +50,15 @@ def reader(request: Request) -> Reader | None:
 
 def _find(request: Request) -> Reader | None:
     site = request.app.state.site  # nutgraf.web.site.Site
-    session = current_session(request, site.store)
-    if session is None:
+    found = current_sign_in(request, site.store)  # one query: the session and its user
+    if found is None:
         return None
+    session, user = found.session, found.user
     token = site.config.admin_token
     if token and hmac.compare_digest(session.credential, token_credential(token)):
         return Reader(session.user, admin=True)
-    # Until user accounts land, only the admin token opens sessions.
+    if user is not None and hmac.compare_digest(
+        session.credential, user_credential(user.password_hash)
+    ):
+        return Reader(user.name, admin=user.admin)  # the row's flag: a demotion applies at once
     return None

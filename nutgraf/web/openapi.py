@@ -1,7 +1,8 @@
 """``/openapi.json``: the JSON twins of the site's pages, described in OpenAPI 3.1.
 
 Hand-written rather than generated: the twins are plain views, not typed endpoints. A test
-checks that every ``.json`` route of the app is described here and nothing else is.
+checks that every ``.json`` route of the app is described here and nothing else is, beside
+the sign-in forms (``FORMS``), which a script uses to get a session cookie.
 """
 
 from __future__ import annotations
@@ -457,13 +458,93 @@ ENDPOINTS: dict[str, tuple[str, list[dict[str, Any]], dict[str, Any]]] = {
 }
 
 
+_FORM_ERRORS: dict[str, Any] = {
+    "400": {"description": "The form is too large, has too many fields, or is not URL-encoded"},
+    "403": {
+        "description": "No CSRF token, or posted from another site (or, at /login, a "
+        "wrong user name or password: one answer for both)"
+    },
+}
+_CSRF = {
+    "type": "string",
+    "description": "The value of the `nutgraf_csrf` cookie (double submit); any page sets it.",
+}
+
+# path -> OpenAPI path item: the forms that sign in and out (HTML pages, not JSON twins).
+FORMS: dict[str, dict[str, Any]] = {
+    "/login": {
+        "get": {
+            "summary": "The sign-in form (HTML); `next` is where to go afterwards",
+            "parameters": [
+                {"name": "next", "in": "query", "required": False, "schema": {"type": "string"}}
+            ],
+            "responses": {"200": {"description": "The form", "content": {"text/html": {}}}},
+        },
+        "post": {
+            "summary": "Sign in: opens a session (cookie `nutgraf_session`), then goes to `next`",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/x-www-form-urlencoded": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["username", "password", "csrf"],
+                            "properties": {
+                                "username": {"type": "string", "maxLength": 32},
+                                "password": {
+                                    "type": "string",
+                                    "description": "1,024 bytes at most",
+                                },
+                                "csrf": _CSRF,
+                                "next": {
+                                    "type": "string",
+                                    "description": "A path on this site (else `/`)",
+                                },
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "303": {"description": "Signed in; `Location` is `next`"},
+                **_FORM_ERRORS,
+                "429": {"description": "Too many failed sign-ins; see `Retry-After`"},
+            },
+        },
+    },
+    "/logout": {
+        "post": {
+            "summary": "Sign out: ends the session",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/x-www-form-urlencoded": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["csrf"],
+                            "properties": {"csrf": _CSRF},
+                        }
+                    }
+                },
+            },
+            "responses": {"303": {"description": "Signed out; back to `/`"}, **_FORM_ERRORS},
+        }
+    },
+}
+
+
 def openapi_document(site_name: str) -> dict[str, Any]:
     errors: dict[str, Any] = {
         str(status): {
             "description": text,
             "content": {"application/json": {"schema": _ref("Error")}},
         }
-        for status, text in ((400, "Bad request"), (404, "Not found"), (503, "Unavailable"))
+        for status, text in (
+            (400, "Bad request"),
+            (401, "Not signed in, on a private site (`public = false`)"),
+            (404, "Not found"),
+            (503, "Unavailable"),
+        )
     }
     refused = {
         str(status): {
@@ -481,6 +562,7 @@ def openapi_document(site_name: str) -> dict[str, Any]:
         paths[path] = {
             "get": {"summary": summary, "parameters": parameters, "responses": responses}
         }
+    paths.update(FORMS)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -490,5 +572,16 @@ def openapi_document(site_name: str) -> dict[str, Any]:
             "address plus `.json`; errors share one shape, `Error`.",
         },
         "paths": paths,
-        "components": {"schemas": SCHEMAS},
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "nutgraf_session",
+                    "description": "The cookie POST /login sets; needed for every path on a "
+                    "private site, and for a reader's own views.",
+                }
+            },
+        },
     }

@@ -59,14 +59,19 @@ def _csrf(visit: Visit, arguments: Sequence[str]) -> Mapping[str, str]:
 
 
 def _account(visit: Visit, arguments: Sequence[str]) -> Mapping[str, str]:
-    """The navigation's account links: sign in, or the reader's name."""
+    """The navigation's account part: "Sign in", or the reader's name, a Sign out button
+    (a form holding the CSRF token) and, for an admin, a link to the admin pages."""
     who = visit.reader
     if who is None:
-        html = '<a href="/admin">Sign in</a>'
+        html = '<a href="/login">Sign in</a>'
     else:
-        html = f'<span class="who">{escape(who.name)}</span>'
-        if who.admin:
-            html += ' <a href="/admin">Admin</a>'
+        html = (
+            f'<span class="who">{escape(who.name)}</span>'
+            + (' <a href="/admin">Admin</a>' if who.admin else "")
+            + ' <form class="signout" method="post" action="/logout">'
+            f'<input type="hidden" name="csrf" value="{escape(visit.csrf)}">'
+            '<button type="submit">Sign out</button></form>'
+        )
     return dict.fromkeys(arguments, html)
 
 
@@ -89,4 +94,6 @@ def fill_slots(store: Store, request: Request, body: bytes) -> tuple[bytes, str 
         if name in FILLERS
     }
     filled = _SLOT.sub(lambda m: answers.get(m[1], {}).get(m[2], ""), text)
-    return filled.encode("utf-8"), visit.csrf if "csrf" in wanted else None
+    # A signed-in reader's "account" holds the Sign out form, and so the token too.
+    holds_token = "csrf" in wanted or ("account" in wanted and visit.reader is not None)
+    return filled.encode("utf-8"), visit.csrf if holds_token else None

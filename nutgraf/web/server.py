@@ -30,5 +30,6 @@ def app_from_environment() -> Starlette:
         ),
         base_url=settings.base_url,
         remote_images=settings.remote_images,
+        public=settings.public,
     )
     return create_app(store, config)

@@ -45,7 +45,8 @@ class SiteConfig:
     (None: any; see ``nutgraf.web.hosts``); ``base_url``, when set, is the site's public
     address, used for the absolute links of its feeds instead of the request's Host.
     ``remote_images`` False shows no image from another site (pages then load images from the
-    site itself only, and their Content-Security-Policy says so)."""
+    site itself only, and their Content-Security-Policy says so). ``public`` False makes
+    every page need a signed-in reader (``nutgraf.web.privacy``)."""
 
     name: str = "nutgraf"
     admin_token: str | None = field(default=None, repr=False)
@@ -55,6 +56,7 @@ class SiteConfig:
     base_url: str | None = None
     login_limits: FailureLimits = field(default_factory=FailureLimits)
     remote_images: bool = True
+    public: bool = True
 
 
 def page_csp(nonce: str, remote_images: bool = True) -> str:

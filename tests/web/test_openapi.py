@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from nutgraf.store import SQLiteStore
 from nutgraf.stories.archive import update_stories
 from nutgraf.web.app import create_app
-from nutgraf.web.openapi import SCHEMAS
+from nutgraf.web.openapi import FORMS, SCHEMAS
 from tests.web.conftest import FETCHED as STAMP
 from tests.web.conftest import Archive
 
@@ -32,8 +32,18 @@ def json_routes() -> set[str]:
 def test_openapi_lists_exactly_the_json_twins(client: TestClient) -> None:
     document = client.get("/openapi.json").json()
     assert document["openapi"].startswith("3.1")
-    assert set(document["paths"]) == json_routes()
+    assert set(document["paths"]) == json_routes() | set(FORMS)
     assert len(json_routes()) == 11
+
+
+def test_the_sign_in_forms_are_routes_with_their_methods(client: TestClient) -> None:
+    app = create_app(SQLiteStore(":memory:"))
+    methods: dict[str, set[str]] = {}
+    for route in app.routes:
+        if isinstance(route, Route) and route.path in FORMS:
+            methods.setdefault(route.path, set()).update(route.methods or ())
+    for path, item in FORMS.items():
+        assert {method.upper() for method in item} <= methods[path], path
 
 
 def test_every_twin_has_an_html_page_at_the_same_address(client: TestClient) -> None:
@@ -70,7 +80,7 @@ def test_the_twins_answer_with_the_documented_fields(
         "/admin/feeds.json": "/admin/feeds.json",
     }
     store.add_feed("https://www.harbour.test/feed.xml", category="News/Harbour", now=STAMP)
-    assert set(examples) == set(document["paths"])
+    assert set(examples) == set(document["paths"]) - set(FORMS)
     for path, example in examples.items():
         operation = document["paths"][path]["get"]
         assert {"200", "400", "404"} <= set(operation["responses"])
@@ -95,7 +105,9 @@ def test_the_error_shape_is_documented(client: TestClient) -> None:
     body = client.get("/articles/999.json").json()
     assert set(body) == set(error["required"])
     assert set(body["error"]) == set(error["properties"]["error"]["required"])
-    for operation in document["paths"].values():
+    for path, operation in document["paths"].items():
+        if path in FORMS:
+            continue
         assert operation["get"]["responses"]["404"]["content"]["application/json"]["schema"] == {
             "$ref": "#/components/schemas/Error"
         }

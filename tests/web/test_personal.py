@@ -74,4 +74,4 @@ def test_the_account_slot_is_filled_on_a_cached_page(store: SQLiteStore, archive
         first, second = client.get("/"), client.get("/")
     for page in (first, second):
         assert "<!--" not in page.text.split("<main", 1)[0]  # no marker left in the masthead
-        assert page_html(page.text).xpath("//p[@class='account']//a")
+        assert page_html(page.text).xpath("//*[@class='account']//a")

@@ -1,0 +1,113 @@
+"""Users of the site, and the one query that says whose a session is.
+
+A user's row holds a hash of their password (``nutgraf.accounts``), never the password; a
+session (``sessions.py``) stands while its credential matches a fingerprint of that hash, so
+a new password revokes every session made with the old one, and ``set_password`` and
+``remove_user`` also delete them outright. Written once in SQL both backends take, as
+``sessions.py`` is.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Any, ClassVar
+
+from nutgraf.store.records import Session, SignedIn, User
+
+_USER_COLUMNS = "name, password_hash, admin, created"
+
+
+def _user(row: Any, prefix: str = "") -> User:
+    return User(
+        row[f"{prefix}name"],
+        row[f"{prefix}password_hash"],
+        bool(row[f"{prefix}admin"]),
+        row[f"{prefix}created"],
+    )
+
+
+class UserQueries:
+    """Mixed into a backend providing ``_read`` and ``_write`` (see ``SessionQueries``)."""
+
+    _MARK: ClassVar[str] = "?"
+
+    def _read(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
+        raise NotImplementedError
+
+    def _write(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def _user_sql(self, sql: str) -> str:
+        return sql if self._MARK == "?" else sql.replace("?", self._MARK)
+
+    def add_user(self, user: User) -> bool:
+        """Store ``user``; False (and nothing written) when the name is taken."""
+        with self._write() as db:
+            cursor = db.execute(
+                self._user_sql(
+                    f"INSERT INTO users ({_USER_COLUMNS}) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (name) DO NOTHING"
+                ),
+                (user.name, user.password_hash, int(user.admin), user.created),
+            )
+            return int(cursor.rowcount) == 1
+
+    def user(self, name: str) -> User | None:
+        rows = self._read(
+            self._user_sql(f"SELECT {_USER_COLUMNS} FROM users WHERE name = ?"), (name,)
+        )
+        return _user(rows[0]) if rows else None
+
+    def users(self) -> list[User]:
+        """Every user, by name."""
+        rows = self._read(f"SELECT {_USER_COLUMNS} FROM users ORDER BY name")
+        return [_user(row) for row in rows]
+
+    def remove_user(self, name: str) -> bool:
+        """Remove the user and end their sessions, in one transaction; whether they existed."""
+        with self._write() as db:
+            cursor = db.execute(self._user_sql("DELETE FROM users WHERE name = ?"), (name,))
+            db.execute(self._user_sql("DELETE FROM sessions WHERE user_name = ?"), (name,))
+            return int(cursor.rowcount) == 1
+
+    def set_password(self, name: str, password_hash: str) -> bool:
+        """Give the user a new password hash and end their sessions; whether they exist."""
+        with self._write() as db:
+            cursor = db.execute(
+                self._user_sql("UPDATE users SET password_hash = ? WHERE name = ?"),
+                (password_hash, name),
+            )
+            db.execute(self._user_sql("DELETE FROM sessions WHERE user_name = ?"), (name,))
+            return int(cursor.rowcount) == 1
+
+    def set_admin(self, name: str, admin: bool) -> bool:
+        """Make the user an admin or not, from their next request on; whether they exist."""
+        with self._write() as db:
+            cursor = db.execute(
+                self._user_sql("UPDATE users SET admin = ? WHERE name = ?"), (int(admin), name)
+            )
+            return int(cursor.rowcount) == 1
+
+    def signed_in(self, key: str, now: str) -> SignedIn | None:
+        """The live session of ``key`` with its user, in one query (every request asks)."""
+        rows = self._read(
+            self._user_sql(
+                "SELECT s.key, s.user_name, s.admin, s.credential, s.created, s.expires, "
+                "u.name AS u_name, u.password_hash AS u_password_hash, u.admin AS u_admin, "
+                "u.created AS u_created FROM sessions s LEFT JOIN users u ON u.name = s.user_name "
+                "WHERE s.key = ? AND s.expires > ?"
+            ),
+            (key, now),
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        session = Session(
+            row["key"],
+            row["user_name"],
+            bool(row["admin"]),
+            row["credential"],
+            row["created"],
+            row["expires"],
+        )
+        return SignedIn(session, None if row["u_name"] is None else _user(row, "u_"))
