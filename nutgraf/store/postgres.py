@@ -56,6 +56,7 @@ from nutgraf.store.base import (
     clean_outcome,
 )
 from nutgraf.store.manage import ManageQueries
+from nutgraf.store.marks import MarkQueries
 from nutgraf.store.migrations import POSTGRES_MIGRATIONS
 from nutgraf.store.query import search_words
 from nutgraf.store.reading import ReadingQueries
@@ -149,7 +150,7 @@ class Statistics:
     floor: float | None
 
 
-class PostgresStore(ReadingQueries, StoryQueries, SessionQueries, ManageQueries):
+class PostgresStore(ReadingQueries, StoryQueries, SessionQueries, ManageQueries, MarkQueries):
     """The archive in a PostgreSQL database, named by a ``postgresql://`` URL.
 
     Args:

@@ -36,6 +36,7 @@ from nutgraf.store.base import (
     clean_outcome,
 )
 from nutgraf.store.manage import DELETED_THROUGH, ManageQueries
+from nutgraf.store.marks import MarkQueries
 from nutgraf.store.migrations import SQLITE_MIGRATIONS
 from nutgraf.store.query import search_words
 from nutgraf.store.reading import ReadingQueries
@@ -76,7 +77,7 @@ from nutgraf.store.sqlite_open import (
 from nutgraf.store.stories import StoryQueries
 
 
-class SQLiteStore(ReadingQueries, StoryQueries, SessionQueries, ManageQueries):
+class SQLiteStore(ReadingQueries, StoryQueries, SessionQueries, ManageQueries, MarkQueries):
     """The default archive. ``path`` may be ``":memory:"`` for tests.
 
     ``read_only``: this user may not write the file or its folder; reading works, and every
