@@ -84,7 +84,7 @@ def page_csp(nonce: str, remote_images: bool = True) -> str:
         f"script-src 'nonce-{nonce}'; "
         "style-src 'self'; "
         f"img-src 'self'{' https:' if remote_images else ''}; "
-        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     )
 
 
@@ -187,10 +187,12 @@ def json_bytes(data: Any) -> bytes:
 
 
 ViewCall = Callable[[Site, Request], views.Page]
+# Makes a cached JSON body the reader's own (None: it stays the shared one).
+PersonalJson = Callable[[Request, bytes], Response | None]
 
 
 def page_endpoint(
-    view: ViewCall, *, blocking: bool = False
+    view: ViewCall, *, blocking: bool = False, personal_json: PersonalJson | None = None
 ) -> Callable[[Request], Awaitable[Response]]:
     """An endpoint serving ``view`` as HTML, or as JSON at the ``.json`` address.
 
@@ -216,7 +218,8 @@ def page_endpoint(
             cached = (body, media)
         body, media = cached
         if media == "application/json":
-            return Response(body, media_type="application/json")
+            own = personal_json(request, body) if personal_json is not None else None
+            return own or Response(body, media_type="application/json")
         return page_response(site, request, body)
 
     return endpoint
@@ -359,8 +362,15 @@ class _StaticFiles(StaticFiles):
             return "", None
 
 
-def _twins(path: str, view: ViewCall, name: str, *, blocking: bool = False) -> list[BaseRoute]:
-    endpoint = page_endpoint(view, blocking=blocking)
+def _twins(
+    path: str,
+    view: ViewCall,
+    name: str,
+    *,
+    blocking: bool = False,
+    personal_json: PersonalJson | None = None,
+) -> list[BaseRoute]:
+    endpoint = page_endpoint(view, blocking=blocking, personal_json=personal_json)
     json_path = "/index.json" if path == "/" else f"{path}.json"
     # The twin goes first: "/sources/{slug}" would also match "/sources/x.test.json".
     return [
@@ -371,10 +381,11 @@ def _twins(path: str, view: ViewCall, name: str, *, blocking: bool = False) -> l
 
 def routes() -> list[BaseRoute]:
     from nutgraf.web.admin import admin_routes
+    from nutgraf.web.reading import article_json, reading_routes
 
     return [
         *_twins("/", _home, "home"),
-        *_twins("/articles/{id:rowid}", _article, "article"),
+        *_twins("/articles/{id:rowid}", _article, "article", personal_json=article_json),
         *_twins("/sources", _sources, "sources"),
         *_twins("/sources/{slug}", _source, "source"),
         *_twins("/search", _search, "search", blocking=True),
@@ -390,6 +401,7 @@ def routes() -> list[BaseRoute]:
         Route("/openapi.json", _openapi, name="openapi"),
         Route("/healthz", _health, name="health"),
         *admin_routes(),
+        *reading_routes(),
         Mount("/static", _StaticFiles(packages=[("nutgraf.web", "static")]), name="static"),
     ]
 

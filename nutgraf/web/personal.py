@@ -16,8 +16,8 @@ import re
 import secrets
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 from starlette.requests import Request
@@ -28,7 +28,7 @@ from nutgraf.web.identity import Reader, reader
 if TYPE_CHECKING:
     from nutgraf.web.app import Site
 
-__all__ = ["FILLERS", "Visit", "fill_slots", "slot"]
+__all__ = ["CSRF_SLOTS", "FILLERS", "Visit", "fill_slots", "slot"]
 
 _MARK = secrets.token_hex(12)
 _SLOT = re.compile(rf"<!--{_MARK}:([a-z_]{{1,32}}):([^<>]{{0,200}})-->")
@@ -37,11 +37,14 @@ _ARGUMENT = re.compile(r"[^<>\-]{0,200}")
 
 @dataclass(frozen=True, slots=True)
 class Visit:
-    """Who asks for a page: the signed-in reader (None: anonymous) and their CSRF token."""
+    """Who asks for a page: the signed-in reader (None: anonymous) and their CSRF token.
+    ``memo`` keeps what one filler read for the others of the same response (the reading
+    state of the page's articles, read once for its classes and its buttons)."""
 
     site: Site
     reader: Reader | None
     csrf: str
+    memo: dict[str, Any] = field(default_factory=dict)
 
 
 # A filler answers the arguments of its slot on one page with the HTML for each.
@@ -73,6 +76,9 @@ def _account(visit: Visit, arguments: Sequence[str]) -> Mapping[str, str]:
 
 
 FILLERS: dict[str, Filler] = {"csrf": _csrf, "account": _account}
+# The slots whose HTML holds the reader's CSRF token (in a form): a page with one of them
+# makes its response set the token's cookie.
+CSRF_SLOTS: set[str] = {"csrf"}
 
 
 def fill_slots(site: Site, request: Request, body: bytes) -> tuple[bytes, str | None]:
@@ -91,4 +97,5 @@ def fill_slots(site: Site, request: Request, body: bytes) -> tuple[bytes, str | 
         if name in FILLERS
     }
     filled = _SLOT.sub(lambda m: answers.get(m[1], {}).get(m[2], ""), text)
-    return filled.encode("utf-8"), visit.csrf if "csrf" in wanted else None
+    holds_token = not CSRF_SLOTS.isdisjoint(wanted)
+    return filled.encode("utf-8"), visit.csrf if holds_token else None

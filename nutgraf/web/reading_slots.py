@@ -1,0 +1,146 @@
+"""The reader's own parts of shared pages (``nutgraf.web.personal`` slots): whether a listed
+article is read (``readclass``, a class), its read and star buttons (``marks``), the article
+page that marks itself read when opened (``open``, in its <head>), and "Unread (N)" in the
+navigation (``unread``).
+
+The markup is a contract other scripts rely on (keyboard shortcuts): each control is a
+``<form class="mark" data-action="read|unread|star|unstar">`` posting to
+``/articles/ID/ACTION`` with a hidden ``csrf`` input and one button.
+
+Unread counts are kept per reader in each process for ``COUNT_SECONDS`` and dropped when the
+reader marks something, so a page asks the archive for them at most once in that time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
+
+from markupsafe import escape
+
+from nutgraf.store.marks import ArticleMarks, UnreadCounts
+from nutgraf.web.personal import CSRF_SLOTS, FILLERS, Visit
+
+if TYPE_CHECKING:
+    from nutgraf.web.app import Site
+
+COUNT_SECONDS = 10.0
+MAX_COUNTED_READERS = 1024  # per process; the oldest go first
+_COUNTS: WeakKeyDictionary[Site, dict[str, tuple[float, UnreadCounts]]] = WeakKeyDictionary()
+_ACTIONS = {
+    "read": "Mark read",
+    "unread": "Mark unread",
+    "star": "Star",
+    "unstar": "Unstar",
+}
+
+
+def unread_counts(site: Site, user: str) -> UnreadCounts:
+    """The reader's unread counts, from this process's short-lived copy when it has one."""
+    kept = _COUNTS.setdefault(site, {})
+    entry = kept.get(user)
+    now = time.monotonic()
+    if entry is not None and entry[0] > now:
+        return entry[1]
+    counts = site.store.unread_counts(user)
+    kept.pop(user, None)
+    kept[user] = (now + COUNT_SECONDS, counts)
+    while len(kept) > MAX_COUNTED_READERS:
+        kept.pop(next(iter(kept)))
+    return counts
+
+
+def forget_counts(site: Site, user: str) -> None:
+    """Drop the reader's kept counts (they just marked something)."""
+    _COUNTS.get(site, {}).pop(user, None)
+
+
+def _marks(visit: Visit, ids: Sequence[int]) -> dict[int, ArticleMarks]:
+    """The state of ``ids`` for the visit's reader, read once a response for every slot."""
+    known: dict[int, ArticleMarks] = visit.memo.setdefault("marks", {})
+    missing = [i for i in ids if i not in known]
+    if missing and visit.reader is not None:
+        known.update(visit.site.store.article_marks(visit.reader.name, missing))
+    return known
+
+
+def _ids(arguments: Sequence[str]) -> list[int]:
+    return [int(a) for a in arguments if a.isascii() and a.isdigit() and len(a) <= 18]
+
+
+def mark_forms(article_id: int, marks: ArticleMarks, csrf: str) -> str:
+    """The read and star toggles of one article for its reader."""
+    token = str(escape(csrf))
+    forms = []
+    for action, pressed in (
+        ("unread" if marks.read else "read", marks.read),
+        ("unstar" if marks.starred else "star", marks.starred),
+    ):
+        kind = "read" if action.endswith("read") else "star"
+        forms.append(
+            f'<form class="mark" data-action="{action}" method="post" '
+            f'action="/articles/{article_id}/{action}">'
+            f'<input type="hidden" name="csrf" value="{token}">'
+            f'<button type="submit" class="mark-{kind}" aria-pressed="{str(pressed).lower()}">'
+            f"{_ACTIONS[action]}</button></form>"
+        )
+    return f'<span class="marks">{"".join(forms)}</span>'
+
+
+def _readclass(visit: Visit, arguments: Sequence[str]) -> Mapping[str, str]:
+    if visit.reader is None:
+        return {}
+    known = _marks(visit, _ids(arguments))
+    return {a: "is-read" for a in arguments if a.isdigit() and _is_read(known, int(a))}
+
+
+def _buttons(visit: Visit, arguments: Sequence[str]) -> Mapping[str, str]:
+    if visit.reader is None:
+        return {}
+    known = _marks(visit, _ids(arguments))
+    return {
+        a: mark_forms(int(a), known[int(a)], visit.csrf)
+        for a in arguments
+        if a.isdigit() and int(a) in known
+    }
+
+
+def _open(visit: Visit, arguments: Sequence[str]) -> Mapping[str, str]:
+    """The article page, opened: marks its article read when the reader's setting says so.
+    Its slot stands in the page's <head>, before every other slot, so the navigation's count
+    and the buttons already show the article read; it adds nothing to the page."""
+    who = visit.reader
+    if who is None:
+        return {}
+    ids = _ids(arguments)
+    known = _marks(visit, ids)
+    store = visit.site.store
+    unread = [i for i in ids if i in known and not known[i].read]
+    if unread and store.reader_settings(who.name).mark_on_open:
+        store.set_read(who.name, unread, True)
+        forget_counts(visit.site, who.name)
+        for i in unread:
+            known[i] = ArticleMarks(i, True, known[i].starred)
+    return {}
+
+
+def _unread(visit: Visit, arguments: Sequence[str]) -> Mapping[str, str]:
+    """ "Unread (N)" in the navigation, for a signed-in reader."""
+    if visit.reader is None:
+        return {}
+    total = unread_counts(visit.site, visit.reader.name).total
+    html = f'<a class="unread-link" href="/unread">Unread (<span data-unread>{total}</span>)</a>'
+    return dict.fromkeys(arguments, html)
+
+
+def _is_read(known: Mapping[int, ArticleMarks], article_id: int) -> bool:
+    found = known.get(article_id)
+    return found is not None and found.read
+
+
+def register() -> None:
+    """Add the reading slots to the page fillers (done once, when the routes are made)."""
+    FILLERS.update(readclass=_readclass, marks=_buttons, open=_open, unread=_unread)
+    CSRF_SLOTS.add("marks")
