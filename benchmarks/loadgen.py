@@ -64,8 +64,9 @@ def percentile(samples: Sequence[float], share: float) -> float:
 class _Connection(asyncio.Protocol):
     """One keep-alive connection; ``request`` sends a GET and returns (status, body length)."""
 
-    def __init__(self, host: bytes) -> None:
+    def __init__(self, host: bytes, extra: bytes = b"") -> None:
         self._host = host
+        self._extra = extra  # more header lines, each ending in CRLF (a session's cookie)
         self._buffer = bytearray()
         self._waiter: asyncio.Future[tuple[int, int]] | None = None
         self._status = 0
@@ -109,7 +110,9 @@ class _Connection(asyncio.Protocol):
     def request(self, path: str) -> asyncio.Future[tuple[int, int]]:
         assert self.transport is not None
         self._waiter = asyncio.get_running_loop().create_future()
-        self.transport.write(b"GET %s HTTP/1.1\r\nHost: %s\r\n\r\n" % (path.encode(), self._host))
+        self.transport.write(
+            b"GET %s HTTP/1.1\r\nHost: %s\r\n%s\r\n" % (path.encode(), self._host, self._extra)
+        )
         return self._waiter
 
     def close(self) -> None:
@@ -117,10 +120,10 @@ class _Connection(asyncio.Protocol):
             self.transport.close()
 
 
-async def _connect(host: str, port: int) -> _Connection:
+async def _connect(host: str, port: int, extra: bytes = b"") -> _Connection:
     loop = asyncio.get_running_loop()
     _, connection = await loop.create_connection(
-        lambda: _Connection(f"{host}:{port}".encode()), host, port
+        lambda: _Connection(f"{host}:{port}".encode(), extra), host, port
     )
     return connection
 
@@ -133,6 +136,7 @@ async def _load(
     warmup: float,
     duration: float,
     probe: Callable[[], Any] | None,
+    extra: bytes = b"",
 ) -> LoadResult:
     result = LoadResult(seconds=duration)
     begin = time.perf_counter()
@@ -156,7 +160,7 @@ async def _load(
                 break
             try:
                 if connection is None or connection.closed:
-                    connection = await _connect(host, port)
+                    connection = await _connect(host, port, extra)
                 status, length = await connection.request(next_path())
             except (OSError, ProtocolError) as error:
                 if measure_from <= started and time.perf_counter() <= stop_at:
@@ -179,13 +183,15 @@ async def _load(
     return result
 
 
-async def _sequence(host: str, port: int, paths: Sequence[str]) -> list[tuple[int, float]]:
-    connection = await _connect(host, port)
+async def _sequence(
+    host: str, port: int, paths: Sequence[str], extra: bytes = b""
+) -> list[tuple[int, float]]:
+    connection = await _connect(host, port, extra)
     found = []
     try:
         for path in paths:
             if connection.closed:
-                connection = await _connect(host, port)
+                connection = await _connect(host, port, extra)
             started = time.perf_counter()
             status, _ = await connection.request(path)
             found.append((status, time.perf_counter() - started))
@@ -212,6 +218,7 @@ def load(
     warmup: float,
     duration: float,
     probe: Callable[[], Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> LoadResult:
     """Keep ``connections`` requests in flight for ``warmup`` + ``duration`` seconds, each
     to the address ``next_path()`` gives; counts only the ``duration`` after the warm-up.
@@ -219,15 +226,25 @@ def load(
     Args:
         probe: called when the measured window opens and when it closes (e.g. to read the
             server's CPU time); both values land in ``LoadResult.probe``.
+        headers: sent with every request (a signed-in reader's cookie).
     """
-    result: LoadResult = _run(_load(host, port, next_path, connections, warmup, duration, probe))
+    extra = _header_lines(headers)
+    result: LoadResult = _run(
+        _load(host, port, next_path, connections, warmup, duration, probe, extra)
+    )
     return result
 
 
-def fetch_one_by_one(host: str, port: int, paths: Sequence[str]) -> list[tuple[int, float]]:
+def fetch_one_by_one(
+    host: str, port: int, paths: Sequence[str], headers: dict[str, str] | None = None
+) -> list[tuple[int, float]]:
     """GET each path in turn on one keep-alive connection: (status, seconds) for each."""
-    found: list[tuple[int, float]] = _run(_sequence(host, port, paths))
+    found: list[tuple[int, float]] = _run(_sequence(host, port, paths, _header_lines(headers)))
     return found
+
+
+def _header_lines(headers: dict[str, str] | None) -> bytes:
+    return b"".join(f"{name}: {value}\r\n".encode() for name, value in (headers or {}).items())
 
 
 class _FixedServer(asyncio.Protocol):

@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.site [--articles 10000] [--search-articles 100000]
         [--duration 20] [--connections 32] [--workers 1,2] [--profile] [--output BENCHMARKS.md]
+    .venv/bin/python -m benchmarks.site --reading [--workers 2] [--output BENCHMARKS.md]
 
 Builds (once; cached in benchmarks/.cache/archives) a SQLite archive of real recombined CNN
 stories from several outlets with lead summaries (`benchmarks.archive`, shape SITE), starts
@@ -11,6 +12,10 @@ article pages and their JSON with ids drawn uniformly (every request a page-cach
 pages again with the page cache on, and a Zipf (s = 1.1) hot set. Then search newest first
 on a second, larger archive, one request at a time, and a breakdown of where the server's
 time goes for a cold article page, measured in-process.
+
+``--reading`` measures a signed-in reader instead (issue 17; its own section, "reading"): the
+article pages for a reader against the same pages anonymous, in the same session, and the
+first page of ``/unread`` for a reader with every article of the larger archive unread.
 """
 
 from __future__ import annotations
@@ -44,6 +49,10 @@ from urllib.parse import quote
 from benchmarks.archive import SITE, STORIES, cached_archive
 from benchmarks.loadgen import LoadResult, fetch_one_by_one, load, percentile
 from benchmarks.report import command, machine, versions, write_section
+from nutgraf.store import SQLiteStore
+from nutgraf.store.sessions import Session
+from nutgraf.web.auth import SESSION_COOKIE, session_key
+from nutgraf.web.identity import token_credential
 
 HOST = "127.0.0.1"
 NUTGRAF = Path(sys.executable).parent / "nutgraf"
@@ -185,6 +194,7 @@ def serving(
     port = free_port()
     argv = [str(NUTGRAF), "serve", "--db", str(db), "--host", HOST, "--port", str(port)]
     env = {} if cache else {"NUTGRAF_PAGE_CACHE_SECONDS": "0"}
+    env["NUTGRAF_ADMIN_TOKEN"] = READER_TOKEN  # readers sign in with it (--reading)
     with running([*argv, "--workers", str(workers)], port, "/healthz", cpus, env) as process:
         if workers > 1:
             time.sleep(1.0)  # the other workers finish importing; the warm-up covers the rest
@@ -240,7 +250,12 @@ def addresses(scenario: Scenario, ids: Sequence[int], seed: int) -> Callable[[],
 
 
 def run_scenario(
-    db: Path, ids: Sequence[int], scenario: Scenario, workers: int, args: argparse.Namespace
+    db: Path,
+    ids: Sequence[int],
+    scenario: Scenario,
+    workers: int,
+    args: argparse.Namespace,
+    cookie: str | None = None,
 ) -> Run:
     where = placement(workers)
     serve = serving(db, workers, where.server, cache=not scenario.bust)
@@ -253,6 +268,7 @@ def run_scenario(
             warmup=args.warmup,
             duration=args.duration,
             probe=lambda: (tree_cpu(pid), machine_cpu()),
+            headers={"Cookie": f"{SESSION_COOKIE}={cookie}"} if cookie else None,
         )
     assert result.probe is not None
     (server_start, busy_start), (server_end, busy_end) = result.probe
@@ -313,6 +329,192 @@ def measure_search(
                     file=sys.stderr,
                 )
     return rows
+
+
+# --- a signed-in reader (issue 17) -----------------------------------------------------------
+
+# The admin token the server runs with in every run (so a reader's session is honoured); a
+# benchmark archive's own, never a deployment's.
+READER_TOKEN = "benchmark-reader-token-0123456789abcdef"
+UNREAD_P95_BAR_MS = 20.0
+
+
+def open_reader(db: Path, name: str) -> str:
+    """A session for reader ``name`` in ``db`` (made as the site makes one); its cookie."""
+    cookie = f"bench-{name}-{random.getrandbits(128):032x}"
+    now = datetime.datetime.now(datetime.UTC)
+    iso = "%Y-%m-%dT%H:%M:%SZ"
+    with SQLiteStore(db) as store:
+        store.start_session(
+            Session(
+                key=session_key(cookie),
+                user=name,
+                admin=True,
+                credential=token_credential(READER_TOKEN),
+                created=now.strftime(iso),
+                expires=(now + datetime.timedelta(days=1)).strftime(iso),
+            ),
+            now.strftime(iso),
+        )
+    return cookie
+
+
+def forget_reader(db: Path, name: str) -> None:
+    with SQLiteStore(db) as store:
+        store.forget_reader(name)
+        store.end_sessions(name)
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadRow:
+    label: str
+    latencies: list[float]
+    errors: int
+
+
+def measure_unread(db: Path, articles: int, args: argparse.Namespace) -> list[UnreadRow]:
+    """The first page of /unread (and its JSON) for a reader with all ``articles`` unread,
+    one request at a time, from a server whose page cache is off (these pages never go
+    through it); then the store calls the reader's bulk actions make, timed in-process."""
+    name = f"bench-unread-{random.getrandbits(32):08x}"
+    cookie = open_reader(db, name)
+    headers = {"Cookie": f"{SESSION_COOKIE}={cookie}"}
+    where = placement(1)
+    rows = []
+    try:
+        with serving(db, 1, where.server, cache=False) as (port, _), pinned(where.loadgen):
+            for label, path in (
+                ("/unread.json, first page", "/unread.json"),
+                ("/unread, first page (HTML)", "/unread"),
+                ("/unread.json?page=5", "/unread.json?page=5"),
+            ):
+                fetch_one_by_one(HOST, port, [path] * 20, headers)
+                found = fetch_one_by_one(HOST, port, [path] * args.search_requests, headers)
+                rows.append(
+                    UnreadRow(
+                        label,
+                        [seconds for _, seconds in found],
+                        sum(status != 200 for status, _ in found),
+                    )
+                )
+                print(
+                    f"  {label}: p95 {percentile(rows[-1].latencies, 0.95):.1f} ms",
+                    file=sys.stderr,
+                )
+        with SQLiteStore(db) as store:
+            for label, call in (
+                (f"unread_counts: the total over {articles:,} unread", store.unread_counts),
+                (
+                    "mark_read_before: everything older than a time, read",
+                    lambda n: store.mark_read_before(n, "2099-01-01T00:00:00Z"),
+                ),
+                ("unread_counts after it (nothing unread)", store.unread_counts),
+            ):
+                timings = []
+                for _ in range(5):
+                    started = time.perf_counter()
+                    call(name)
+                    timings.append(time.perf_counter() - started)
+                rows.append(UnreadRow(f"store: {label}", timings, 0))
+    finally:
+        forget_reader(db, name)
+    return rows
+
+
+def render_reading(
+    args: argparse.Namespace,
+    argv: list[str] | None,
+    archives: tuple[dict[str, Any], dict[str, Any]],
+    runs: list[tuple[str, Run]],
+    rows: list[UnreadRow],
+) -> str:
+    site, big = archives
+    lines = [
+        "## Reading state (issue 17)",
+        "",
+        f"Measured {datetime.date.today().isoformat()} on {machine()}.",
+        f"Versions: {versions(PACKAGES)}.",
+        "",
+        "```",
+        command("benchmarks.site", argv),
+        "```",
+        "",
+        f'The same setup as "Reading site under load" above ({site["articles"]:,} articles, '
+        f"{args.connections} connections, {args.warmup:g} s warm-up, {args.duration:g} s "
+        "measured, page cache off: every request read and rendered), run twice in the same "
+        "session: anonymous, and with a signed-in reader's session cookie on every request "
+        "(the reader's slots filled: account, Unread (N), the read class and buttons; the "
+        'reader\'s setting "opening an article marks it read" on, so each first view writes). '
+        "The two rows side by side say what a reader costs on this machine, whatever else it "
+        "runs.",
+        "",
+        "| workers | who | req/s | p50 ms | p95 ms | p99 ms | max ms | errors "
+        "| server CPU ms/req |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for who, run in runs:
+        result = run.result
+        per = run.server_cpu / result.requests * 1000 if result.requests else float("nan")
+        lines.append(
+            f"| {run.workers} | {who} | {result.rate:,.0f} | {_ms(result.percentile(0.50))} | "
+            f"{_ms(result.percentile(0.95))} | {_ms(result.percentile(0.99))} | "
+            f"{_ms(result.percentile(1.0))} | {sum(result.errors.values())} | {_ms(per)} |"
+        )
+    lines += [
+        "",
+        f"`/unread` for a reader with all {big['articles']:,} articles of the larger archive "
+        f"unread: 1 worker ({placement(1).describe()}), one request at a time, "
+        f"{args.search_requests} per address after 20 warm-up ones (bar: first page p95 < "
+        f"{UNREAD_P95_BAR_MS:.0f} ms). Then the store calls behind the navigation's count and "
+        '"mark everything older than a time read", timed in-process, 5 calls each.',
+        "",
+        "| what | p50 ms | p95 ms | max ms | errors | result |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for row in rows:
+        p95 = percentile(row.latencies, 0.95)
+        verdict = ""
+        if "first page" in row.label:
+            ok = p95 < UNREAD_P95_BAR_MS and not row.errors
+            verdict = f"**{'PASS' if ok else 'FAIL'}**"
+        lines.append(
+            f"| {row.label} | {_ms(percentile(row.latencies, 0.5))} | {_ms(p95)} | "
+            f"{_ms(percentile(row.latencies, 1.0))} | {row.errors} | {verdict} |"
+        )
+    lines.append("")
+    return "\n".join(lines)
+
+
+def run_reading(args: argparse.Namespace, argv: list[str] | None) -> int:
+    site = cached_archive(args.articles, args.seed, SITE)
+    big = cached_archive(
+        args.search_articles or 100_000,
+        args.seed,
+        dataclasses.replace(SITE, read_also=False, revision=0),
+    )
+    ids = article_ids(site["path"])
+    scenario = next(s for s in SCENARIOS if s.key == "html-cold")
+    runs: list[tuple[str, Run]] = []
+    for workers in args.workers:
+        name = f"bench-pages-{random.getrandbits(32):08x}"
+        cookie = open_reader(site["path"], name)
+        try:
+            for who, sent in (("anonymous", None), ("signed-in reader", cookie)):
+                run = run_scenario(site["path"], ids, scenario, workers, args, sent)
+                runs.append((who, run))
+                print(
+                    f"  {workers} worker(s), {who}: {run.result.rate:,.0f} req/s, "
+                    f"p99 {_ms(run.result.percentile(0.99))} ms, {dict(run.result.errors)}",
+                    file=sys.stderr,
+                )
+        finally:
+            forget_reader(site["path"], name)
+    rows = measure_unread(big["path"], big["articles"], args)
+    report = render_reading(args, argv, (site, big), runs, rows)
+    print(report)
+    if args.output:
+        write_section(Path(args.output), "reading", report)
+    return 0
 
 
 # --- where a cold article page's time goes --------------------------------------------------
@@ -620,6 +822,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="print cProfile's top functions")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--output", default=None)
+    parser.add_argument(
+        "--reading", action="store_true", help="a signed-in reader and /unread (issue 17) only"
+    )
     args = parser.parse_args(argv)
     wanted = args.scenarios.split(",")
     scenarios = [s for s in SCENARIOS if s.key in wanted]
@@ -631,6 +836,8 @@ def main(argv: list[str] | None = None) -> int:
     if not NUTGRAF.is_file():
         print(f"Error: {NUTGRAF} not found; install nutgraf in this venv", file=sys.stderr)
         return 1
+    if args.reading:
+        return run_reading(args, argv)
 
     site = cached_archive(args.articles, args.seed, SITE)
     print(
