@@ -8,7 +8,8 @@ The markup is a contract other scripts rely on (keyboard shortcuts): each contro
 ``/articles/ID/ACTION`` with a hidden ``csrf`` input and one button.
 
 Unread counts are kept per reader in each process for ``COUNT_SECONDS`` and dropped when the
-reader marks something, so a page asks the archive for them at most once in that time.
+reader marks something (an article opened only takes one off the kept total), so a page asks
+the archive for them at most once in that time.
 """
 
 from __future__ import annotations
@@ -55,6 +56,17 @@ def unread_counts(site: Site, user: str) -> UnreadCounts:
 def forget_counts(site: Site, user: str) -> None:
     """Drop the reader's kept counts (they just marked something)."""
     _COUNTS.get(site, {}).pop(user, None)
+
+
+def count_opened(site: Site, user: str, opened: int) -> None:
+    """Take ``opened`` articles just marked read by opening them off the reader's kept total,
+    without counting again: a reader going through articles one after another costs no
+    count per page (the counts by feed catch up when the kept copy expires)."""
+    kept = _COUNTS.get(site, {})
+    entry = kept.get(user)
+    if entry is not None:
+        counts = entry[1]
+        kept[user] = (entry[0], UnreadCounts(max(0, counts.total - opened), counts.by_feed))
 
 
 def _marks(visit: Visit, ids: Sequence[int]) -> dict[int, ArticleMarks]:
@@ -120,7 +132,7 @@ def _open(visit: Visit, arguments: Sequence[str]) -> Mapping[str, str]:
     unread = [i for i in ids if i in known and not known[i].read]
     if unread and store.reader_settings(who.name).mark_on_open:
         store.set_read(who.name, unread, True)
-        forget_counts(visit.site, who.name)
+        count_opened(visit.site, who.name, len(unread))
         for i in unread:
             known[i] = ArticleMarks(i, True, known[i].starred)
     return {}
