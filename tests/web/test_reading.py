@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 
 from nutgraf.manage import delete_articles
 from nutgraf.store import SQLiteStore
+from nutgraf.web.openapi import READER_ENDPOINTS, SCHEMAS
 from tests.web.conftest import COAST, HARBOUR, Archive, make_client, page_html
 from tests.web.signin import CONFIG, sign_in
 
@@ -334,3 +335,28 @@ def test_unread_json_shape_and_the_nav_count_follows_marks(
     assert "Unread (<span data-unread>6</span>)" in ann.get("/sources").text
     post(ann, f"/articles/{archive.passes}/read.json")
     assert "Unread (<span data-unread>5</span>)" in ann.get("/sources").text
+
+
+def test_the_readers_json_answers_are_as_documented(ann: TestClient, archive: Archive) -> None:
+    document = ann.get("/openapi.json").json()
+    examples = {
+        "/unread.json": lambda: ann.get("/unread.json"),
+        "/starred.json": lambda: ann.get("/starred.json"),
+        "/settings.json": lambda: ann.get("/settings.json"),
+        "/mark-read.json": lambda: post(ann, "/mark-read.json", ids=str(archive.vote)),
+        **{
+            f"/articles/{{id}}/{action}.json": (
+                lambda action=action: post(ann, f"/articles/{archive.ferry}/{action}.json")
+            )
+            for action in ("read", "unread", "star", "unstar")
+        },
+    }
+    assert set(examples) == set(READER_ENDPOINTS)
+    for path, call in examples.items():
+        (operation,) = document["paths"][path].values()
+        assert {"200", "401", "403", "404"} <= set(operation["responses"])
+        schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+        body = call().json()
+        assert set(body) == set(schema["properties"]), path
+        for listed in body.get("articles", []):
+            assert set(listed) == set(SCHEMAS["Headline"]["properties"]) | {"read", "starred"}
