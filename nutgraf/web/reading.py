@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
 PRIVATE = {"cache-control": "private, no-store"}
 MAX_FIELD_CHARS = 4096  # the longest form field: a page of ids
+MAX_FORM_BYTES = 16_384  # a whole form, read only when it says it is no longer
 MAX_CATEGORY_CHARS = 200
 MAX_REFERER_CHARS = 2000
 MAX_TIME_CHARS = 40
@@ -106,6 +107,11 @@ async def _form(request: Request) -> dict[str, str]:
     site = _site(request)
     if not origin_ok(request, site.config.allowed_hosts):
         raise HTTPException(403, "refused: the form was posted from another site")
+    length = request.headers.get("content-length", "")
+    if not (length.isascii() and length.isdigit()):
+        raise HTTPException(411, "send the form with a Content-Length")
+    if int(length) > MAX_FORM_BYTES:
+        raise HTTPException(413, f"the form is over {MAX_FORM_BYTES:,} bytes")
     form = await request.form(max_files=0, max_fields=8, max_part_size=MAX_FIELD_CHARS)
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     if not csrf_ok(request, fields):

@@ -360,3 +360,22 @@ def test_the_readers_json_answers_are_as_documented(ann: TestClient, archive: Ar
         assert set(body) == set(schema["properties"]), path
         for listed in body.get("articles", []):
             assert set(listed) == set(SCHEMAS["Headline"]["properties"]) | {"read", "starred"}
+
+
+def test_a_form_too_long_or_unsized_is_refused_unread(ann: TestClient, archive: Archive) -> None:
+    big = ann.post(
+        "/mark-read.json", data={"csrf": csrf(ann), "ids": "1 " * 10_000, "x": "y" * 10_000}
+    )
+    assert big.status_code == 413
+    assert "bytes" in big.json()["error"]["message"]
+
+    def chunks() -> Iterator[bytes]:
+        yield f"csrf={csrf(ann)}&ids={archive.vote}".encode()
+
+    unsized = ann.post(
+        "/mark-read.json",
+        content=chunks(),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert unsized.status_code == 411
+    assert archive.vote in unread(ann)
