@@ -90,17 +90,16 @@ class MarkQueries:
         if not wanted:
             return {}
         marks = ", ".join("?" for _ in wanted)
+        # One statement (the watermark read inside it): the article page asks on every view.
         rows = self._marks_read(
-            f"SELECT a.id, a.sort_time, m.read, m.starred FROM {_JOINED} WHERE a.id IN ({marks})",
-            (user, *wanted),
+            "SELECT a.id, coalesce(m.read, CASE WHEN a.sort_time < coalesce(("
+            "SELECT s.read_before FROM reader_settings s WHERE s.user_name = ?), '') "
+            "THEN 1 ELSE 0 END) AS read, m.starred "
+            f"FROM {_JOINED} WHERE a.id IN ({marks})",
+            (user, user, *wanted),
         )
-        before = self._watermark(user)
         return {
-            int(r["id"]): ArticleMarks(
-                int(r["id"]),
-                bool(r["read"]) if r["read"] is not None else r["sort_time"] < before,
-                bool(r["starred"]),
-            )
+            int(r["id"]): ArticleMarks(int(r["id"]), bool(r["read"]), bool(r["starred"]))
             for r in rows
         }
 
