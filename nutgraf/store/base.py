@@ -408,6 +408,10 @@ class Store(Protocol):
         """The reader's starred articles, newest first."""
         ...
 
+    def unread_total(self, user: str) -> int:
+        """How many articles the reader has not read (cheaper than ``unread_counts``)."""
+        ...
+
     def unread_counts(self, user: str) -> UnreadCounts:
         """How many articles the reader has not read, in all and by feed URL."""
         ...

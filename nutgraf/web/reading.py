@@ -164,8 +164,8 @@ async def mark_read(request: Request) -> Response:
     marked = await run_in_threadpool(_mark_many, site, who, fields)
     reading_slots.forget_counts(site, who.name)
     if _json(request):
-        total = await run_in_threadpool(reading_slots.unread_counts, site, who.name)
-        return _json_response({"marked": marked, "unread": total.total})
+        total = await run_in_threadpool(reading_slots.unread_total, site, who.name)
+        return _json_response({"marked": marked, "unread": total})
     return RedirectResponse(_back(request, "/unread"), status_code=303)
 
 
@@ -248,7 +248,7 @@ def _list_endpoint(kind: str) -> Handler:
             return _anonymous(request, _here(request).replace(".json", "", 1))
         site = _site(request)
         page = _page(request)
-        built = await run_in_threadpool(_build_list, site, who, kind, request, page)
+        built = await run_in_threadpool(_build_list, site, who, kind, request, page, _json(request))
         if _json(request):
             return _json_response(built["data"])
         return _page_response(site, request, f"{kind}.html", **built["context"])
@@ -256,7 +256,9 @@ def _list_endpoint(kind: str) -> Handler:
     return endpoint
 
 
-def _build_list(site: Site, who: Reader, kind: str, request: Request, page: int) -> dict[str, Any]:
+def _build_list(
+    site: Site, who: Reader, kind: str, request: Request, page: int, as_json: bool
+) -> dict[str, Any]:
     store = site.store
     params = request.query_params
     feed, category = params.get("feed"), params.get("category")
@@ -278,30 +280,33 @@ def _build_list(site: Site, who: Reader, kind: str, request: Request, page: int)
     headlines, more = rows[: views.PAGE_SIZE], len(rows) > views.PAGE_SIZE
     marks = store.article_marks(who.name, [h.id for h in headlines])
     thumbs = views.headline_thumbnails(store, headlines)
-    counts = reading_slots.unread_counts(site, who.name)
+    total = reading_slots.unread_total(site, who.name)
     data: dict[str, Any] = {
         "page": page,
         "next_page": page + 1 if more else None,
         "articles": [_listed(h, thumbs.get(h.id), marks.get(h.id)) for h in headlines],
     }
     if kind == "unread":
-        data = {"unread": counts.total, **data}
-    by_feed = dict(counts.by_feed)
-    context = {
+        data = {"unread": total, **data}
+    context: dict[str, Any] = {
         "title": title,
         "headlines": headlines,
         "thumbs": views.shown_thumbnails(thumbs, site.config.remote_images),
         "page": page,
         "more": more,
-        "total": counts.total,
+        "total": total,
         "filter_query": filter_query,
-        "feeds": [(f, by_feed[f.url]) for f in feeds if by_feed.get(f.url)],
-        "categories": _category_counts(feeds, by_feed),
+        "feeds": [],
+        "categories": [],
         "ids": " ".join(str(h.id) for h in headlines),
         "now": _now(),
         "feed": feed,
         "category": category,
     }
+    if kind == "unread" and not as_json:  # the counts by feed: the HTML page shows them
+        by_feed = dict(reading_slots.unread_counts(site, who.name).by_feed)
+        context["feeds"] = [(f, by_feed[f.url]) for f in feeds if by_feed.get(f.url)]
+        context["categories"] = _category_counts(feeds, by_feed)
     return {"data": data, "context": context}
 
 

@@ -15,8 +15,8 @@ the archive for them at most once in that time.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, TypeVar
 from weakref import WeakKeyDictionary
 
 from markupsafe import escape
@@ -28,8 +28,13 @@ if TYPE_CHECKING:
     from nutgraf.web.app import Site
 
 COUNT_SECONDS = 10.0
-MAX_COUNTED_READERS = 1024  # per process; the oldest go first
-_COUNTS: WeakKeyDictionary[Site, dict[str, tuple[float, UnreadCounts]]] = WeakKeyDictionary()
+MAX_COUNTED_READERS = 1024  # per process and kind; the oldest go first
+T = TypeVar("T")
+Kept = WeakKeyDictionary["Site", dict[str, tuple[float, T]]]
+# The navigation's total (``Store.unread_total``, counted on the time index), and the counts
+# by feed that /unread shows (``Store.unread_counts``, which reads every unread row).
+_TOTALS: Kept[int] = WeakKeyDictionary()
+_COUNTS: Kept[UnreadCounts] = WeakKeyDictionary()
 _ACTIONS = {
     "read": "Mark read",
     "unread": "Mark unread",
@@ -38,35 +43,48 @@ _ACTIONS = {
 }
 
 
-def unread_counts(site: Site, user: str) -> UnreadCounts:
-    """The reader's unread counts, from this process's short-lived copy when it has one."""
-    kept = _COUNTS.setdefault(site, {})
-    entry = kept.get(user)
+def _kept(kept: Kept[T], site: Site, user: str, count: Callable[[str], T]) -> T:
+    """``count(user)``, from this process's short-lived copy when it has one."""
+    entries = kept.setdefault(site, {})
+    entry = entries.get(user)
     now = time.monotonic()
     if entry is not None and entry[0] > now:
         return entry[1]
-    counts = site.store.unread_counts(user)
-    kept.pop(user, None)
-    kept[user] = (now + COUNT_SECONDS, counts)
-    while len(kept) > MAX_COUNTED_READERS:
-        kept.pop(next(iter(kept)))
-    return counts
+    value = count(user)
+    entries.pop(user, None)
+    entries[user] = (now + COUNT_SECONDS, value)
+    while len(entries) > MAX_COUNTED_READERS:
+        entries.pop(next(iter(entries)))
+    return value
+
+
+def unread_total(site: Site, user: str) -> int:
+    """How many articles the reader has not read (kept briefly)."""
+    return _kept(_TOTALS, site, user, site.store.unread_total)
+
+
+def unread_counts(site: Site, user: str) -> UnreadCounts:
+    """The reader's unread counts by feed (kept briefly)."""
+    return _kept(_COUNTS, site, user, site.store.unread_counts)
 
 
 def forget_counts(site: Site, user: str) -> None:
     """Drop the reader's kept counts (they just marked something)."""
-    _COUNTS.get(site, {}).pop(user, None)
+    for kept in (_TOTALS, _COUNTS):
+        kept.get(site, {}).pop(user, None)
 
 
 def count_opened(site: Site, user: str, opened: int) -> None:
-    """Take ``opened`` articles just marked read by opening them off the reader's kept total,
-    without counting again: a reader going through articles one after another costs no
-    count per page (the counts by feed catch up when the kept copy expires)."""
-    kept = _COUNTS.get(site, {})
-    entry = kept.get(user)
-    if entry is not None:
-        counts = entry[1]
-        kept[user] = (entry[0], UnreadCounts(max(0, counts.total - opened), counts.by_feed))
+    """Take ``opened`` articles just marked read by opening them off the reader's kept
+    totals, without counting again: a reader going through articles one after another costs
+    no count per page (the counts by feed catch up when their kept copy expires)."""
+    total = _TOTALS.get(site, {}).get(user)
+    if total is not None:
+        _TOTALS[site][user] = (total[0], max(0, total[1] - opened))
+    counts = _COUNTS.get(site, {}).get(user)
+    if counts is not None:
+        fewer = UnreadCounts(max(0, counts[1].total - opened), counts[1].by_feed)
+        _COUNTS[site][user] = (counts[0], fewer)
 
 
 def _marks(visit: Visit, ids: Sequence[int]) -> dict[int, ArticleMarks]:
@@ -142,7 +160,7 @@ def _unread(visit: Visit, arguments: Sequence[str]) -> Mapping[str, str]:
     """ "Unread (N)" in the navigation, for a signed-in reader."""
     if visit.reader is None:
         return {}
-    total = unread_counts(visit.site, visit.reader.name).total
+    total = unread_total(visit.site, visit.reader.name)
     html = f'<a class="unread-link" href="/unread">Unread (<span data-unread>{total}</span>)</a>'
     return dict.fromkeys(arguments, html)
 
