@@ -422,6 +422,78 @@ def measure_unread(db: Path, articles: int, args: argparse.Namespace) -> list[Un
     return rows
 
 
+# 100,000 rows of the shape the store reads, made in SQL (titles and dates only: the reading
+# queries never look at the text), one a minute over 70 days, in 20 feeds.
+PG_FILL = """
+INSERT INTO articles (url, canonical_url, feed, guid, site, source, title, published, fetched,
+    sort_time, sort_second, blocks, text, summary, content_hash, search, first_seen)
+SELECT 'https://bench.example/' || g, 'https://bench.example/' || g,
+    'https://feed' || (g %% 20) || '.example/feed', g::text, 'https://bench.example/',
+    'Benchmark Wire', 'Headline ' || g, t, t, t, g, '[]', 'text', '{"sentences": []}',
+    md5(g::text), to_tsvector('simple', 'text'), t
+FROM (SELECT g, to_char(timestamp '2024-01-01' + g * interval '1 minute',
+    'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS t FROM generate_series(1, %s) g) made
+"""
+
+
+def measure_postgres(url: str, articles: int) -> list[UnreadRow]:
+    """The reading store calls on PostgreSQL, in-process, for a reader with ``articles``
+    unread, in a throwaway database on the server at ``url`` (dropped after)."""
+    import psycopg
+    from psycopg import sql
+
+    from nutgraf.store.postgres import PostgresStore
+
+    name = f"nutgraf_bench_{random.getrandbits(32):08x}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    rows = []
+    try:
+        target = url.rsplit("/", 1)[0] + f"/{name}"
+        with PostgresStore(target) as store:
+            with store._write() as db:
+                db.execute(PG_FILL, (articles,))
+                db.execute("ANALYZE")
+            user = "bench-reader"
+            for label, call, count in (
+                ("unread: first page", lambda: store.unread(user, limit=21), 200),
+                ("unread: page 5", lambda: store.unread(user, limit=21, offset=80), 200),
+                (
+                    "article_marks: a page's 20 articles",
+                    lambda: store.article_marks(user, list(range(1, 21))),
+                    200,
+                ),
+                (
+                    f"unread_total: the nav's count of {articles:,}",
+                    lambda: store.unread_total(user),
+                    20,
+                ),
+                (f"unread_counts: {articles:,} by feed", lambda: store.unread_counts(user), 5),
+                (
+                    "mark_read_before: everything older than a time, read",
+                    lambda: store.mark_read_before(user, "2099-01-01T00:00:00Z"),
+                    5,
+                ),
+                ("unread_total after it (nothing unread)", lambda: store.unread_total(user), 20),
+            ):
+                call()
+                timings = []
+                for _ in range(count):
+                    started = time.perf_counter()
+                    call()
+                    timings.append(time.perf_counter() - started)
+                rows.append(UnreadRow(f"PostgreSQL: {label}", timings, 0))
+                print(
+                    f"  {rows[-1].label}: p95 {percentile(timings, 0.95):.1f} ms", file=sys.stderr
+                )
+    finally:
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+    return rows
+
+
 def render_reading(
     args: argparse.Namespace,
     argv: list[str] | None,
@@ -473,6 +545,8 @@ def render_reading(
         "|---|---:|---:|---:|---:|---|",
     ]
     for row in rows:
+        if row.label.startswith("PostgreSQL"):
+            continue  # a table of their own, below
         p95 = percentile(row.latencies, 0.95)
         verdict = ""
         if "first page" in row.label:
@@ -482,6 +556,25 @@ def render_reading(
             f"| {row.label} | {_ms(percentile(row.latencies, 0.5))} | {_ms(p95)} | "
             f"{_ms(percentile(row.latencies, 1.0))} | {row.errors} | {verdict} |"
         )
+    if any(row.label.startswith("PostgreSQL") for row in rows):
+        lines += [
+            "",
+            f"The same store calls on PostgreSQL (`--postgres URL`), in-process, for a reader "
+            f"with {args.search_articles or 100_000:,} unread: rows of the same shape made in "
+            "SQL (`PG_FILL`; the reading queries read titles and times, not texts), analysed, "
+            "on the local server.",
+            "",
+            "| what | p50 ms | p95 ms | max ms |",
+            "|---|---:|---:|---:|",
+        ]
+        for row in rows:
+            if row.label.startswith("PostgreSQL"):
+                lines.append(
+                    f"| {row.label.removeprefix('PostgreSQL: ')} | "
+                    f"{_ms(percentile(row.latencies, 0.5))} | "
+                    f"{_ms(percentile(row.latencies, 0.95))} | "
+                    f"{_ms(percentile(row.latencies, 1.0))} |"
+                )
     lines.append("")
     return "\n".join(lines)
 
@@ -511,6 +604,8 @@ def run_reading(args: argparse.Namespace, argv: list[str] | None) -> int:
         finally:
             forget_reader(site["path"], name)
     rows = measure_unread(big["path"], big["articles"], args)
+    if args.postgres:
+        rows += measure_postgres(args.postgres, big["articles"])
     report = render_reading(args, argv, (site, big), runs, rows)
     print(report)
     if args.output:
@@ -825,6 +920,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", default=None)
     parser.add_argument(
         "--reading", action="store_true", help="a signed-in reader and /unread (issue 17) only"
+    )
+    parser.add_argument(
+        "--postgres", default=None, help="with --reading: also the store calls on this server"
     )
     args = parser.parse_args(argv)
     wanted = args.scenarios.split(",")
