@@ -210,7 +210,8 @@ ENDPOINTS: dict[str, tuple[str, list[dict[str, Any]], dict[str, Any]]] = {
         },
     ),
     "/articles/{id}.json": (
-        "An article with its summary, Read also, copies and neighbours",
+        "An article with its summary, Read also, copies and neighbours; for a signed-in "
+        "reader also `read` and `starred` (booleans, their own)",
         [
             _ID,
             {

@@ -14,6 +14,7 @@ the archive for them at most once in that time.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, TypeVar
@@ -21,7 +22,7 @@ from weakref import WeakKeyDictionary
 
 from markupsafe import escape
 
-from nutgraf.store.marks import ArticleMarks, UnreadCounts
+from nutgraf.store.marks import MAX_MARK_IDS, ArticleMarks, UnreadCounts
 from nutgraf.web.personal import CSRF_SLOTS, FILLERS, Visit
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ Kept = WeakKeyDictionary["Site", dict[str, tuple[float, T]]]
 # by feed that /unread shows (``Store.unread_counts``, which reads every unread row).
 _TOTALS: Kept[int] = WeakKeyDictionary()
 _COUNTS: Kept[UnreadCounts] = WeakKeyDictionary()
+_LOCK = threading.Lock()  # list pages count in the thread pool, article pages on the loop
 _ACTIONS = {
     "read": "Mark read",
     "unread": "Mark unread",
@@ -45,16 +47,18 @@ _ACTIONS = {
 
 def _kept(kept: Kept[T], site: Site, user: str, count: Callable[[str], T]) -> T:
     """``count(user)``, from this process's short-lived copy when it has one."""
-    entries = kept.setdefault(site, {})
-    entry = entries.get(user)
+    with _LOCK:
+        entries = kept.setdefault(site, {})
+        entry = entries.get(user)
     now = time.monotonic()
     if entry is not None and entry[0] > now:
         return entry[1]
-    value = count(user)
-    entries.pop(user, None)
-    entries[user] = (now + COUNT_SECONDS, value)
-    while len(entries) > MAX_COUNTED_READERS:
-        entries.pop(next(iter(entries)))
+    value = count(user)  # outside the lock: pages of other readers do not wait for it
+    with _LOCK:
+        entries.pop(user, None)
+        entries[user] = (now + COUNT_SECONDS, value)
+        while len(entries) > MAX_COUNTED_READERS:
+            entries.pop(next(iter(entries)))
     return value
 
 
@@ -70,21 +74,23 @@ def unread_counts(site: Site, user: str) -> UnreadCounts:
 
 def forget_counts(site: Site, user: str) -> None:
     """Drop the reader's kept counts (they just marked something)."""
-    for kept in (_TOTALS, _COUNTS):
-        kept.get(site, {}).pop(user, None)
+    with _LOCK:
+        _TOTALS.get(site, {}).pop(user, None)
+        _COUNTS.get(site, {}).pop(user, None)
 
 
 def count_opened(site: Site, user: str, opened: int) -> None:
     """Take ``opened`` articles just marked read by opening them off the reader's kept
     totals, without counting again: a reader going through articles one after another costs
     no count per page (the counts by feed catch up when their kept copy expires)."""
-    total = _TOTALS.get(site, {}).get(user)
-    if total is not None:
-        _TOTALS[site][user] = (total[0], max(0, total[1] - opened))
-    counts = _COUNTS.get(site, {}).get(user)
-    if counts is not None:
-        fewer = UnreadCounts(max(0, counts[1].total - opened), counts[1].by_feed)
-        _COUNTS[site][user] = (counts[0], fewer)
+    with _LOCK:
+        total = _TOTALS.get(site, {}).get(user)
+        if total is not None:
+            _TOTALS[site][user] = (total[0], max(0, total[1] - opened))
+        counts = _COUNTS.get(site, {}).get(user)
+        if counts is not None:
+            fewer = UnreadCounts(max(0, counts[1].total - opened), counts[1].by_feed)
+            _COUNTS[site][user] = (counts[0], fewer)
 
 
 def _marks(visit: Visit, ids: Sequence[int]) -> dict[int, ArticleMarks]:
@@ -92,7 +98,9 @@ def _marks(visit: Visit, ids: Sequence[int]) -> dict[int, ArticleMarks]:
     known: dict[int, ArticleMarks] = visit.memo.setdefault("marks", {})
     missing = [i for i in ids if i not in known]
     if missing and visit.reader is not None:
-        known.update(visit.site.store.article_marks(visit.reader.name, missing))
+        for start in range(0, len(missing), MAX_MARK_IDS):  # a long story timeline
+            chunk = missing[start : start + MAX_MARK_IDS]
+            known.update(visit.site.store.article_marks(visit.reader.name, chunk))
     return known
 
 

@@ -13,7 +13,14 @@ from starlette.testclient import TestClient
 from nutgraf.manage import delete_articles
 from nutgraf.store import SQLiteStore
 from nutgraf.web.openapi import READER_ENDPOINTS, SCHEMAS
-from tests.web.conftest import COAST, HARBOUR, Archive, make_client, page_html
+from tests.web.conftest import (
+    COAST,
+    HARBOUR,
+    Archive,
+    assert_accessible,
+    make_client,
+    page_html,
+)
 from tests.web.signin import CONFIG, sign_in
 
 NOW = "2026-11-24T10:00:00Z"
@@ -379,3 +386,13 @@ def test_a_form_too_long_or_unsized_is_refused_unread(ann: TestClient, archive: 
     )
     assert unsized.status_code == 411
     assert archive.vote in unread(ann)
+
+
+def test_the_readers_pages_are_accessible(ann: TestClient, archive: Archive) -> None:
+    post(ann, f"/articles/{archive.vote}/star.json")
+    for path in ("/unread", "/unread?category=Local", "/starred", "/settings"):
+        page = ann.get(path)
+        assert page.status_code == 200, path
+        assert_accessible(page.text)
+        doc = page_html(page.text)
+        assert doc.xpath("//main") and doc.xpath("//nav"), path
