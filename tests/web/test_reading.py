@@ -326,6 +326,10 @@ def test_unread_page_counts_by_feed_and_category(
     assert [a["id"] for a in local["articles"]] == [archive.evil, archive.keepers]
     assert ann.get("/unread?category=Local").status_code == 200
     assert ann.get("/unread.json?feed=777").status_code == 404
+    assert ann.get("/unread.json?feed=abc").status_code == 400
+    assert ann.get("/unread.json?category=" + "x" * 300).status_code == 400
+    hostile = ann.get("/unread?category=%3Cscript%3E")
+    assert hostile.status_code == 404 and "<script>" not in hostile.text
     assert ann.get("/unread.json?page=abc").status_code == 400
     assert ann.get("/unread.json?page=9999").status_code == 400
     assert ann.get("/unread.json?page=2").json()["articles"] == []
