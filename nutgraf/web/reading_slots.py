@@ -1,7 +1,7 @@
 """The reader's own parts of shared pages (``nutgraf.web.personal`` slots): whether a listed
-article is read (``readclass``, a class), its read and star buttons (``marks``), the article
-page that marks itself read when opened (``open``, in its <head>), and "Unread (N)" in the
-navigation (``unread``).
+article is read or starred (``readclass``: the classes ``is-read``, ``is-starred``), its read
+and star buttons (``marks``), the article page that marks itself read when opened (``open``,
+in its <head>), and "Unread (N)" in the navigation (``unread``).
 
 The markup is a contract other scripts rely on (keyboard shortcuts): each control is a
 ``<form class="mark" data-action="read|unread|star|unstar">`` posting to
@@ -128,10 +128,17 @@ def mark_forms(article_id: int, marks: ArticleMarks, csrf: str) -> str:
 
 
 def _readclass(visit: Visit, arguments: Sequence[str]) -> Mapping[str, str]:
+    """The classes of a listed article for its reader: ``is-read``, ``is-starred``."""
     if visit.reader is None:
         return {}
     known = _marks(visit, _ids(arguments))
-    return {a: "is-read" for a in arguments if a.isdigit() and _is_read(known, int(a))}
+    classes = {}
+    for argument in arguments:
+        found = known.get(int(argument)) if argument.isdigit() else None
+        if found is not None and (found.read or found.starred):
+            names = ("is-read" if found.read else "", "is-starred" if found.starred else "")
+            classes[argument] = " ".join(n for n in names if n)
+    return classes
 
 
 def _buttons(visit: Visit, arguments: Sequence[str]) -> Mapping[str, str]:
@@ -171,11 +178,6 @@ def _unread(visit: Visit, arguments: Sequence[str]) -> Mapping[str, str]:
     total = unread_total(visit.site, visit.reader.name)
     html = f'<a class="unread-link" href="/unread">Unread (<span data-unread>{total}</span>)</a>'
     return dict.fromkeys(arguments, html)
-
-
-def _is_read(known: Mapping[int, ArticleMarks], article_id: int) -> bool:
-    found = known.get(article_id)
-    return found is not None and found.read
 
 
 def register() -> None:

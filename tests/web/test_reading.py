@@ -234,8 +234,10 @@ def test_list_items_carry_the_contract_markup(ann: TestClient, archive: Archive)
                 )
                 assert form.xpath("input[@name='csrf']/@value") == [csrf(ann)]
                 assert form.xpath("button/@aria-pressed")
-            is_read = "is-read" in item.get("class", "").split()
-            assert is_read == (item.get("data-article") == str(archive.copy)), path
+            classes = item.get("class", "").split()
+            assert ("is-read" in classes) == (item.get("data-article") == str(archive.copy)), path
+            starred = item.get("data-article") == str(archive.passes)
+            assert ("is-starred" in classes) == starred, path
 
 
 # --- marking many ---------------------------------------------------------------------------

@@ -33,6 +33,7 @@
     if (before !== state.read) { adjustCount(state.read ? -1 : 1); }
     document.querySelectorAll('[data-article="' + id + '"]').forEach(function (item) {
       item.classList.toggle("is-read", state.read);
+      item.classList.toggle("is-starred", state.starred);
     });
     document.querySelectorAll('form.mark[action^="/articles/' + id + '/"]').forEach(function (form) {
       var kind = /read$/.test(form.dataset.action) ? "read" : "star";
