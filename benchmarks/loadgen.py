@@ -189,13 +189,15 @@ async def _load(
     return result
 
 
-async def _sequence(host: str, port: int, paths: Sequence[str]) -> list[tuple[int, float]]:
-    connection = await _connect(host, port)
+async def _sequence(
+    host: str, port: int, paths: Sequence[str], extra: bytes = b""
+) -> list[tuple[int, float]]:
+    connection = await _connect(host, port, extra)
     found = []
     try:
         for path in paths:
             if connection.closed:
-                connection = await _connect(host, port)
+                connection = await _connect(host, port, extra)
             started = time.perf_counter()
             status, _ = await connection.request(path)
             found.append((status, time.perf_counter() - started))
@@ -238,10 +240,16 @@ def load(
     return result
 
 
-def fetch_one_by_one(host: str, port: int, paths: Sequence[str]) -> list[tuple[int, float]]:
+def fetch_one_by_one(
+    host: str, port: int, paths: Sequence[str], headers: dict[str, str] | None = None
+) -> list[tuple[int, float]]:
     """GET each path in turn on one keep-alive connection: (status, seconds) for each."""
-    found: list[tuple[int, float]] = _run(_sequence(host, port, paths))
+    found: list[tuple[int, float]] = _run(_sequence(host, port, paths, _header_lines(headers)))
     return found
+
+
+def _header_lines(headers: dict[str, str] | None) -> bytes:
+    return b"".join(f"{name}: {value}\r\n".encode() for name, value in (headers or {}).items())
 
 
 class _FixedServer(asyncio.Protocol):

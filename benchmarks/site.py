@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.site [--articles 10000] [--search-articles 100000]
         [--duration 20] [--connections 32] [--workers 1,2] [--profile] [--output BENCHMARKS.md]
+    .venv/bin/python -m benchmarks.site --reading [--workers 2] [--output BENCHMARKS.md]
 
 Builds (once; cached in benchmarks/.cache/archives) a SQLite archive of real recombined CNN
 stories from several outlets with lead summaries (`benchmarks.archive`, shape SITE), starts
@@ -11,6 +12,10 @@ article pages and their JSON with ids drawn uniformly (every request a page-cach
 pages again with the page cache on, and a Zipf (s = 1.1) hot set. Then search newest first
 on a second, larger archive, one request at a time, and a breakdown of where the server's
 time goes for a cold article page, measured in-process.
+
+``--reading`` measures a signed-in reader instead (issue 17; its own section, "reading"): the
+article pages for a reader against the same pages anonymous, in the same session, and the
+first page of ``/unread`` for a reader with every article of the larger archive unread.
 """
 
 from __future__ import annotations
@@ -44,6 +49,11 @@ from urllib.parse import quote
 from benchmarks.archive import SITE, STORIES, cached_archive
 from benchmarks.loadgen import LoadResult, fetch_one_by_one, load, percentile
 from benchmarks.report import command, machine, versions, write_section
+from nutgraf.accounts import hash_password
+from nutgraf.store import SQLiteStore
+from nutgraf.store.records import Session, User
+from nutgraf.web.auth import SESSION_COOKIE, session_key
+from nutgraf.web.identity import user_credential
 
 HOST = "127.0.0.1"
 NUTGRAF = Path(sys.executable).parent / "nutgraf"
@@ -284,7 +294,12 @@ def addresses(scenario: Scenario, ids: Sequence[int], seed: int) -> Callable[[],
 
 
 def run_scenario(
-    db: Path, ids: Sequence[int], scenario: Scenario, workers: int, args: argparse.Namespace
+    db: Path,
+    ids: Sequence[int],
+    scenario: Scenario,
+    workers: int,
+    args: argparse.Namespace,
+    cookie: str | None = None,
 ) -> Run:
     where = placement(workers)
     if scenario.signed_in:
@@ -299,7 +314,13 @@ def run_scenario(
             warmup=args.warmup,
             duration=args.duration,
             probe=lambda: (tree_cpu(pid), machine_cpu()),
-            headers={"Cookie": sign_in(port)} if scenario.signed_in else None,
+            headers=(
+                {"Cookie": sign_in(port)}
+                if scenario.signed_in
+                else {"Cookie": f"{SESSION_COOKIE}={cookie}"}
+                if cookie
+                else None
+            ),
         )
     assert result.probe is not None
     (server_start, busy_start), (server_end, busy_end) = result.probe
@@ -360,6 +381,290 @@ def measure_search(
                     file=sys.stderr,
                 )
     return rows
+
+
+# --- a signed-in reader (issue 17) -----------------------------------------------------------
+
+UNREAD_P95_BAR_MS = 20.0
+
+
+def open_reader(db: Path, name: str) -> str:
+    """A user ``name`` in ``db`` and a session for them (made as the site makes one, without
+    the form: many readers are opened); the session's cookie."""
+    cookie = f"bench-{name}-{random.getrandbits(128):032x}"
+    now = datetime.datetime.now(datetime.UTC)
+    iso = "%Y-%m-%dT%H:%M:%SZ"
+    with SQLiteStore(db) as store:
+        user = store.user(name)
+        if user is None:
+            user = User(name, hash_password(READER_PASSWORD), False, now.strftime(iso))
+            store.add_user(user)
+        store.start_session(
+            Session(
+                key=session_key(cookie),
+                user=name,
+                admin=False,
+                credential=user_credential(user.password_hash),
+                created=now.strftime(iso),
+                expires=(now + datetime.timedelta(days=1)).strftime(iso),
+            ),
+            now.strftime(iso),
+        )
+    return cookie
+
+
+def forget_reader(db: Path, name: str) -> None:
+    with SQLiteStore(db) as store:
+        store.forget_reader(name)
+        store.end_sessions(name)
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadRow:
+    label: str
+    latencies: list[float]
+    errors: int
+
+
+def measure_unread(db: Path, articles: int, args: argparse.Namespace) -> list[UnreadRow]:
+    """The first page of /unread (and its JSON) for a reader with all ``articles`` unread,
+    one request at a time, from a server whose page cache is off (these pages never go
+    through it); then the store calls the reader's bulk actions make, timed in-process."""
+    name = f"bench-unread-{random.getrandbits(32):08x}"
+    cookie = open_reader(db, name)
+    headers = {"Cookie": f"{SESSION_COOKIE}={cookie}"}
+    where = placement(1)
+    rows = []
+    try:
+        with serving(db, 1, where.server, cache=False) as (port, _), pinned(where.loadgen):
+            for label, path in (
+                ("/unread.json, first page", "/unread.json"),
+                ("/unread, first page (HTML)", "/unread"),
+                ("/unread.json?page=5", "/unread.json?page=5"),
+            ):
+                fetch_one_by_one(HOST, port, [path] * 20, headers)
+                found = fetch_one_by_one(HOST, port, [path] * args.search_requests, headers)
+                rows.append(
+                    UnreadRow(
+                        label,
+                        [seconds for _, seconds in found],
+                        sum(status != 200 for status, _ in found),
+                    )
+                )
+                print(
+                    f"  {label}: p95 {percentile(rows[-1].latencies, 0.95):.1f} ms",
+                    file=sys.stderr,
+                )
+        with SQLiteStore(db) as store:
+            for label, call in (
+                (f"unread_total: the nav's count of {articles:,} unread", store.unread_total),
+                (f"unread_counts: {articles:,} unread by feed", store.unread_counts),
+                (
+                    "mark_read_before: everything older than a time, read",
+                    lambda n: store.mark_read_before(n, "2099-01-01T00:00:00Z"),
+                ),
+                ("unread_total after it (nothing unread)", store.unread_total),
+            ):
+                timings = []
+                for _ in range(5):
+                    started = time.perf_counter()
+                    call(name)
+                    timings.append(time.perf_counter() - started)
+                rows.append(UnreadRow(f"store: {label}", timings, 0))
+    finally:
+        forget_reader(db, name)
+    return rows
+
+
+# 100,000 rows of the shape the store reads, made in SQL (titles and dates only: the reading
+# queries never look at the text), one a minute over 70 days, in 20 feeds.
+PG_FILL = """
+INSERT INTO articles (url, canonical_url, feed, guid, site, source, title, published, fetched,
+    sort_time, sort_second, blocks, text, summary, content_hash, search, first_seen)
+SELECT 'https://bench.example/' || g, 'https://bench.example/' || g,
+    'https://feed' || (g %% 20) || '.example/feed', g::text, 'https://bench.example/',
+    'Benchmark Wire', 'Headline ' || g, t, t, t, g, '[]', 'text', '{"sentences": []}',
+    md5(g::text), to_tsvector('simple', 'text'), t
+FROM (SELECT g, to_char(timestamp '2024-01-01' + g * interval '1 minute',
+    'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS t FROM generate_series(1, %s) g) made
+"""
+
+
+def measure_postgres(url: str, articles: int) -> list[UnreadRow]:
+    """The reading store calls on PostgreSQL, in-process, for a reader with ``articles``
+    unread, in a throwaway database on the server at ``url`` (dropped after)."""
+    import psycopg
+    from psycopg import sql
+
+    from nutgraf.store.postgres import PostgresStore
+
+    name = f"nutgraf_bench_{random.getrandbits(32):08x}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    rows = []
+    try:
+        target = url.rsplit("/", 1)[0] + f"/{name}"
+        with PostgresStore(target) as store:
+            with store._write() as db:
+                db.execute(PG_FILL, (articles,))
+                db.execute("ANALYZE")
+            user = "bench-reader"
+            for label, call, count in (
+                ("unread: first page", lambda: store.unread(user, limit=21), 200),
+                ("unread: page 5", lambda: store.unread(user, limit=21, offset=80), 200),
+                (
+                    "article_marks: a page's 20 articles",
+                    lambda: store.article_marks(user, list(range(1, 21))),
+                    200,
+                ),
+                (
+                    f"unread_total: the nav's count of {articles:,}",
+                    lambda: store.unread_total(user),
+                    20,
+                ),
+                (f"unread_counts: {articles:,} by feed", lambda: store.unread_counts(user), 5),
+                (
+                    "mark_read_before: everything older than a time, read",
+                    lambda: store.mark_read_before(user, "2099-01-01T00:00:00Z"),
+                    5,
+                ),
+                ("unread_total after it (nothing unread)", lambda: store.unread_total(user), 20),
+            ):
+                call()
+                timings = []
+                for _ in range(count):
+                    started = time.perf_counter()
+                    call()
+                    timings.append(time.perf_counter() - started)
+                rows.append(UnreadRow(f"PostgreSQL: {label}", timings, 0))
+                print(
+                    f"  {rows[-1].label}: p95 {percentile(timings, 0.95):.1f} ms", file=sys.stderr
+                )
+    finally:
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+    return rows
+
+
+def render_reading(
+    args: argparse.Namespace,
+    argv: list[str] | None,
+    archives: tuple[dict[str, Any], dict[str, Any]],
+    runs: list[tuple[str, Run]],
+    rows: list[UnreadRow],
+) -> str:
+    site, big = archives
+    lines = [
+        "## Reading state (issue 17)",
+        "",
+        f"Measured {datetime.date.today().isoformat()} on {machine()}.",
+        f"Versions: {versions(PACKAGES)}.",
+        "",
+        "```",
+        command("benchmarks.site", argv),
+        "```",
+        "",
+        f'The same setup as "Reading site under load" above ({site["articles"]:,} articles, '
+        f"{args.connections} connections, {args.warmup:g} s warm-up, {args.duration:g} s "
+        "measured, page cache off: every request read and rendered), run twice in the same "
+        "session: anonymous, and with a signed-in reader's session cookie on every request "
+        "(the reader's slots filled: account, Unread (N), the read class and buttons; the "
+        'reader\'s setting "opening an article marks it read" on, so each first view writes). '
+        "The two rows side by side say what a reader costs on this machine, whatever else it "
+        "runs.",
+        "",
+        "| workers | who | req/s | p50 ms | p95 ms | p99 ms | max ms | errors "
+        "| server CPU ms/req |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for who, run in runs:
+        result = run.result
+        per = run.server_cpu / result.requests * 1000 if result.requests else float("nan")
+        lines.append(
+            f"| {run.workers} | {who} | {result.rate:,.0f} | {_ms(result.percentile(0.50))} | "
+            f"{_ms(result.percentile(0.95))} | {_ms(result.percentile(0.99))} | "
+            f"{_ms(result.percentile(1.0))} | {sum(result.errors.values())} | {_ms(per)} |"
+        )
+    lines += [
+        "",
+        f"`/unread` for a reader with all {big['articles']:,} articles of the larger archive "
+        f"unread: 1 worker ({placement(1).describe()}), one request at a time, "
+        f"{args.search_requests} per address after 20 warm-up ones (bar: first page p95 < "
+        f"{UNREAD_P95_BAR_MS:.0f} ms). Then the store calls behind the navigation's count and "
+        '"mark everything older than a time read", timed in-process, 5 calls each.',
+        "",
+        "| what | p50 ms | p95 ms | max ms | errors | result |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for row in rows:
+        if row.label.startswith("PostgreSQL"):
+            continue  # a table of their own, below
+        p95 = percentile(row.latencies, 0.95)
+        verdict = ""
+        if "first page" in row.label:
+            ok = p95 < UNREAD_P95_BAR_MS and not row.errors
+            verdict = f"**{'PASS' if ok else 'FAIL'}**"
+        lines.append(
+            f"| {row.label} | {_ms(percentile(row.latencies, 0.5))} | {_ms(p95)} | "
+            f"{_ms(percentile(row.latencies, 1.0))} | {row.errors} | {verdict} |"
+        )
+    if any(row.label.startswith("PostgreSQL") for row in rows):
+        lines += [
+            "",
+            f"The same store calls on PostgreSQL (`--postgres URL`), in-process, for a reader "
+            f"with {args.search_articles or 100_000:,} unread: rows of the same shape made in "
+            "SQL (`PG_FILL`; the reading queries read titles and times, not texts), analysed, "
+            "on the local server.",
+            "",
+            "| what | p50 ms | p95 ms | max ms |",
+            "|---|---:|---:|---:|",
+        ]
+        for row in rows:
+            if row.label.startswith("PostgreSQL"):
+                lines.append(
+                    f"| {row.label.removeprefix('PostgreSQL: ')} | "
+                    f"{_ms(percentile(row.latencies, 0.5))} | "
+                    f"{_ms(percentile(row.latencies, 0.95))} | "
+                    f"{_ms(percentile(row.latencies, 1.0))} |"
+                )
+    lines.append("")
+    return "\n".join(lines)
+
+
+def run_reading(args: argparse.Namespace, argv: list[str] | None) -> int:
+    site = cached_archive(args.articles, args.seed, SITE)
+    big = cached_archive(
+        args.search_articles or 100_000,
+        args.seed,
+        dataclasses.replace(SITE, read_also=False, revision=0),
+    )
+    ids = article_ids(site["path"])
+    scenario = next(s for s in SCENARIOS if s.key == "html-cold")
+    runs: list[tuple[str, Run]] = []
+    for workers in args.workers:
+        name = f"bench-pages-{random.getrandbits(32):08x}"
+        cookie = open_reader(site["path"], name)
+        try:
+            for who, sent in (("anonymous", None), ("signed-in reader", cookie)):
+                run = run_scenario(site["path"], ids, scenario, workers, args, sent)
+                runs.append((who, run))
+                print(
+                    f"  {workers} worker(s), {who}: {run.result.rate:,.0f} req/s, "
+                    f"p99 {_ms(run.result.percentile(0.99))} ms, {dict(run.result.errors)}",
+                    file=sys.stderr,
+                )
+        finally:
+            forget_reader(site["path"], name)
+    rows = measure_unread(big["path"], big["articles"], args)
+    if args.postgres:
+        rows += measure_postgres(args.postgres, big["articles"])
+    report = render_reading(args, argv, (site, big), runs, rows)
+    print(report)
+    if args.output:
+        write_section(Path(args.output), "reading", report)
+    return 0
 
 
 # --- where a cold article page's time goes --------------------------------------------------
@@ -671,6 +976,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="print cProfile's top functions")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--output", default=None)
+    parser.add_argument(
+        "--reading", action="store_true", help="a signed-in reader and /unread (issue 17) only"
+    )
+    parser.add_argument(
+        "--postgres", default=None, help="with --reading: also the store calls on this server"
+    )
     args = parser.parse_args(argv)
     wanted = args.scenarios.split(",")
     scenarios = [s for s in SCENARIOS if s.key in wanted]
@@ -682,6 +993,8 @@ def main(argv: list[str] | None = None) -> int:
     if not NUTGRAF.is_file():
         print(f"Error: {NUTGRAF} not found; install nutgraf in this venv", file=sys.stderr)
         return 1
+    if args.reading:
+        return run_reading(args, argv)
 
     site = cached_archive(args.articles, args.seed, SITE)
     print(

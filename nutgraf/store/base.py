@@ -26,14 +26,17 @@ from nutgraf.records import (
 )
 from nutgraf.store.records import (
     Arrival,
+    ArticleMarks,
     DeletionPlan,
     Placement,
+    ReaderSettings,
     Session,
     SignedIn,
     StoryDigest,
     StoryMember,
     StoryRepair,
     StoryText,
+    UnreadCounts,
     User,
 )
 
@@ -439,4 +442,56 @@ class Store(Protocol):
     def signed_in(self, key: str, now: str) -> SignedIn | None:
         """The live session of ``key`` and the user it names (None when no user has that
         name), in one query."""
+        ...
+
+    # Reading state per reader (store/marks.py, shared by both backends).
+
+    def reader_settings(self, user: str) -> ReaderSettings:
+        """The reader's settings (defaults when they never changed one)."""
+        ...
+
+    def article_marks(self, user: str, ids: list[int]) -> dict[int, ArticleMarks]:
+        """Read and starred, for each of ``ids`` that exists."""
+        ...
+
+    def unread(
+        self, user: str, *, limit: int = 20, offset: int = 0, feeds: list[str] | None = None
+    ) -> list[Headline]:
+        """The reader's unread articles, newest first (from ``feeds`` only, when given)."""
+        ...
+
+    def starred(self, user: str, *, limit: int = 20, offset: int = 0) -> list[Headline]:
+        """The reader's starred articles, newest first."""
+        ...
+
+    def unread_total(self, user: str) -> int:
+        """How many articles the reader has not read (cheaper than ``unread_counts``)."""
+        ...
+
+    def unread_counts(self, user: str) -> UnreadCounts:
+        """How many articles the reader has not read, in all and by feed URL."""
+        ...
+
+    def set_read(self, user: str, ids: list[int], read: bool) -> int:
+        """Mark articles read or unread; how many of ``ids`` exist."""
+        ...
+
+    def set_starred(self, user: str, article_id: int, starred: bool, at: str) -> bool:
+        """Star or unstar an article; False when it does not exist."""
+        ...
+
+    def mark_read_before(self, user: str, before: str) -> None:
+        """Everything sorted before ``before`` becomes read for the reader."""
+        ...
+
+    def mark_feeds_read(self, user: str, feeds: list[str]) -> int:
+        """Every unread article of ``feeds`` becomes read; how many there were."""
+        ...
+
+    def set_mark_on_open(self, user: str, on: bool) -> None:
+        """Whether opening an article marks it read for the reader."""
+        ...
+
+    def forget_reader(self, user: str) -> None:
+        """Drop the reader's reading state and settings."""
         ...

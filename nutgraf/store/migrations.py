@@ -279,6 +279,28 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
         api_password_hash TEXT
     );
     """,
+    # 13: reading state per reader (issue 17), keyed by the reader's name. ``reader_marks``
+    # holds a reader's exceptions only: an article is read when its row says so (``read`` 1
+    # or 0), else when it is older than the reader's ``read_before`` watermark
+    # (``reader_settings``). "Mark everything older than T as read" moves the watermark and
+    # clears the rows it covers, so it writes a few rows, not one per article.
+    """
+    CREATE TABLE reader_marks (
+        user_name TEXT NOT NULL,
+        article_id INTEGER NOT NULL,
+        read INTEGER,
+        starred INTEGER NOT NULL DEFAULT 0,
+        starred_at TEXT,
+        PRIMARY KEY (user_name, article_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX reader_marks_by_article ON reader_marks(article_id);
+    CREATE INDEX reader_marks_starred ON reader_marks(user_name, starred_at) WHERE starred = 1;
+    CREATE TABLE reader_settings (
+        user_name TEXT PRIMARY KEY,
+        read_before TEXT,
+        mark_on_open INTEGER NOT NULL DEFAULT 1
+    );
+    """,
 )
 
 # PostgreSQL starts from SQLite's schema as of its migration 3, with two differences that
@@ -459,6 +481,24 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
         admin integer NOT NULL DEFAULT 0,
         created text COLLATE "C" NOT NULL,
         api_password_hash text
+    );
+    """,
+    # 10: as SQLite's 13: reading state per reader.
+    """
+    CREATE TABLE reader_marks (
+        user_name text NOT NULL,
+        article_id bigint NOT NULL,
+        read integer,
+        starred integer NOT NULL DEFAULT 0,
+        starred_at text COLLATE "C",
+        PRIMARY KEY (user_name, article_id)
+    );
+    CREATE INDEX reader_marks_by_article ON reader_marks (article_id);
+    CREATE INDEX reader_marks_starred ON reader_marks (user_name, starred_at) WHERE starred = 1;
+    CREATE TABLE reader_settings (
+        user_name text PRIMARY KEY,
+        read_before text COLLATE "C",
+        mark_on_open integer NOT NULL DEFAULT 1
     );
     """,
 )

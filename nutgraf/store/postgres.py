@@ -57,6 +57,7 @@ from nutgraf.store.base import (
 )
 from nutgraf.store.categories import CategoryQueries
 from nutgraf.store.manage import ManageQueries
+from nutgraf.store.marks import MarkQueries
 from nutgraf.store.migrations import POSTGRES_MIGRATIONS
 from nutgraf.store.query import search_words
 from nutgraf.store.reading import ReadingQueries
@@ -152,7 +153,13 @@ class Statistics:
 
 
 class PostgresStore(
-    ReadingQueries, StoryQueries, SessionQueries, UserQueries, ManageQueries, CategoryQueries
+    ReadingQueries,
+    StoryQueries,
+    SessionQueries,
+    UserQueries,
+    ManageQueries,
+    CategoryQueries,
+    MarkQueries,
 ):
     """The archive in a PostgreSQL database, named by a ``postgresql://`` URL.
 

@@ -132,3 +132,30 @@ class SignedIn:
 
     session: Session
     user: User | None
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleMarks:
+    """One article's state for one reader."""
+
+    id: int
+    read: bool
+    starred: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderSettings:
+    """A reader's settings: ``mark_on_open`` (opening an article marks it read) and
+    ``read_before`` (everything sorted before it is read, unless marked unread; None: none)."""
+
+    mark_on_open: bool = True
+    read_before: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadCounts:
+    """A reader's unread articles: ``total``, and by the feed URL they came from (articles
+    added by address, with no feed, count in the total only)."""
+
+    total: int
+    by_feed: tuple[tuple[str, int], ...] = ()

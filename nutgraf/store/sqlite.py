@@ -37,6 +37,7 @@ from nutgraf.store.base import (
 )
 from nutgraf.store.categories import CategoryQueries
 from nutgraf.store.manage import DELETED_THROUGH, ManageQueries
+from nutgraf.store.marks import MarkQueries
 from nutgraf.store.migrations import SQLITE_MIGRATIONS
 from nutgraf.store.query import search_words
 from nutgraf.store.reading import ReadingQueries
@@ -79,7 +80,13 @@ from nutgraf.store.users import UserQueries
 
 
 class SQLiteStore(
-    ReadingQueries, StoryQueries, SessionQueries, UserQueries, ManageQueries, CategoryQueries
+    ReadingQueries,
+    StoryQueries,
+    SessionQueries,
+    UserQueries,
+    ManageQueries,
+    CategoryQueries,
+    MarkQueries,
 ):
     """The default archive. ``path`` may be ``":memory:"`` for tests.
 

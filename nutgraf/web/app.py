@@ -34,6 +34,7 @@ from nutgraf.web.feeds_admin import feeds_admin_routes
 from nutgraf.web.hosts import AllowedHosts
 from nutgraf.web.openapi import openapi_document
 from nutgraf.web.privacy import PrivateSite
+from nutgraf.web.reading import article_json, reading_routes
 from nutgraf.web.site import (
     MAX_STATIC_PATH,
     SECURITY_HEADERS,
@@ -155,7 +156,7 @@ class _StaticFiles(StaticFiles):
 def routes() -> list[BaseRoute]:
     return [
         *twins("/", _home, "home", listing=True),
-        *twins("/articles/{id:rowid}", _article, "article"),
+        *twins("/articles/{id:rowid}", _article, "article", personal_json=article_json),
         *twins("/sources", _sources, "sources"),
         *twins("/sources/{slug}", _source, "source", listing=True),
         *twins("/search", _search, "search", blocking=True, listing=True),
@@ -175,6 +176,7 @@ def routes() -> list[BaseRoute]:
         *account_routes(),
         *admin_routes(),
         Route("/favicon.ico", _favicon, name="favicon"),
+        *reading_routes(),
         Mount("/static", _StaticFiles(packages=[("nutgraf.web", "static")]), name="static"),
     ]
 

@@ -29,8 +29,16 @@ from nutgraf.web.site import Site, json_bytes, page_response, request_path, want
 ViewCall = Callable[[Site, Request], views.Page]
 
 
+# Makes a cached JSON body the reader's own (None: it stays the shared one).
+PersonalJson = Callable[[Request, bytes], Response | None]
+
+
 def page_endpoint(
-    view: ViewCall, *, blocking: bool = False, listing: bool = False
+    view: ViewCall,
+    *,
+    blocking: bool = False,
+    listing: bool = False,
+    personal_json: PersonalJson | None = None,
 ) -> Callable[[Request], Awaitable[Response]]:
     """An endpoint serving ``view`` as HTML, or as JSON at the ``.json`` address.
 
@@ -63,7 +71,8 @@ def page_endpoint(
             cached = (body, media)
         body, media = cached
         if media == "application/json":
-            return Response(body, media_type="application/json")
+            own = personal_json(request, body) if personal_json is not None else None
+            return own or Response(body, media_type="application/json")
         response = page_response(site, request, body)
         if layout is not None and LAYOUT_PARAMETER in request.query_params:
             response.set_cookie(
@@ -142,9 +151,15 @@ register_url_convertor("rowid", _IdConvertor())
 
 
 def twins(
-    path: str, view: ViewCall, name: str, *, blocking: bool = False, listing: bool = False
+    path: str,
+    view: ViewCall,
+    name: str,
+    *,
+    blocking: bool = False,
+    listing: bool = False,
+    personal_json: PersonalJson | None = None,
 ) -> list[BaseRoute]:
-    endpoint = page_endpoint(view, blocking=blocking, listing=listing)
+    endpoint = page_endpoint(view, blocking=blocking, listing=listing, personal_json=personal_json)
     json_path = "/index.json" if path == "/" else f"{path}.json"
     # The twin goes first: "/sources/{slug}" would also match "/sources/x.test.json".
     return [

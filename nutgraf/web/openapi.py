@@ -275,7 +275,8 @@ ENDPOINTS: dict[str, tuple[str, list[dict[str, Any]], dict[str, Any]]] = {
         },
     ),
     "/articles/{id}.json": (
-        "An article with its summary, Read also, copies and neighbours",
+        "An article with its summary, Read also, copies and neighbours; for a signed-in "
+        "reader also `read` and `starred` (booleans, their own)",
         [
             _ID,
             {
@@ -533,6 +534,89 @@ FORMS: dict[str, dict[str, Any]] = {
 }
 
 
+# A signed-in reader's own (issue 17, ``nutgraf.web.reading``): 401 without a session.
+_READER_LISTED: dict[str, Any] = {
+    "page": {"type": "integer"},
+    "next_page": {"type": ["integer", "null"]},
+    "articles": {
+        "type": "array",
+        "items": {
+            "allOf": [_ref("Headline")],
+            "properties": {"read": {"type": "boolean"}, "starred": {"type": "boolean"}},
+        },
+    },
+}
+_READER_LIST = {"type": "object", "properties": _READER_LISTED}
+_FILTER = [
+    {
+        "name": "feed",
+        "in": "query",
+        "required": False,
+        "description": "only the articles of this feed (its number)",
+        "schema": {"type": "integer"},
+    },
+    {
+        "name": "category",
+        "in": "query",
+        "required": False,
+        "description": "only the articles of the feeds in this category",
+        "schema": {"type": "string", "maxLength": 200},
+    },
+]
+_MARKS = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "read": {"type": "boolean"},
+        "starred": {"type": "boolean"},
+    },
+}
+_FORM = "A form (``application/x-www-form-urlencoded`` or multipart) with the field ``csrf``"
+READER_ENDPOINTS: dict[str, tuple[str, str, list[dict[str, Any]], dict[str, Any]]] = {
+    "/unread.json": (
+        "get",
+        "The reader's unread articles, newest first, and their total",
+        [_PAGE, *_FILTER],
+        {
+            "type": "object",
+            "properties": {
+                "unread": {"type": "integer", "description": "the reader's unread total"},
+                **_READER_LISTED,
+            },
+        },
+    ),
+    "/starred.json": ("get", "The reader's starred articles, newest first", [_PAGE], _READER_LIST),
+    "/settings.json": (
+        "get",
+        "The reader's settings",
+        [],
+        {"type": "object", "properties": {"mark_on_open": {"type": "boolean"}}},
+    ),
+    **{
+        f"/articles/{{id}}/{action}.json": (
+            "post",
+            f"{_FORM}: {action} the article for the reader",
+            [_ID],
+            _MARKS,
+        )
+        for action in ("read", "unread", "star", "unstar")
+    },
+    "/mark-read.json": (
+        "post",
+        f"{_FORM} and exactly one of ``ids`` (comma or space separated, at most 200), "
+        "``feed`` (a feed's number), ``category`` or ``before`` (ISO 8601): mark them read",
+        [],
+        {
+            "type": "object",
+            "properties": {
+                "marked": {"type": ["integer", "null"]},
+                "unread": {"type": "integer"},
+            },
+        },
+    ),
+}
+
+
 def openapi_document(site_name: str) -> dict[str, Any]:
     errors: dict[str, Any] = {
         str(status): {
@@ -563,6 +647,19 @@ def openapi_document(site_name: str) -> dict[str, Any]:
             "get": {"summary": summary, "parameters": parameters, "responses": responses}
         }
     paths.update(FORMS)
+    for path, (method, summary, parameters, schema) in READER_ENDPOINTS.items():
+        ok = {"description": "OK", "content": {"application/json": {"schema": schema}}}
+        refused = {
+            str(status): {
+                "description": text,
+                "content": {"application/json": {"schema": _ref("Error")}},
+            }
+            for status, text in ((401, "Not signed in"), (403, "Refused (CSRF, Origin)"))
+        }
+        responses = {"200": ok, **errors, **refused}
+        paths[path] = {
+            method: {"summary": summary, "parameters": parameters, "responses": responses}
+        }
     return {
         "openapi": "3.1.0",
         "info": {

@@ -16,7 +16,8 @@ import re
 import secrets
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from markupsafe import Markup, escape
 from starlette.requests import Request
@@ -25,7 +26,7 @@ from nutgraf.store.base import Store
 from nutgraf.web.csrf import csrf_token
 from nutgraf.web.identity import Reader, reader
 
-__all__ = ["FILLERS", "Visit", "fill_slots", "slot"]
+__all__ = ["CSRF_SLOTS", "FILLERS", "Visit", "fill_slots", "slot"]
 
 _MARK = secrets.token_hex(12)
 _SLOT = re.compile(rf"<!--{_MARK}:([a-z_]{{1,32}}):([^<>]{{0,200}})-->")
@@ -35,11 +36,14 @@ _ARGUMENT = re.compile(r"[^<>\-]{0,200}")
 @dataclass(frozen=True, slots=True)
 class Visit:
     """Who asks for a page: the signed-in reader (None: anonymous) and their CSRF token, over
-    the site's archive."""
+    the site's archive. ``memo`` keeps what one filler read for the others of the same
+    response (the reading state of the page's articles, read once for its classes and its
+    buttons)."""
 
     store: Store
     reader: Reader | None
     csrf: str
+    memo: dict[str, Any] = field(default_factory=dict)
 
 
 # A filler answers the arguments of its slot on one page with the HTML for each.
@@ -76,6 +80,9 @@ def _account(visit: Visit, arguments: Sequence[str]) -> Mapping[str, str]:
 
 
 FILLERS: dict[str, Filler] = {"csrf": _csrf, "account": _account}
+# The slots whose HTML holds the reader's CSRF token (in a form): a page with one of them
+# makes its response set the token's cookie.
+CSRF_SLOTS: set[str] = {"csrf"}
 
 
 def fill_slots(store: Store, request: Request, body: bytes) -> tuple[bytes, str | None]:
@@ -95,5 +102,7 @@ def fill_slots(store: Store, request: Request, body: bytes) -> tuple[bytes, str 
     }
     filled = _SLOT.sub(lambda m: answers.get(m[1], {}).get(m[2], ""), text)
     # A signed-in reader's "account" holds the Sign out form, and so the token too.
-    holds_token = "csrf" in wanted or ("account" in wanted and visit.reader is not None)
+    holds_token = not CSRF_SLOTS.isdisjoint(wanted) or (
+        "account" in wanted and visit.reader is not None
+    )
     return filled.encode("utf-8"), visit.csrf if holds_token else None

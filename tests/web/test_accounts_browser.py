@@ -50,7 +50,7 @@ def sign_in_with_keys(page: Page, name: str) -> None:
     page.keyboard.press("Enter")
     page.wait_for_url("**/login")
     # The name field has the focus: type, Tab to the password, Enter sends the form.
-    assert page.evaluate("document.activeElement.id") == "username"
+    page.wait_for_function("() => document.activeElement.id === 'username'")
     page.keyboard.type(name)
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "password"
@@ -81,6 +81,7 @@ def test_a_wrong_password_says_so_and_keeps_the_name(
     with tab(browser, shots) as t:
         page = t.page
         page.goto(base + "/login?next=/stories")
+        page.wait_for_function("() => document.activeElement.id === 'username'")
         page.keyboard.type("ann")
         page.keyboard.press("Tab")
         page.keyboard.type("not the password")

@@ -171,6 +171,14 @@
     var action = form.getAttribute("data-action");
     var url = new URL(form.action, location.href);
     if (url.origin !== location.origin || !PAIRS[action]) { return true; }
+    if (typeof window.nutgrafMark === "function") {
+      // The reading state's own script posts it and updates every copy of the item, its
+      // buttons and the navigation's unread count.
+      window.nutgrafMark(form).then(function () { say(DONE[action]); }, function () {
+        say("The article could not be marked; reload the page and try again.");
+      });
+      return true;
+    }
     if (!/\.json$/.test(url.pathname)) { url.pathname += ".json"; }
     fetch(url.href, {
       method: "POST",

@@ -1,0 +1,185 @@
+"""The reader's own parts of shared pages (``nutgraf.web.personal`` slots): whether a listed
+article is read or starred (``readclass``: the classes ``is-read``, ``is-starred``), its read
+and star buttons (``marks``), the article page that marks itself read when opened (``open``,
+in its <head>), and "Unread (N)" in the navigation (``unread``).
+
+The markup is a contract other scripts rely on (keyboard shortcuts): each control is a
+``<form class="mark" data-action="read|unread|star|unstar">`` posting to
+``/articles/ID/ACTION`` with a hidden ``csrf`` input and one button.
+
+Unread counts are kept per reader in each process for ``COUNT_SECONDS`` and dropped when the
+reader marks something (an article opened only takes one off the kept total), so a page asks
+the archive for them at most once in that time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
+from weakref import WeakKeyDictionary
+
+from markupsafe import escape
+
+from nutgraf.store.base import Store
+from nutgraf.store.marks import MAX_MARK_IDS
+from nutgraf.store.records import ArticleMarks, UnreadCounts
+from nutgraf.web.personal import CSRF_SLOTS, FILLERS, Visit
+
+COUNT_SECONDS = 10.0
+MAX_COUNTED_READERS = 1024  # per process and kind; the oldest go first
+T = TypeVar("T")
+Kept = WeakKeyDictionary[Store, dict[str, tuple[float, T]]]
+# The navigation's total (``Store.unread_total``, counted on the time index), and the counts
+# by feed that /unread shows (``Store.unread_counts``, which reads every unread row).
+_TOTALS: Kept[int] = WeakKeyDictionary()
+_COUNTS: Kept[UnreadCounts] = WeakKeyDictionary()
+_LOCK = threading.Lock()  # list pages count in the thread pool, article pages on the loop
+_ACTIONS = {
+    "read": "Mark read",
+    "unread": "Mark unread",
+    "star": "Star",
+    "unstar": "Unstar",
+}
+
+
+def _kept(kept: Kept[T], store: Store, user: str, count: Callable[[str], T]) -> T:
+    """``count(user)``, from this process's short-lived copy when it has one."""
+    with _LOCK:
+        entries = kept.setdefault(store, {})
+        entry = entries.get(user)
+    now = time.monotonic()
+    if entry is not None and entry[0] > now:
+        return entry[1]
+    value = count(user)  # outside the lock: pages of other readers do not wait for it
+    with _LOCK:
+        entries.pop(user, None)
+        entries[user] = (now + COUNT_SECONDS, value)
+        while len(entries) > MAX_COUNTED_READERS:
+            entries.pop(next(iter(entries)))
+    return value
+
+
+def unread_total(store: Store, user: str) -> int:
+    """How many articles the reader has not read (kept briefly)."""
+    return _kept(_TOTALS, store, user, store.unread_total)
+
+
+def unread_counts(store: Store, user: str) -> UnreadCounts:
+    """The reader's unread counts by feed (kept briefly)."""
+    return _kept(_COUNTS, store, user, store.unread_counts)
+
+
+def forget_counts(store: Store, user: str) -> None:
+    """Drop the reader's kept counts (they just marked something)."""
+    with _LOCK:
+        _TOTALS.get(store, {}).pop(user, None)
+        _COUNTS.get(store, {}).pop(user, None)
+
+
+def count_opened(store: Store, user: str, opened: int) -> None:
+    """Take ``opened`` articles just marked read by opening them off the reader's kept
+    totals, without counting again: a reader going through articles one after another costs
+    no count per page (the counts by feed catch up when their kept copy expires)."""
+    with _LOCK:
+        total = _TOTALS.get(store, {}).get(user)
+        if total is not None:
+            _TOTALS[store][user] = (total[0], max(0, total[1] - opened))
+        counts = _COUNTS.get(store, {}).get(user)
+        if counts is not None:
+            fewer = UnreadCounts(max(0, counts[1].total - opened), counts[1].by_feed)
+            _COUNTS[store][user] = (counts[0], fewer)
+
+
+def _marks(visit: Visit, ids: Sequence[int]) -> dict[int, ArticleMarks]:
+    """The state of ``ids`` for the visit's reader, read once a response for every slot."""
+    known: dict[int, ArticleMarks] = visit.memo.setdefault("marks", {})
+    missing = [i for i in ids if i not in known]
+    if missing and visit.reader is not None:
+        for start in range(0, len(missing), MAX_MARK_IDS):  # a long story timeline
+            chunk = missing[start : start + MAX_MARK_IDS]
+            known.update(visit.store.article_marks(visit.reader.name, chunk))
+    return known
+
+
+def _ids(arguments: Sequence[str]) -> list[int]:
+    return [int(a) for a in arguments if a.isascii() and a.isdigit() and len(a) <= 18]
+
+
+def mark_forms(article_id: int, marks: ArticleMarks, csrf: str) -> str:
+    """The read and star toggles of one article for its reader."""
+    token = str(escape(csrf))
+    forms = []
+    for action, pressed in (
+        ("unread" if marks.read else "read", marks.read),
+        ("unstar" if marks.starred else "star", marks.starred),
+    ):
+        kind = "read" if action.endswith("read") else "star"
+        forms.append(
+            f'<form class="mark" data-action="{action}" method="post" '
+            f'action="/articles/{article_id}/{action}">'
+            f'<input type="hidden" name="csrf" value="{token}">'
+            f'<button type="submit" class="mark-{kind}" aria-pressed="{str(pressed).lower()}">'
+            f"{_ACTIONS[action]}</button></form>"
+        )
+    return f'<span class="marks">{"".join(forms)}</span>'
+
+
+def _readclass(visit: Visit, arguments: Sequence[str]) -> Mapping[str, str]:
+    """The classes of a listed article for its reader: ``is-read``, ``is-starred``."""
+    if visit.reader is None:
+        return {}
+    known = _marks(visit, _ids(arguments))
+    classes = {}
+    for argument in arguments:
+        found = known.get(int(argument)) if argument.isdigit() else None
+        if found is not None and (found.read or found.starred):
+            names = ("is-read" if found.read else "", "is-starred" if found.starred else "")
+            classes[argument] = " ".join(n for n in names if n)
+    return classes
+
+
+def _buttons(visit: Visit, arguments: Sequence[str]) -> Mapping[str, str]:
+    if visit.reader is None:
+        return {}
+    known = _marks(visit, _ids(arguments))
+    return {
+        a: mark_forms(int(a), known[int(a)], visit.csrf)
+        for a in arguments
+        if a.isdigit() and int(a) in known
+    }
+
+
+def _open(visit: Visit, arguments: Sequence[str]) -> Mapping[str, str]:
+    """The article page, opened: marks its article read when the reader's setting says so.
+    Its slot stands in the page's <head>, before every other slot, so the navigation's count
+    and the buttons already show the article read; it adds nothing to the page."""
+    who = visit.reader
+    if who is None:
+        return {}
+    ids = _ids(arguments)
+    known = _marks(visit, ids)
+    store = visit.store
+    unread = [i for i in ids if i in known and not known[i].read]
+    if unread and store.reader_settings(who.name).mark_on_open:
+        store.set_read(who.name, unread, True)
+        count_opened(visit.store, who.name, len(unread))
+        for i in unread:
+            known[i] = ArticleMarks(i, True, known[i].starred)
+    return {}
+
+
+def _unread(visit: Visit, arguments: Sequence[str]) -> Mapping[str, str]:
+    """ "Unread (N)" in the navigation, for a signed-in reader."""
+    if visit.reader is None:
+        return {}
+    total = unread_total(visit.store, visit.reader.name)
+    html = f'<a class="unread-link" href="/unread">Unread (<span data-unread>{total}</span>)</a>'
+    return dict.fromkeys(arguments, html)
+
+
+def register() -> None:
+    """Add the reading slots to the page fillers (done once, when the routes are made)."""
+    FILLERS.update(readclass=_readclass, marks=_buttons, open=_open, unread=_unread)
+    CSRF_SLOTS.add("marks")
