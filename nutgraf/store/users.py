@@ -64,10 +64,12 @@ class UserQueries:
         return [_user(row) for row in rows]
 
     def remove_user(self, name: str) -> bool:
-        """Remove the user and end their sessions, in one transaction; whether they existed."""
+        """Remove the user, end their sessions and drop their reading state (a new user of
+        the same name starts afresh), in one transaction; whether they existed."""
         with self._write() as db:
             cursor = db.execute(self._user_sql("DELETE FROM users WHERE name = ?"), (name,))
-            db.execute(self._user_sql("DELETE FROM sessions WHERE user_name = ?"), (name,))
+            for table in ("sessions", "reader_marks", "reader_settings"):
+                db.execute(self._user_sql(f"DELETE FROM {table} WHERE user_name = ?"), (name,))
             return int(cursor.rowcount) == 1
 
     def set_password(self, name: str, password_hash: str) -> bool:

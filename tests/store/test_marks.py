@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from nutgraf.manage import delete_articles, purge
 from nutgraf.store import Store
+from nutgraf.store.records import User
 from tests.store.test_sqlite import item
 
 FEED_A = "https://a.test/feed.xml"
@@ -141,3 +142,17 @@ def test_the_open_setting(store: Store) -> None:
     assert store.reader_settings("ann").mark_on_open is False
     store.set_mark_on_open("ann", True)
     assert store.reader_settings("ann").mark_on_open is True
+
+
+def test_removing_a_user_drops_their_reading_state(store: Store) -> None:
+    """A new user of the same name starts afresh: nothing read, starred or set."""
+    ids = fill(store)
+    for name in ("ann", "bob"):
+        store.add_user(User(name, "$argon2id$hash", False, AT))
+        store.set_read(name, ids[:2], True)
+        store.set_starred(name, ids[2], True, AT)
+        store.set_mark_on_open(name, False)
+    assert store.remove_user("ann")
+    assert store.unread_total("ann") == 6 and store.starred("ann") == []
+    assert store.reader_settings("ann").mark_on_open is True
+    assert store.unread_total("bob") == 4 and len(store.starred("bob")) == 1
