@@ -41,6 +41,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from nutgraf.controls import strip_controls
 from nutgraf.errors import NutgrafError
 from nutgraf.nlp.scripts import UNSPACED_RUN, has_unspaced, index_tokens, query_tokens
+from nutgraf.nlp.stems import article_stems, is_stem_token, query_stems
 from nutgraf.records import ArchiveItem, Duplicate, Fetch, Headline, StoredArticle, Summary
 from nutgraf.store.base import (
     COMMON_FLOOR,
@@ -56,8 +57,8 @@ from nutgraf.store.base import (
     clean_outcome,
 )
 from nutgraf.store.manage import ManageQueries
-from nutgraf.store.migrations import POSTGRES_MIGRATIONS
-from nutgraf.store.query import search_words
+from nutgraf.store.migrations import POSTGRES_MIGRATIONS, PythonStep
+from nutgraf.store.query import SEARCH_COUNT_CAP, search_words
 from nutgraf.store.reading import ReadingQueries
 from nutgraf.store.rows import (
     ARTICLE_COLUMNS,
@@ -127,7 +128,12 @@ _LATIN_MARKS = re.compile("(?<=[\x00-\u024f\u1e00-\u1eff])[\u0300-\u036f]+")
 _HOST = (
     "lower(substring(url from '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?(\\[[^]/]*\\]|[^/?#:]*)'))"
 )
-_VECTOR = "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B')"
+_VECTOR = (
+    "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B') "
+    "|| setweight(array_to_tsvector(%s::text[]), 'D')"
+)
+# Articles re-indexed a batch by migration 10 (their stems added).
+STEM_BATCH = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +251,10 @@ class PostgresStore(ReadingQueries, StoryQueries, SessionQueries, ManageQueries)
                 )
             for number, script in enumerate(POSTGRES_MIGRATIONS[version:], start=version + 1):
                 with db.transaction():
-                    db.execute(script)
+                    if isinstance(script, PythonStep):
+                        _PYTHON_STEPS[script.name](db)
+                    else:
+                        db.execute(script)
                     db.execute("INSERT INTO schema_version(version) VALUES (%s)", (number,))
         finally:
             db.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
@@ -372,11 +381,12 @@ class PostgresStore(ReadingQueries, StoryQueries, SessionQueries, ManageQueries)
         whole archive for a rare one; or take the matches from the GIN index and sort them,
         which is instant for a rare word but sorts a third of the archive for a common one.
         """
-        tokens, prefixes = _query_tokens(search_words(query))
+        words = search_words(query)
+        tokens, prefixes = _query_tokens(words)
         if not tokens and not prefixes:
             return []
         limit, offset = bounded(limit, offset)
-        terms = _every_token(tokens, prefixes)
+        terms = _every_word(words)
         share = self._share([*tokens, *prefixes], every=True)
         if ranked:
             ranked_ids = self._ranked(terms, share, RANKED_WINDOW, limit=limit, offset=offset)
@@ -388,6 +398,19 @@ class PostgresStore(ReadingQueries, StoryQueries, SessionQueries, ManageQueries)
         rows = self._read(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ANY(%s)", (ids,))
         by_id = {int(row["id"]): row for row in rows}
         return [stored(by_id[i]) for i in ids if i in by_id]
+
+    def search_count(self, query: str, *, cap: int = SEARCH_COUNT_CAP) -> int:
+        words = search_words(query)
+        if not any(_query_tokens(words)):
+            return 0
+        terms = _every_word(words)
+        rows = self._read(
+            "SELECT count(*) AS n FROM (SELECT 1 FROM articles "
+            f"  WHERE search @@ ({terms.query}) LIMIT %(cap)s) found",
+            {**terms.parameters, "cap": max(0, cap) + 1},
+            planned=True,
+        )
+        return int(rows[0]["n"])
 
     def _newest(self, terms: Terms, share: float | None, wanted: int) -> list[int]:
         """The ids of the newest ``wanted`` matches of ``terms``, newest first."""
@@ -891,12 +914,13 @@ def _near_copy(db: Connection, near: NearQuery | None) -> Duplicate | None:
 
 
 def _search_values(item: ArchiveItem, values: tuple[Any, ...]) -> tuple[Any, ...]:
-    """``sort_second`` and the two halves of the search vector (headline, text)."""
+    """``sort_second`` and the parts of the search vector (headline, text, tagged stems)."""
     text = item.article.text[:SEARCH_TEXT_CHARS]
     return (
         second(values[SORT_TIME], item.fetched),
         " ".join(_tokens(item.article.title or "", index=True)),
         " ".join(_tokens(text, index=True)),
+        _article_stems(item.article.language or item.summary.language, item.article.title, text),
     )
 
 
@@ -956,15 +980,70 @@ def _query_tokens(words: Sequence[str]) -> tuple[list[str], list[str]]:
     return tokens, prefixes
 
 
-def _every_token(tokens: Sequence[str], prefixes: Sequence[str]) -> Terms:
-    """A tsquery for articles holding every one of ``tokens`` and a token starting with each
-    of ``prefixes`` (single characters of unspaced scripts: no quote to escape)."""
-    parts = ["plainto_tsquery('simple', %(terms)s)"] if tokens else []
-    parameters: dict[str, Any] = {"terms": " ".join(tokens)} if tokens else {}
-    for n, prefix in enumerate(prefixes):
-        parts.append(f"to_tsquery('simple', %(prefix{n})s)")
-        parameters[f"prefix{n}"] = f"'{prefix}':*"
+def _every_word(words: Sequence[str]) -> Terms:
+    """A tsquery for articles matching every one of ``words``: each as it is (its tokens, or
+    for one character of an unspaced script, a token starting with it; no quote to escape),
+    or as any of its tagged stems (letters and "_" alone: no quote to escape either)."""
+    parts: list[str] = []
+    parameters: dict[str, Any] = {}
+    for n, word in enumerate(words):
+        if len(word) == 1 and has_unspaced(word):
+            exact = f"to_tsquery('simple', %(w{n})s)"
+            parameters[f"w{n}"] = f"'{word}':*"
+        else:
+            tokens = _tokens(word)
+            if not tokens:
+                continue
+            exact = f"plainto_tsquery('simple', %(w{n})s)"
+            parameters[f"w{n}"] = " ".join(tokens)
+        stems = [_stem_lexeme(stem) for stem in query_stems(word) if is_stem_token(stem)]
+        if not stems:
+            parts.append(exact)
+            continue
+        parts.append(f"({exact} || %(s{n})s::tsquery)")
+        parameters[f"s{n}"] = " | ".join(f"'{stem}'" for stem in stems)
     return Terms(" && ".join(parts), parameters)
+
+
+def _stem_lexeme(stem: str) -> str:
+    """A tagged stem as the vector holds it: the tag, "_", the stem ("en_strike")."""
+    return f"{stem[:2]}_{stem[2:]}"
+
+
+def _article_stems(language: str | None, title: str | None, text: str) -> list[str]:
+    return [
+        _stem_lexeme(stem)
+        for stem in article_stems(language, _clean(title or ""), _clean(text[:SEARCH_TEXT_CHARS]))
+    ]
+
+
+def index_stems(db: Connection) -> None:
+    """Migration 10: add each article's stems to its vector, ``STEM_BATCH`` at a time."""
+    last = 0
+    while True:
+        rows = db.execute(
+            "SELECT id, language, title, left(text, %s) AS text FROM articles WHERE id > %s "
+            "ORDER BY id LIMIT %s",
+            (SEARCH_TEXT_CHARS, last, STEM_BATCH),
+        ).fetchall()
+        if not rows:
+            return
+        last = int(rows[-1]["id"])
+        stemmed = [
+            (stems, int(row["id"]))
+            for row in rows
+            if (stems := _article_stems(row["language"], row["title"], row["text"]))
+        ]
+        if stemmed:
+            with db.cursor() as cursor:
+                cursor.executemany(
+                    "UPDATE articles SET search = search || "
+                    "setweight(array_to_tsvector(%s::text[]), 'D') WHERE id = %s",
+                    stemmed,
+                )
+
+
+_PYTHON_STEPS = {"index_stems": index_stems}
 
 
 def _folded_tokens(text: str) -> list[str]:
