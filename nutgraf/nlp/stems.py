@@ -96,3 +96,25 @@ for _code in snowball_languages():
 _ALGORITHMS = {tag: algorithm for algorithm, tag in _TAGS.items()}
 TAGS: tuple[str, ...] = tuple(sorted(_ALGORITHMS))
 _TAG_SET = frozenset(TAGS)
+
+
+def forms_in(language: str | None, words: Iterable[str], text: str) -> list[str]:
+    """The distinct words of ``text`` (lowercased) that are forms of one of ``words`` in
+    ``language``, by their stems: what a search for ``words`` matched beyond the words
+    themselves (for marking them in a result)."""
+    tag = stem_tag(language)
+    if tag is None:
+        return []
+    stemmer = _stemmer(tag)
+    asked = [w.lower() for w in words]
+    asked = [w for w in asked if _WORD.fullmatch(w) and len(w) <= LONGEST_WORD]
+    if not asked:
+        return []
+    wanted = {_fold(stem) for stem in stemmer.stemWords(asked)}
+    seen = dict.fromkeys(_WORD.findall(text[:STEMMED_CHARS].lower()))
+    distinct = [w for w in seen if len(w) <= LONGEST_WORD]
+    return [
+        w
+        for w, stem in zip(distinct, stemmer.stemWords(distinct), strict=True)
+        if _fold(stem) in wanted
+    ]

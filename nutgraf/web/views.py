@@ -15,7 +15,8 @@ from typing import Any, TypeVar
 
 from nutgraf import relate
 from nutgraf.extract.images import display_image, first_image, place_figures
-from nutgraf.records import ArchiveItem, Headline, SourceCount
+from nutgraf.nlp.stems import forms_in
+from nutgraf.records import ArchiveItem, Headline, SourceCount, StoredArticle
 from nutgraf.serialize import (
     headline_json,
     listed_json,
@@ -25,6 +26,7 @@ from nutgraf.serialize import (
     summary_json,
 )
 from nutgraf.store.base import Store
+from nutgraf.store.query import SEARCH_COUNT_CAP
 from nutgraf.stories.read import Story, outlet, read_story, story_json
 from nutgraf.web.markup import body_html, highlight, host, search_words, snippet
 
@@ -167,6 +169,13 @@ def source(store: Store, slug: str, page: int = 1, *, images: bool = True) -> Pa
     )
 
 
+def _forms(found: StoredArticle, words: Sequence[str]) -> list[str]:
+    """The forms of ``words`` in the article's language that its title and text hold."""
+    article = found.item.article
+    language = article.language or found.item.summary.language
+    return forms_in(language, words, f"{article.title or ''}\n{article.text}")
+
+
 def source_by_slug(store: Store, slug: str) -> SourceCount:
     """The source whose site's host is ``slug`` (as its page address and feeds name it)."""
     for candidate in store.sources():
@@ -183,23 +192,34 @@ def search(store: Store, query: str, page: int = 1, *, images: bool = True) -> P
         return Page(
             "search.html",
             "Search",
-            lambda: {"query": "", "page": 1, "next_page": None, "results": []},
-            lambda: {"query": "", "results": [], "page": 1, "more": False},
+            lambda: {
+                "query": "",
+                "page": 1,
+                "next_page": None,
+                "total": 0,
+                "total_is_exact": True,
+                "results": [],
+            },
+            lambda: {"query": "", "results": [], "page": 1, "more": False, "total": 0},
         )
     if not words:
         raise BadRequest(f"search query {query!r} has no words to look for; give one or more")
     found, more = _paged(
         lambda limit, offset: store.search(query, limit=limit, offset=offset), page
     )
-    snippets = [snippet(s.item.article.text, words) for s in found]
+    counted = store.search_count(query, cap=SEARCH_COUNT_CAP)
+    total, exact = min(counted, SEARCH_COUNT_CAP), counted <= SEARCH_COUNT_CAP
+    # Each result's marks: the query's words, and the forms of them its language gave it.
+    marks = {s.id: [*words, *_forms(s, words)] for s in found}
+    snippets = [snippet(s.item.article.text, marks[s.id]) for s in found]
     thumbs = {s.id: thumbnail(s.item) for s in found}
 
     def results() -> list[dict[str, Any]]:
         return [
             {
                 "stored": s,
-                "title": highlight(s.item.article.title or "Untitled", words),
-                "snippet": highlight(text, words),
+                "title": highlight(s.item.article.title or "Untitled", marks[s.id]),
+                "snippet": highlight(text, marks[s.id]),
                 "outlet": s.item.article.source or host(s.item.site or s.item.url),
             }
             for s, text in zip(found, snippets, strict=True)
@@ -212,6 +232,8 @@ def search(store: Store, query: str, page: int = 1, *, images: bool = True) -> P
             "query": query,
             "page": page,
             "next_page": page + 1 if more else None,
+            "total": total,
+            "total_is_exact": exact,
             "results": [
                 {
                     **listed_json(s),
@@ -227,6 +249,8 @@ def search(store: Store, query: str, page: int = 1, *, images: bool = True) -> P
             "page": page,
             "more": more,
             "words": words,
+            "total": total,
+            "total_is_exact": exact,
             "thumbs": shown_thumbnails(thumbs, images),
         },
     )
