@@ -148,7 +148,7 @@ def serve_command(
     os.environ["NUTGRAF_SERVE_LOCAL"] = "1" if local else "0"
     os.environ["NUTGRAF_SERVE_HOST"] = host
     click.echo(f"serving {shown} on http://{host}:{port}/", err=True)
-    with _quiet_signals(), _polling(path, settings, on=poll and not demo):
+    with _quiet_signals() as stopping, _polling(path, settings, on=poll and not demo):
         uvicorn.run(
             "nutgraf.web.server:app_from_environment",
             factory=True,
@@ -160,6 +160,7 @@ def serve_command(
             server_header=False,
             proxy_headers=False,
         )
+        stopping.set()
 
 
 @contextmanager
@@ -195,20 +196,20 @@ def _polling(path: str, settings: Settings, *, on: bool) -> Iterator[None]:
 
 
 @contextmanager
-def _quiet_signals() -> Iterator[None]:
+def _quiet_signals() -> Iterator[threading.Event]:
     """Stop on SIGINT or SIGTERM with status 0 and no traceback. uvicorn shuts down on
-    either, then raises it again under the handlers it found: these, which only note it (a
-    second signal while the poller finishes its feeds exits at once, status 1)."""
-    seen: list[int] = []
+    either, then raises what it caught again under the handlers it found: these, which only
+    note it. Once the caller sets the event it is given (the site has stopped; the poller
+    finishes its feeds), a further signal exits at once, status 1."""
+    stopping = threading.Event()
 
-    def note(number: int, _frame: FrameType | None) -> None:
-        if seen:
+    def note(_number: int, _frame: FrameType | None) -> None:
+        if stopping.is_set():
             raise SystemExit(1)
-        seen.append(number)
 
     previous = {sig: signal.signal(sig, note) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        yield
+        yield stopping
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
