@@ -30,6 +30,7 @@ STEMMED_CHARS = 200_000
 # A word longer than this is no word a reader types (a token of a URL, a hash): not stemmed.
 LONGEST_WORD = 40
 _WORD = re.compile(r"[^\W\d_]+")
+_HEAD = 3  # first letters a word and its forms share, for marking them (``forms_in``)
 _LATIN_MARKS = re.compile("(?<=[\x00-\u024f\u1e00-\u1eff])[\u0300-\u036f]+")
 
 
@@ -111,10 +112,10 @@ def forms_in(language: str | None, words: Iterable[str], text: str) -> list[str]
     if not asked:
         return []
     wanted = {_fold(stem) for stem in stemmer.stemWords(asked)}
+    # Snowball strips endings, so a form shares its word's first letters: only the words that
+    # do are stemmed (stemming every word of 20 results took 4 ms a page).
+    heads = {_fold(w[:_HEAD]) for w in asked}
     seen = dict.fromkeys(_WORD.findall(text[:STEMMED_CHARS].lower()))
-    distinct = [w for w in seen if len(w) <= LONGEST_WORD]
-    return [
-        w
-        for w, stem in zip(distinct, stemmer.stemWords(distinct), strict=True)
-        if _fold(stem) in wanted
-    ]
+    distinct = [w for w in seen if len(w) <= LONGEST_WORD and _fold(w[:_HEAD]) in heads]
+    stems = stemmer.stemWords(distinct)
+    return [w for w, stem in zip(distinct, stems, strict=True) if _fold(stem) in wanted]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from nutgraf.errors import InputError
-from nutgraf.nlp.stems import article_stems, query_stems
+from nutgraf.nlp.stems import article_stems, forms_in, query_stems
 from nutgraf.store import Store
 from nutgraf.store.migrations import SQLITE_MIGRATIONS
 from nutgraf.store.query import MAX_QUERY_CHARS
@@ -138,6 +138,18 @@ def test_stems_are_tagged_and_distinct() -> None:
     assert "destreik" in query_stems("Streiks")
     assert query_stems("e2e") == []
     assert query_stems("x" * 41) == []
+
+
+def test_the_forms_a_search_matched_are_found_for_marking() -> None:
+    assert forms_in("fr", ["greve"], "La grève des grèves, pas la grue.") == ["grève", "grèves"]
+    assert forms_in("en", ["Keeper", "welcome"], "The keepers welcomed it") == [
+        "keepers",
+        "welcomed",
+    ]
+    assert forms_in("ru", ["забастовка"], "Забастовки шахтёров") == ["забастовки"]
+    assert forms_in("en", ["strike"], "Armen") == []
+    assert forms_in("ja", ["ストライキ"], "ストライキ") == []
+    assert forms_in("en", ["2024"], "2024 strikes") == []
 
 
 def test_an_archive_of_the_previous_version_is_reindexed_with_stems(tmp_path: Path) -> None:
