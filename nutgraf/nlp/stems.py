@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from functools import lru_cache
 
 import Stemmer
@@ -54,14 +54,21 @@ def article_stems(language: str | None, title: str | None, text: str) -> list[st
     return list(dict.fromkeys(tag + _fold(stem) for stem in stems))
 
 
-def query_stems(word: str) -> list[str]:
-    """The tagged stems of the query ``word`` in every language Snowball stems: the index
-    entries of articles that hold a form of it. Empty for what is not one word of letters
-    (a number, "e-mail", a run of Chinese), which is searched as it is."""
+def query_stems(word: str, tags: Collection[str] | None = None) -> list[str]:
+    """The tagged stems of the query ``word`` in each language of ``tags`` (default: every
+    language Snowball stems; a store passes those its articles are in): the index entries of
+    articles that hold a form of it. Empty for what is not one word of letters (a number,
+    "e-mail", a run of Chinese), which is searched as it is."""
     lowered = word.lower()
     if not _WORD.fullmatch(lowered) or len(lowered) > LONGEST_WORD:
         return []
-    return list(dict.fromkeys(tag + _fold(_stemmer(tag).stemWord(lowered)) for tag in TAGS))
+    chosen = TAGS if tags is None else [tag for tag in TAGS if tag in tags]
+    return list(dict.fromkeys(tag + _fold(_stemmer(tag).stemWord(lowered)) for tag in chosen))
+
+
+def tags_of(languages: Iterable[str | None]) -> frozenset[str]:
+    """The stem tags of ``languages`` (those with a stemmer)."""
+    return frozenset(tag for tag in map(stem_tag, languages) if tag is not None)
 
 
 def is_stem_token(token: str) -> bool:

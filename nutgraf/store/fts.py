@@ -8,7 +8,7 @@ spelling ("end" is never read as ``en`` + ``d``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from nutgraf.nlp.scripts import search_phrase
 from nutgraf.nlp.stems import query_stems
@@ -16,18 +16,19 @@ from nutgraf.nlp.stems import query_stems
 _WORDS = "{title text}"
 
 
-def word_match(word: str) -> str:
-    """What matches ``word``: itself in the title or text, or a form of it (a stem)."""
+def word_match(word: str, tags: Collection[str] | None = None) -> str:
+    """What matches ``word``: itself in the title or text, or a form of it (a stem) in one
+    of the languages of ``tags`` (default: all)."""
     exact = f"{_WORDS} : {search_phrase(word)}"
-    stems = query_stems(word)
+    stems = query_stems(word, tags)
     if not stems:
         return exact
     return f"({exact} OR stems : ({' OR '.join(_quoted(s) for s in stems)}))"
 
 
-def every_word(words: Sequence[str]) -> str:
+def every_word(words: Sequence[str], tags: Collection[str] | None = None) -> str:
     """An FTS5 query for articles matching every one of ``words`` (in some form)."""
-    return " AND ".join(word_match(word) for word in words)
+    return " AND ".join(word_match(word, tags) for word in words)
 
 
 def any_exact(words: Sequence[str]) -> str:

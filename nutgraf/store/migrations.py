@@ -279,6 +279,7 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
     DROP VIEW articles_search;
     ALTER TABLE articles ADD COLUMN search_stems TEXT;
     UPDATE articles SET search_stems = nutgraf_stems(language, title, text);
+    CREATE INDEX articles_by_language ON articles(language);
     CREATE VIEW articles_search AS
         SELECT search_key, coalesce(search_title, title) AS title,
             coalesce(search_text, text) AS text, search_stems AS stems

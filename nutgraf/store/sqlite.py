@@ -189,6 +189,7 @@ class SQLiteStore(ReadingQueries, StoryQueries, SessionQueries, ManageQueries):
         return int(known["id"])
 
     def save(self, item: ArchiveItem, near: NearQuery | None = None) -> SaveResult:
+        self._note_language(item)
         with self._write() as db:
             known = _known(db, item.fetch)
             if known is not None:
@@ -245,7 +246,7 @@ class SQLiteStore(ReadingQueries, StoryQueries, SessionQueries, ManageQueries):
         word statistics cover every article); older matches are simply not candidates, so a
         ranked query never returns more than ``RANKED_WINDOW`` articles over all its pages.
         """
-        match = every_word(search_words(query))
+        match = every_word(search_words(query), self._stem_tags())
         limit, offset = bounded(limit, offset)
         # Rank or sort the matching ids alone, then read just the page of rows: sorting
         # whole rows (text, HTML, summary) of every match was most of the cost.
@@ -272,7 +273,7 @@ class SQLiteStore(ReadingQueries, StoryQueries, SessionQueries, ManageQueries):
     def search_count(self, query: str, *, cap: int = SEARCH_COUNT_CAP) -> int:
         rows = self._read(
             "SELECT count(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?)",
-            (every_word(search_words(query)), max(0, cap) + 1),
+            (every_word(search_words(query), self._stem_tags()), max(0, cap) + 1),
         )
         return int(rows[0][0])
 

@@ -71,6 +71,14 @@ def test_stems_of_one_language_never_meet_words_of_another(store: Store) -> None
     assert found(store, "en") == set()
 
 
+def test_a_language_saved_after_a_search_is_stemmed_at_once(store: Store) -> None:
+    save(store, "Dock workers began two strikes.", "en")
+    assert store.search_count("strike") == 1  # the languages present are read: English
+    streiks = save(store, "Die Streiks der Lokführer gehen weiter.", "de")
+    assert found(store, "Streik") == {streiks}
+    assert store.search_count("Streik") == 1
+
+
 def test_articles_without_a_stemmer_keep_exact_search(store: Store) -> None:
     japanese = save(store, "東京で大規模なストライキが行われた。", "ja")
     # A language Snowball has no stemmer for (or none detected: "und").
