@@ -1023,7 +1023,7 @@ def index_stems(db: Connection) -> None:
     the GIN index dropped meanwhile (built again in one pass at the end: updating it row by
     row made the migration of 100,000 articles take 8 minutes); and index the articles'
     languages (``LANGUAGES_PRESENT`` reads them by it)."""
-    db.execute("DROP INDEX articles_search")
+    db.execute("DROP INDEX IF EXISTS articles_search")
     _add_stems(db)
     db.execute(
         "CREATE INDEX articles_search ON articles USING gin (search) WITH (fastupdate = off)"
