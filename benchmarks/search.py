@@ -7,7 +7,8 @@ Builds a SQLite archive of N articles (default 100,000) recombined from the shar
 real texts (CNN training stories: each article is one story's paragraphs with a few from
 another, so every text is distinct), spread over two years of publication dates, then times
 `Store.search` for words of every frequency: rare (in a handful of articles), middling and
-common (in a third of the archive), newest first and ranked, 20 results a page. Wall time per
+common (in a third of the archive), newest first and ranked, 20 results a page, and
+`Store.search_count` (exact up to 1,000) for each. Wall time per
 query, median and p95 over repeated queries, warm cache (a server's steady state). With
 ``--postgres`` the archive is built in that (empty) database instead, vacuumed and analyzed
 (as autovacuum would), and also timed for a word in 1% and for "Read also".
@@ -40,6 +41,22 @@ def time_queries(store: Store, word: str, ranked: bool) -> tuple[float, float]:
         store.search(word, ranked=ranked, limit=20)
         samples.append((time.perf_counter() - started) * 1000)
     return _median_p95(samples)
+
+
+def time_count(store: Store, word: str) -> tuple[float, float]:
+    """``search_count`` (what the search page shows: exact up to 1,000)."""
+    store.search_count(word)
+    samples = []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        store.search_count(word)
+        samples.append((time.perf_counter() - started) * 1000)
+    return _median_p95(samples)
+
+
+def count_row(store: Store, label: str, word: str, frequency: int) -> str:
+    median, p95 = time_count(store, word)
+    return f"| {label} | `{word}` ({frequency:,}) | count (to 1,000) | {median:.2f} | {p95:.2f} |"
 
 
 def time_related(store: Store, count: int, seed: int) -> tuple[float, float]:
@@ -90,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
                         f"| {label} | `{word}` ({frequency[word]:,}) | {order} | "
                         f"{median:.2f} | {p95:.2f} |"
                     )
+                rows.append(count_row(store, label, word, frequency[word]))
     lines = [
         "## Archive search (SQLite FTS5)",
         "",
@@ -143,6 +161,7 @@ def postgres(args: argparse.Namespace) -> int:
                     f"| {label} | `{word}` ({frequency[word]:,}) | {order} | "
                     f"{median:.2f} | {p95:.2f} |"
                 )
+            rows.append(count_row(store, label, word, frequency[word]))
         median, p95 = time_related(store, args.articles, args.seed)
         rows.append(
             f"| Read also | 50 articles' related terms | any word, ranked | "

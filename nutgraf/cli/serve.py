@@ -1,15 +1,25 @@
-"""``nutgraf serve``: the reading site over an archive, with uvicorn."""
+"""``nutgraf serve``: the reading site over an archive, with uvicorn, and (unless
+``--no-poll``) a thread in the serving process that polls the archive's feeds
+(``batch.poller``): one poller however many ``--workers`` answer requests, as the workers
+are processes of their own and the poller lives in their parent. Its feed leases keep it
+from polling a feed that a ``nutgraf dispatch`` or another ``serve`` has in hand.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 import click
 
 from nutgraf.cli.output import fail
-from nutgraf.config import load_settings
+from nutgraf.config import Settings, load_settings
 from nutgraf.errors import NutgrafError
 from nutgraf.store import archive_location
 
@@ -25,7 +35,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _check_archive(path: str) -> None:
+def _check_archive(path: str) -> bool:
     """Open the SQLite archive once before the server starts, as for PostgreSQL: a file that is
     not an archive is one error line now, not a traceback in every worker. An empty file is
     no archive yet (opening it would make one)."""
@@ -37,12 +47,15 @@ def _check_archive(path: str) -> None:
             f"--db {path} SOURCE...) or try nutgraf serve --demo"
         )
     store = open_store(path)
-    if store.read_only:
+    read_only = store.read_only
+    if read_only:
         click.echo(
-            "note: the archive is read-only: the site shows it, the admin pages cannot change it",
+            "note: the archive is read-only: the site shows it, the admin pages cannot change "
+            "it, and no feed is polled",
             err=True,
         )
     store.close()
+    return read_only
 
 
 def _has_users(path: str) -> bool:
@@ -87,10 +100,20 @@ def _no_archive(path: str, *, given: bool) -> str:
 @click.option(
     "--demo",
     is_flag=True,
-    help=f"Serve the demo archive, building it first (its own file: --db, or {DEMO_DB}).",
+    help=f"Serve the demo archive, building it first (its own file: --db, or {DEMO_DB}); "
+    "it is never polled (the demo reads no network).",
 )
-def serve_command(db: str | None, host: str, port: int, workers: int, demo: bool) -> None:
-    """Serve the reading site, its JSON twins, feeds and admin pages."""
+@click.option(
+    "--poll/--no-poll",
+    default=True,
+    show_default=True,
+    help="Poll the archive's feeds while serving (--no-poll: leave it to nutgraf poll or "
+    "nutgraf dispatch).",
+)
+def serve_command(
+    db: str | None, host: str, port: int, workers: int, demo: bool, poll: bool
+) -> None:
+    """Serve the reading site, its JSON twins, feeds and admin pages, polling the feeds."""
     import uvicorn
 
     try:
@@ -114,8 +137,8 @@ def serve_command(db: str | None, host: str, port: int, workers: int, demo: bool
             click.echo(f"demo archive {path}: {tally.summary_line()}", err=True)
         elif not Path(path).is_file():
             raise NutgrafError(_no_archive(path, given=db is not None))
-        if not postgres:
-            _check_archive(path)
+        if not postgres and _check_archive(path):
+            poll = False
         local = is_loopback(host)
         if not local and settings.allowed_hosts is None and settings.base_url is None:
             click.echo(
@@ -141,14 +164,68 @@ def serve_command(db: str | None, host: str, port: int, workers: int, demo: bool
     os.environ["NUTGRAF_SERVE_LOCAL"] = "1" if local else "0"
     os.environ["NUTGRAF_SERVE_HOST"] = host
     click.echo(f"serving {shown} on http://{host}:{port}/", err=True)
-    uvicorn.run(
-        "nutgraf.web.server:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        access_log=False,
-        server_header=False,
-        proxy_headers=False,
+    with _quiet_signals() as stopping, _polling(path, settings, on=poll and not demo):
+        uvicorn.run(
+            "nutgraf.web.server:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            access_log=False,
+            server_header=False,
+            proxy_headers=False,
+        )
+        stopping.set()
+
+
+@contextmanager
+def _polling(path: str, settings: Settings, *, on: bool) -> Iterator[None]:
+    """The poller thread, over a store of its own, while the block runs; it stops (and is
+    waited for: the feeds in hand finish) when the block ends."""
+    if not on:
+        yield
+        return
+    from nutgraf.batch.poller import run_poller
+    from nutgraf.store import open_store
+
+    try:
+        store = open_store(path)
+    except NutgrafError as error:
+        fail(str(error))
+    stop = threading.Event()
+    poller = threading.Thread(
+        target=run_poller,
+        args=(store, settings, stop),
+        kwargs={"report": lambda line: click.echo(line, err=True)},
+        name="nutgraf-poller",
+        daemon=True,  # a second Ctrl+C does not wait for it
     )
+    click.echo("polling the feeds as they come due (--no-poll: not)", err=True)
+    poller.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        poller.join()
+        store.close()
+
+
+@contextmanager
+def _quiet_signals() -> Iterator[threading.Event]:
+    """Stop on SIGINT or SIGTERM with status 0 and no traceback. uvicorn shuts down on
+    either, then raises what it caught again under the handlers it found: these, which only
+    note it. Once the caller sets the event it is given (the site has stopped; the poller
+    finishes its feeds), a further signal exits at once, status 1."""
+    stopping = threading.Event()
+
+    def note(_number: int, _frame: FrameType | None) -> None:
+        if stopping.is_set():
+            raise SystemExit(1)
+
+    previous = {sig: signal.signal(sig, note) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stopping
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -208,3 +208,13 @@ def stemmer(language: str) -> StemFunction:
 
 def _identity(word: str) -> str:
     return word
+
+
+def snowball_algorithm(language: str) -> str | None:
+    """The Snowball algorithm (PyStemmer's name) that stems ``language``, or None."""
+    return _SNOWBALL.get(language)
+
+
+def snowball_languages() -> tuple[str, ...]:
+    """The ISO 639-1 codes Snowball stems."""
+    return tuple(_SNOWBALL)

@@ -185,7 +185,13 @@ class Store(Protocol):
     ) -> list[StoredArticle]:
         """Articles matching every word of ``query``, newest first (or best first when
         ``ranked``); at most ``SEARCH_LIMIT_MAX`` at a time. The query is bounded
-        (``store.query.search_words``): a long one raises ``InputError``."""
+        (``store.query.search_words``): a long one raises ``InputError``. A word matches in
+        any form the article's language gives it ("strike" finds "strikes"; ``nlp.stems``)."""
+        ...
+
+    def search_count(self, query: str, *, cap: int = 1000) -> int:
+        """How many articles ``search`` finds for ``query``: exact up to ``cap``; ``cap + 1``
+        stands for more than ``cap`` (no more matches are read)."""
         ...
 
     def articles(self) -> Iterator[StoredArticle]:

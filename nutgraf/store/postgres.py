@@ -26,7 +26,7 @@ import math
 import re
 import time
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +41,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from nutgraf.controls import strip_controls
 from nutgraf.errors import NutgrafError
 from nutgraf.nlp.scripts import UNSPACED_RUN, has_unspaced, index_tokens, query_tokens
+from nutgraf.nlp.stems import article_stems, is_stem_token, query_stems
 from nutgraf.records import ArchiveItem, Duplicate, Fetch, Headline, StoredArticle, Summary
 from nutgraf.store.base import (
     COMMON_FLOOR,
@@ -58,8 +59,8 @@ from nutgraf.store.base import (
 from nutgraf.store.categories import CategoryQueries
 from nutgraf.store.manage import ManageQueries
 from nutgraf.store.marks import MarkQueries
-from nutgraf.store.migrations import POSTGRES_MIGRATIONS
-from nutgraf.store.query import search_words
+from nutgraf.store.migrations import POSTGRES_MIGRATIONS, PythonStep
+from nutgraf.store.query import SEARCH_COUNT_CAP, search_words
 from nutgraf.store.reading import ReadingQueries
 from nutgraf.store.rows import (
     ARTICLE_COLUMNS,
@@ -130,7 +131,12 @@ _LATIN_MARKS = re.compile("(?<=[\x00-\u024f\u1e00-\u1eff])[\u0300-\u036f]+")
 _HOST = (
     "lower(substring(url from '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?(\\[[^]/]*\\]|[^/?#:]*)'))"
 )
-_VECTOR = "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B')"
+_VECTOR = (
+    "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B') "
+    "|| setweight(array_to_tsvector(%s::text[]), 'D')"
+)
+# Articles re-indexed a batch by migration 10 (their stems added).
+STEM_BATCH = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,7 +262,10 @@ class PostgresStore(
                 )
             for number, script in enumerate(POSTGRES_MIGRATIONS[version:], start=version + 1):
                 with db.transaction():
-                    db.execute(script)
+                    if isinstance(script, PythonStep):
+                        _PYTHON_STEPS[script.name](db)
+                    else:
+                        db.execute(script)
                     db.execute("INSERT INTO schema_version(version) VALUES (%s)", (number,))
         finally:
             db.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
@@ -311,6 +320,7 @@ class PostgresStore(
     # --- articles -------------------------------------------------------------------------
 
     def save(self, item: ArchiveItem, near: NearQuery | None = None) -> SaveResult:
+        self._note_language(item)
         self.require_writable()
         result = self._save(item, near)
         if next(self._saves) % ANALYZE_CHECK == 1:
@@ -383,11 +393,12 @@ class PostgresStore(
         whole archive for a rare one; or take the matches from the GIN index and sort them,
         which is instant for a rare word but sorts a third of the archive for a common one.
         """
-        tokens, prefixes = _query_tokens(search_words(query))
+        words = search_words(query)
+        tokens, prefixes = _query_tokens(words)
         if not tokens and not prefixes:
             return []
         limit, offset = bounded(limit, offset)
-        terms = _every_token(tokens, prefixes)
+        terms = _every_word(words, self._stem_tags())
         share = self._share([*tokens, *prefixes], every=True)
         if ranked:
             ranked_ids = self._ranked(terms, share, RANKED_WINDOW, limit=limit, offset=offset)
@@ -399,6 +410,19 @@ class PostgresStore(
         rows = self._read(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ANY(%s)", (ids,))
         by_id = {int(row["id"]): row for row in rows}
         return [stored(by_id[i]) for i in ids if i in by_id]
+
+    def search_count(self, query: str, *, cap: int = SEARCH_COUNT_CAP) -> int:
+        words = search_words(query)
+        if not any(_query_tokens(words)):
+            return 0
+        terms = _every_word(words, self._stem_tags())
+        rows = self._read(
+            "SELECT count(*) AS n FROM (SELECT 1 FROM articles "
+            f"  WHERE search @@ ({terms.query}) LIMIT %(cap)s) found",
+            {**terms.parameters, "cap": max(0, cap) + 1},
+            planned=True,
+        )
+        return int(rows[0]["n"])
 
     def _newest(self, terms: Terms, share: float | None, wanted: int) -> list[int]:
         """The ids of the newest ``wanted`` matches of ``terms``, newest first."""
@@ -902,12 +926,13 @@ def _near_copy(db: Connection, near: NearQuery | None) -> Duplicate | None:
 
 
 def _search_values(item: ArchiveItem, values: tuple[Any, ...]) -> tuple[Any, ...]:
-    """``sort_second`` and the two halves of the search vector (headline, text)."""
+    """``sort_second`` and the parts of the search vector (headline, text, tagged stems)."""
     text = item.article.text[:SEARCH_TEXT_CHARS]
     return (
         second(values[SORT_TIME], item.fetched),
         " ".join(_tokens(item.article.title or "", index=True)),
         " ".join(_tokens(text, index=True)),
+        _article_stems(item.article.language or item.summary.language, item.article.title, text),
     )
 
 
@@ -967,15 +992,82 @@ def _query_tokens(words: Sequence[str]) -> tuple[list[str], list[str]]:
     return tokens, prefixes
 
 
-def _every_token(tokens: Sequence[str], prefixes: Sequence[str]) -> Terms:
-    """A tsquery for articles holding every one of ``tokens`` and a token starting with each
-    of ``prefixes`` (single characters of unspaced scripts: no quote to escape)."""
-    parts = ["plainto_tsquery('simple', %(terms)s)"] if tokens else []
-    parameters: dict[str, Any] = {"terms": " ".join(tokens)} if tokens else {}
-    for n, prefix in enumerate(prefixes):
-        parts.append(f"to_tsquery('simple', %(prefix{n})s)")
-        parameters[f"prefix{n}"] = f"'{prefix}':*"
+def _every_word(words: Sequence[str], tags: Collection[str] | None = None) -> Terms:
+    """A tsquery for articles matching every one of ``words``: each as it is (its tokens, or
+    for one character of an unspaced script, a token starting with it; no quote to escape),
+    or as any of its tagged stems (letters and "_" alone: no quote to escape either)."""
+    parts: list[str] = []
+    parameters: dict[str, Any] = {}
+    for n, word in enumerate(words):
+        if len(word) == 1 and has_unspaced(word):
+            exact = f"to_tsquery('simple', %(w{n})s)"
+            parameters[f"w{n}"] = f"'{word}':*"
+        else:
+            tokens = _tokens(word)
+            if not tokens:
+                continue
+            exact = f"plainto_tsquery('simple', %(w{n})s)"
+            parameters[f"w{n}"] = " ".join(tokens)
+        stems = [_stem_lexeme(s) for s in query_stems(word, tags) if is_stem_token(s)]
+        if not stems:
+            parts.append(exact)
+            continue
+        parts.append(f"({exact} || %(s{n})s::tsquery)")
+        parameters[f"s{n}"] = " | ".join(f"'{stem}'" for stem in stems)
     return Terms(" && ".join(parts), parameters)
+
+
+def _stem_lexeme(stem: str) -> str:
+    """A tagged stem as the vector holds it: the tag, "_", the stem ("en_strike")."""
+    return f"{stem[:2]}_{stem[2:]}"
+
+
+def _article_stems(language: str | None, title: str | None, text: str) -> list[str]:
+    return [
+        _stem_lexeme(stem)
+        for stem in article_stems(language, _clean(title or ""), _clean(text[:SEARCH_TEXT_CHARS]))
+    ]
+
+
+def index_stems(db: Connection) -> None:
+    """Migration 10: add each article's stems to its vector, ``STEM_BATCH`` at a time, with
+    the GIN index dropped meanwhile (built again in one pass at the end: updating it row by
+    row made the migration of 100,000 articles take 8 minutes); and index the articles'
+    languages (``LANGUAGES_PRESENT`` reads them by it)."""
+    db.execute("DROP INDEX IF EXISTS articles_search")
+    _add_stems(db)
+    db.execute(
+        "CREATE INDEX articles_search ON articles USING gin (search) WITH (fastupdate = off)"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS articles_by_language ON articles (language)")
+
+
+def _add_stems(db: Connection) -> None:
+    last = 0
+    while True:
+        rows = db.execute(
+            "SELECT id, language, title, left(text, %s) AS text FROM articles WHERE id > %s "
+            "ORDER BY id LIMIT %s",
+            (SEARCH_TEXT_CHARS, last, STEM_BATCH),
+        ).fetchall()
+        if not rows:
+            return
+        last = int(rows[-1]["id"])
+        stemmed = [
+            (stems, int(row["id"]))
+            for row in rows
+            if (stems := _article_stems(row["language"], row["title"], row["text"]))
+        ]
+        if stemmed:
+            with db.cursor() as cursor:
+                cursor.executemany(
+                    "UPDATE articles SET search = search || "
+                    "setweight(array_to_tsvector(%s::text[]), 'D') WHERE id = %s",
+                    stemmed,
+                )
+
+
+_PYTHON_STEPS = {"index_stems": index_stems}
 
 
 def _folded_tokens(text: str) -> list[str]:

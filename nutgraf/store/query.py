@@ -19,6 +19,23 @@ MAX_QUERY_CHARS = 500
 # The most words a query may hold: Google's web search also reads at most 32. Counted as the
 # index splits them (letters and digits: "a_b" is two), as each is a phrase term to match.
 MAX_QUERY_WORDS = 32
+# Search counts its matches exactly up to this many; past it, the count says "more than"
+# (``Store.search_count`` reads at most one match more): counting every match of a common
+# word in a large archive on each keystroke would cost more than the search.
+SEARCH_COUNT_CAP = 1000
+# The languages the articles are in, so a query word is stemmed in those only (33 stems a
+# word made PostgreSQL's ranked search 6 times slower on an English archive). An index
+# probe a language (a loose index scan), read again after ``LANGUAGES_SECONDS``.
+LANGUAGES_PRESENT = """
+    WITH RECURSIVE present(language) AS (
+        SELECT min(language) FROM articles
+        UNION ALL
+        SELECT (SELECT min(language) FROM articles WHERE language > present.language)
+        FROM present WHERE present.language IS NOT NULL
+    )
+    SELECT language FROM present WHERE language IS NOT NULL
+"""
+LANGUAGES_SECONDS = 60.0
 _INDEXED_PIECE = re.compile(r"[^\W_]+")
 
 

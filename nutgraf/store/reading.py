@@ -7,10 +7,13 @@ Written once in SQL that SQLite and PostgreSQL both take; only the parameter mar
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from nutgraf.records import Headline, SourceCount
+from nutgraf.nlp.stems import stem_tag, tags_of
+from nutgraf.records import ArchiveItem, Headline, SourceCount
+from nutgraf.store.query import LANGUAGES_PRESENT, LANGUAGES_SECONDS
 from nutgraf.store.rows import HEADLINE_COLUMNS, bounded, headline
 
 # How much of an article's HTML a list reads to find its first picture (nutgraf.extract.images
@@ -24,12 +27,32 @@ class ReadingQueries:
     be indexed by column name."""
 
     _MARK: ClassVar[str] = "?"
+    # (when read, the stem tags of the languages the articles are in): see ``_stem_tags``.
+    _language_tags: tuple[float, frozenset[str]] | None = None
 
     def _read(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
         raise NotImplementedError
 
     def _shared_read(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
         return self._read(sql if self._MARK == "?" else sql.replace("?", self._MARK), parameters)
+
+    def _stem_tags(self) -> frozenset[str]:
+        """The stem tags of the languages the archive's articles are in: a search stems its
+        words in these only. Read again after ``LANGUAGES_SECONDS``, or at once when this
+        process saves an article in a language not among them (``_note_language``)."""
+        cached = self._language_tags
+        if cached is not None and time.monotonic() - cached[0] < LANGUAGES_SECONDS:
+            return cached[1]
+        tags = tags_of(row["language"] for row in self._read(LANGUAGES_PRESENT))
+        self._language_tags = (time.monotonic(), tags)
+        return tags
+
+    def _note_language(self, item: ArchiveItem) -> None:
+        """Forget the languages read when ``item`` (about to be saved) brings a new one."""
+        cached = self._language_tags
+        tag = stem_tag(item.article.language or item.summary.language)
+        if cached is not None and tag is not None and tag not in cached[1]:
+            self._language_tags = None
 
     def article_ids(self, after: int, limit: int) -> list[int]:
         """Up to ``limit`` article ids above ``after``, in order (a backfill's next batch)."""

@@ -20,7 +20,8 @@ from typing import Any
 
 from nutgraf.controls import strip_controls
 from nutgraf.errors import NutgrafError
-from nutgraf.nlp.scripts import search_phrase, spaced_for_index
+from nutgraf.nlp.scripts import spaced_for_index
+from nutgraf.nlp.stems import article_stems, stems_text
 from nutgraf.records import ArchiveItem, Duplicate, Fetch, Headline, StoredArticle, Summary
 from nutgraf.store.base import (
     COMMON_FLOOR,
@@ -36,10 +37,11 @@ from nutgraf.store.base import (
     clean_outcome,
 )
 from nutgraf.store.categories import CategoryQueries
+from nutgraf.store.fts import any_exact, every_word
 from nutgraf.store.manage import DELETED_THROUGH, ManageQueries
 from nutgraf.store.marks import MarkQueries
 from nutgraf.store.migrations import SQLITE_MIGRATIONS
-from nutgraf.store.query import search_words
+from nutgraf.store.query import SEARCH_COUNT_CAP, search_words
 from nutgraf.store.reading import ReadingQueries
 from nutgraf.store.rows import (
     ARTICLE_COLUMNS,
@@ -105,6 +107,7 @@ class SQLiteStore(
         try:
             check_archive(self._db, self.path)
             self._db.create_function("nutgraf_host", 1, feed_host, deterministic=True)
+            self._db.create_function("nutgraf_stems", 3, _stems_column, deterministic=True)
             self._migrate()
         except BaseException:
             self._db.close()
@@ -197,6 +200,7 @@ class SQLiteStore(
         return int(known["id"])
 
     def save(self, item: ArchiveItem, near: NearQuery | None = None) -> SaveResult:
+        self._note_language(item)
         with self._write() as db:
             known = _known(db, item.fetch)
             if known is not None:
@@ -208,7 +212,8 @@ class SQLiteStore(
                     key = _search_key(db, values[SORT_TIME], item.fetched)
                 db.execute(
                     f"UPDATE articles SET {', '.join(f'{c} = ?' for c in ITEM_COLUMNS)}, "
-                    "search_key = ?, search_title = ?, search_text = ? WHERE id = ?",
+                    "search_key = ?, search_title = ?, search_text = ?, search_stems = ? "
+                    "WHERE id = ?",
                     (*values, key, *_search_columns(item), known["id"]),
                 )
                 return SaveResult(int(known["id"]), "updated")
@@ -252,8 +257,7 @@ class SQLiteStore(
         word statistics cover every article); older matches are simply not candidates, so a
         ranked query never returns more than ``RANKED_WINDOW`` articles over all its pages.
         """
-        words = search_words(query)
-        match = " ".join(search_phrase(word) for word in words)
+        match = every_word(search_words(query), self._stem_tags())
         limit, offset = bounded(limit, offset)
         # Rank or sort the matching ids alone, then read just the page of rows: sorting
         # whole rows (text, HTML, summary) of every match was most of the cost.
@@ -276,6 +280,13 @@ class SQLiteStore(
         )
         by_key = {int(row["search_key"]): row for row in rows}
         return [stored(by_key[k]) for k in keys if k in by_key]
+
+    def search_count(self, query: str, *, cap: int = SEARCH_COUNT_CAP) -> int:
+        rows = self._read(
+            "SELECT count(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?)",
+            (every_word(search_words(query), self._stem_tags()), max(0, cap) + 1),
+        )
+        return int(rows[0][0])
 
     def _window_floor(self, match: str, window: int) -> int | None:
         """The search key of the ``window``-th newest match, or None when there are fewer
@@ -349,13 +360,13 @@ class SQLiteStore(
         words = self._distinctive([w for t in terms for w in SEARCH_WORD.findall(t.lower())])
         if not words:
             return []
-        match = " OR ".join(search_phrase(word) for word in words)
+        match = any_exact(words)
         # Best matches by BM25 (headline words count double), among the newest matches only, so
         # that no query ranks the whole archive.
         floor = self._window_floor(match, RELATED_WINDOW) or 0
         ranked = self._read(
-            "SELECT rowid, -bm25(articles_fts, 2.0, 1.0) AS score FROM articles_fts "
-            "WHERE articles_fts MATCH ? AND rowid >= ? ORDER BY bm25(articles_fts, 2.0, 1.0) "
+            "SELECT rowid, -bm25(articles_fts, 2.0, 1.0, 0.0) AS score FROM articles_fts "
+            "WHERE articles_fts MATCH ? AND rowid >= ? ORDER BY bm25(articles_fts, 2.0, 1.0, 0.0) "
             "LIMIT ?",
             (match, floor, 4 * limit + 8),
         )
@@ -394,7 +405,7 @@ class SQLiteStore(
             holders = self._read(
                 "SELECT count(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? "
                 "LIMIT ?)",
-                (search_phrase(word), cap),
+                (any_exact([word]), cap),
             )[0][0]
             if 1 < holders < cap:
                 kept.append(word)
@@ -553,6 +564,7 @@ def _insert(db: sqlite3.Connection, item: ArchiveItem, duplicate: Duplicate | No
         "search_key",
         "search_title",
         "search_text",
+        "search_stems",
         "duplicate_of",
         "duplicate_kind",
         "overlap",
@@ -576,16 +588,25 @@ def _insert(db: sqlite3.Connection, item: ArchiveItem, duplicate: Duplicate | No
     return int(cursor.lastrowid or 0)
 
 
-def _search_columns(item: ArchiveItem) -> tuple[str | None, str | None]:
+def _search_columns(item: ArchiveItem) -> tuple[str | None, str | None, str | None]:
     """``search_title`` and ``search_text``: the title and text as the index should read them
-    (runs of unspaced scripts spaced into bigrams), or None where that is the column itself."""
+    (runs of unspaced scripts spaced into bigrams), or None where that is the column itself;
+    ``search_stems``: the tagged stems of their words in the article's language (None when
+    it has no stemmer)."""
     title = item.article.title
     spaced_title = spaced_for_index(title) if title else title
     spaced_text = spaced_for_index(item.article.text)
+    language = item.article.language or item.summary.language
     return (
         spaced_title if spaced_title != title else None,
         spaced_text if spaced_text != item.article.text else None,
+        _stems_column(language, title, item.article.text),
     )
+
+
+def _stems_column(language: str | None, title: str | None, text: str | None) -> str | None:
+    """``search_stems`` (also the migration's ``nutgraf_stems``)."""
+    return stems_text(article_stems(language, title, text or ""))
 
 
 def _next_id(db: sqlite3.Connection) -> int:

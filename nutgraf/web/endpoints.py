@@ -57,7 +57,7 @@ def page_endpoint(
     async def endpoint(request: Request) -> Response:
         site: Site = request.app.state.site
         as_json = wants_json(request)
-        layout = _layout(request) if listing and not as_json else None
+        layout = layout_of(request) if listing and not as_json else None
         key = _cache_key(request)
         if layout is not None:
             key = f"{key}#{layout}"
@@ -89,7 +89,7 @@ def page_endpoint(
 
 # The query parameters views read; others (tracking tags, cache busters) do not make a page
 # different, so they neither miss the cache nor crowd it.
-PAGE_PARAMETERS = ("q", "page", "from")  # and "layout", which list pages read (_layout)
+PAGE_PARAMETERS = ("q", "page", "from")  # and "layout", which list pages read (layout_of)
 
 
 def _cache_key(request: Request) -> str:
@@ -102,7 +102,7 @@ def _cache_key(request: Request) -> str:
 LAYOUT_COOKIE_SECONDS = 365 * 24 * 3600
 
 
-def _layout(request: Request) -> Layout:
+def layout_of(request: Request) -> Layout:
     """The layout a list page is shown in: the query parameter's (a wrong one is a 400),
     else the cookie's (a wrong one is ignored), else the default."""
     asked = request.query_params.get(LAYOUT_PARAMETER)

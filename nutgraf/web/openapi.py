@@ -376,7 +376,9 @@ ENDPOINTS: dict[str, tuple[str, list[dict[str, Any]], dict[str, Any]]] = {
         },
     ),
     "/search.json": (
-        "Articles holding every word of the query, newest first",
+        "Articles holding every word of the query (in any form of the article's language: "
+        '"strike" finds "strikes"), newest first; "total" counts them exactly up to 1,000 '
+        '("total_is_exact" false: more than "total")',
         [
             {"name": "q", "in": "query", "required": True, "schema": {"type": "string"}},
             _PAGE,
@@ -387,6 +389,8 @@ ENDPOINTS: dict[str, tuple[str, list[dict[str, Any]], dict[str, Any]]] = {
                 "query": {"type": "string"},
                 "page": {"type": "integer"},
                 "next_page": {"type": ["integer", "null"]},
+                "total": {"type": "integer"},
+                "total_is_exact": {"type": "boolean"},
                 "results": {
                     "type": "array",
                     "items": {"allOf": [_LISTED], "properties": {"snippet": {"type": "string"}}},

@@ -40,7 +40,9 @@ from nutgraf.store.marks import MAX_MARK_IDS
 from nutgraf.store.records import ArticleMarks
 from nutgraf.web import reading_slots, views
 from nutgraf.web.csrf import csrf_ok, csrf_token, origin_ok
+from nutgraf.web.endpoints import layout_of
 from nutgraf.web.identity import Reader, reader
+from nutgraf.web.listing import headline_item
 from nutgraf.web.site import Site, json_bytes, page_response
 
 PRIVATE = {"cache-control": "private, no-store"}
@@ -279,6 +281,7 @@ def _build_list(
     headlines, more = rows[: views.PAGE_SIZE], len(rows) > views.PAGE_SIZE
     marks = store.article_marks(who.name, [h.id for h in headlines])
     thumbs = views.headline_thumbnails(store, headlines)
+    shown = views.shown_thumbnails(thumbs, site.config.remote_images)
     total = reading_slots.unread_total(site.store, who.name)
     data: dict[str, Any] = {
         "page": page,
@@ -289,8 +292,8 @@ def _build_list(
         data = {"unread": total, **data}
     context: dict[str, Any] = {
         "title": title,
-        "headlines": headlines,
-        "thumbs": views.shown_thumbnails(thumbs, site.config.remote_images),
+        "items": [headline_item(h, shown) for h in headlines],
+        "layout": layout_of(request),
         "page": page,
         "more": more,
         "total": total,

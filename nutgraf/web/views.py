@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from nutgraf import relate
 from nutgraf.extract.images import display_image, first_image, place_figures
+from nutgraf.nlp.stems import forms_in
 from nutgraf.records import ArchiveItem, Headline, SourceCount, StoredArticle
 from nutgraf.serialize import (
     duplicate_json,
@@ -26,6 +27,7 @@ from nutgraf.serialize import (
     summary_json,
 )
 from nutgraf.store.base import Store
+from nutgraf.store.query import SEARCH_COUNT_CAP
 from nutgraf.stories.read import Story, outlet, read_story, story_json
 from nutgraf.web.listing import ListedItem, stored_item
 from nutgraf.web.markup import body_html, highlight, host, search_words, snippet
@@ -180,6 +182,13 @@ def source(store: Store, slug: str, page: int = 1, *, images: bool = True) -> Pa
     )
 
 
+def _forms(found: StoredArticle, words: Sequence[str]) -> list[str]:
+    """The forms of ``words`` in the article's language that its title and text hold."""
+    article = found.item.article
+    language = article.language or found.item.summary.language
+    return forms_in(language, words, f"{article.title or ''}\n{article.text}")
+
+
 def source_by_slug(store: Store, slug: str) -> SourceCount:
     """The source whose site's host is ``slug`` (as its page address and feeds name it)."""
     for candidate in store.sources():
@@ -196,15 +205,26 @@ def search(store: Store, query: str, page: int = 1, *, images: bool = True) -> P
         return Page(
             "search.html",
             "Search",
-            lambda: {"query": "", "page": 1, "next_page": None, "results": []},
-            lambda: {"query": "", "items": [], "page": 1, "more": False},
+            lambda: {
+                "query": "",
+                "page": 1,
+                "next_page": None,
+                "total": 0,
+                "total_is_exact": True,
+                "results": [],
+            },
+            lambda: {"query": "", "items": [], "page": 1, "more": False, "total": 0},
         )
     if not words:
         raise BadRequest(f"search query {query!r} has no words to look for; give one or more")
     found, more = _paged(
         lambda limit, offset: store.search(query, limit=limit, offset=offset), page
     )
-    snippets = [snippet(s.item.article.text, words) for s in found]
+    counted = store.search_count(query, cap=SEARCH_COUNT_CAP)
+    total, exact = min(counted, SEARCH_COUNT_CAP), counted <= SEARCH_COUNT_CAP
+    # Each result's marks: the query's words, and the forms of them its language gave it.
+    marks = {s.id: [*words, *_forms(s, words)] for s in found}
+    snippets = [snippet(s.item.article.text, marks[s.id]) for s in found]
     thumbs = {s.id: thumbnail(s.item) for s in found}
 
     def results() -> list[ListedItem]:
@@ -212,8 +232,8 @@ def search(store: Store, query: str, page: int = 1, *, images: bool = True) -> P
         return [
             replace(
                 stored_item(s, shown),
-                title=highlight(s.item.article.title or "Untitled", words),
-                excerpt=highlight(text, words),
+                title=highlight(s.item.article.title or "Untitled", marks[s.id]),
+                excerpt=highlight(text, marks[s.id]),
             )
             for s, text in zip(found, snippets, strict=True)
         ]
@@ -225,6 +245,8 @@ def search(store: Store, query: str, page: int = 1, *, images: bool = True) -> P
             "query": query,
             "page": page,
             "next_page": page + 1 if more else None,
+            "total": total,
+            "total_is_exact": exact,
             "results": [
                 {
                     **listed_json(s),
@@ -240,6 +262,8 @@ def search(store: Store, query: str, page: int = 1, *, images: bool = True) -> P
             "page": page,
             "more": more,
             "words": words,
+            "total": total,
+            "total_is_exact": exact,
         },
     )
 

@@ -218,7 +218,7 @@ def test_question_mark_opens_a_dialog_that_keeps_and_returns_the_focus(
         assert not dialog.is_visible()
         assert page.evaluate(ACTIVE) == opener
         page.keyboard.press("j")  # and work again once it is closed
-        assert current(page) == 1
+        page.wait_for_function(f"() => ({CURRENT})() === 1")
 
 
 def test_keyboard_only_reading_from_the_first_tab(

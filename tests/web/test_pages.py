@@ -256,6 +256,32 @@ def test_search_is_newest_first_with_matches_highlighted(
     assert [r["id"] for r in data["results"]] == found
     assert "<mark>" not in str(data)  # the twin's snippets are plain text
     assert data["query"] == "Lighthouse" and data["next_page"] is None
+    assert data["total"] == 5 and data["total_is_exact"] is True
+    assert doc.xpath("string(//p[@class='count'])") == "5 results"
+
+
+def test_search_finds_word_forms_and_marks_them(client: TestClient, archive: Archive) -> None:
+    response = client.get("/search", params={"q": "keeper welcome"})
+    doc = page_html(response.text)
+    results = doc.xpath("//ol[@class='results']/li")
+    assert [r.xpath("h2/a/@href")[0] for r in results] == [f"/articles/{archive.keepers}"]
+    assert results[0].xpath("h2/a/mark/text()") == ["keepers", "welcome"]
+    assert "<mark>keepers</mark> <mark>welcomed</mark>" in response.text
+    assert doc.xpath("string(//p[@class='count'])") == "1 result"
+    data = client.get("/search.json", params={"q": "keeper welcome"}).json()
+    assert [r["id"] for r in data["results"]] == [archive.keepers]
+    assert data["total"] == 1
+
+
+def test_search_counts_up_to_a_cap(
+    client: TestClient, archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(views, "SEARCH_COUNT_CAP", 3)
+    doc = page_html(client.get("/search", params={"q": "lighthouse"}).text)
+    assert doc.xpath("string(//p[@class='count'])") == "More than 3 results"
+    data = client.get("/search.json", params={"q": "lighthouse"}).json()
+    assert (data["total"], data["total_is_exact"]) == (3, False)
+    assert len(data["results"]) == 5  # the count is capped, not the results
 
 
 def test_search_for_words_no_article_holds_says_so(client: TestClient, archive: Archive) -> None:
@@ -271,6 +297,8 @@ def test_an_empty_search_shows_the_form(client: TestClient, archive: Archive) ->
         "query": "",
         "page": 1,
         "next_page": None,
+        "total": 0,
+        "total_is_exact": True,
         "results": [],
     }
 
@@ -453,3 +481,20 @@ def test_the_original_pages_links_are_kept_as_searches(tmp_path: Path) -> None:
             "Storm warning for Sunday",
         )
     }
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"', "NEAR(a b)", "a OR b", "keeper*", "{title} : x", "stems : enkeeper", "^x", "x" * 500],
+)
+def test_hostile_searches_answer_results_or_one_clear_error(
+    client: TestClient, archive: Archive, query: str
+) -> None:
+    for path in ("/search", "/search.json"):
+        response = client.get(path, params={"q": query})
+        assert response.status_code in (200, 400), response.text
+        assert "Traceback" not in response.text
+    data = client.get("/search.json", params={"q": query}).json()
+    assert "error" in data or data["total"] >= len(data["results"])
+    too_long = client.get("/search.json", params={"q": "x" * 501})
+    assert too_long.status_code == 400 and "500 characters" in too_long.json()["error"]["message"]
