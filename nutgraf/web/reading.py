@@ -371,7 +371,9 @@ async def save_settings(request: Request) -> Response:
     value = fields.get("mark_on_open", "")
     if value not in ("", "on"):
         raise views.BadRequest("mark_on_open is a checkbox: on, or not sent")
-    await run_in_threadpool(_site(request).store.set_mark_on_open, who.name, value == "on")
+    store = _site(request).store
+    await run_in_threadpool(store.set_mark_on_open, who.name, value == "on")
+    reading_slots.forget_settings(store, who.name)
     return RedirectResponse("/settings?saved=1", status_code=303)
 
 

@@ -24,7 +24,7 @@ from markupsafe import escape
 
 from nutgraf.store.base import Store
 from nutgraf.store.marks import MAX_MARK_IDS
-from nutgraf.store.records import ArticleMarks, UnreadCounts
+from nutgraf.store.records import ArticleMarks, ReaderSettings, UnreadCounts
 from nutgraf.web.personal import CSRF_SLOTS, FILLERS, Visit
 
 COUNT_SECONDS = 10.0
@@ -35,6 +35,10 @@ Kept = WeakKeyDictionary[Store, dict[str, tuple[float, T]]]
 # by feed that /unread shows (``Store.unread_counts``, which reads every unread row).
 _TOTALS: Kept[int] = WeakKeyDictionary()
 _COUNTS: Kept[UnreadCounts] = WeakKeyDictionary()
+# The reader's settings, read by every article page they open ("opening marks it read"); a
+# change made in this process applies at once, one made through another worker within
+# COUNT_SECONDS.
+_SETTINGS: Kept[ReaderSettings] = WeakKeyDictionary()
 _LOCK = threading.Lock()  # list pages count in the thread pool, article pages on the loop
 _ACTIONS = {
     "read": "Mark read",
@@ -69,6 +73,17 @@ def unread_total(store: Store, user: str) -> int:
 def unread_counts(store: Store, user: str) -> UnreadCounts:
     """The reader's unread counts by feed (kept briefly)."""
     return _kept(_COUNTS, store, user, store.unread_counts)
+
+
+def reader_settings(store: Store, user: str) -> ReaderSettings:
+    """The reader's settings (kept briefly)."""
+    return _kept(_SETTINGS, store, user, store.reader_settings)
+
+
+def forget_settings(store: Store, user: str) -> None:
+    """Drop the reader's kept settings (they just changed one)."""
+    with _LOCK:
+        _SETTINGS.get(store, {}).pop(user, None)
 
 
 def forget_counts(store: Store, user: str) -> None:
@@ -162,7 +177,7 @@ def _open(visit: Visit, arguments: Sequence[str]) -> Mapping[str, str]:
     known = _marks(visit, ids)
     store = visit.store
     unread = [i for i in ids if i in known and not known[i].read]
-    if unread and store.reader_settings(who.name).mark_on_open:
+    if unread and reader_settings(store, who.name).mark_on_open:
         store.set_read(who.name, unread, True)
         count_opened(visit.store, who.name, len(unread))
         for i in unread:
