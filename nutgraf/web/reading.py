@@ -143,6 +143,7 @@ def _mark_one(action: str) -> Handler:
 
 def _apply(site: Site, who: Reader, article_id: int, action: str) -> ArticleMarks:
     store = site.store
+    reading_slots.wait_for_opened(store, who.name)  # an opened article's write comes first
     if action in ("read", "unread"):
         found = store.set_read(who.name, [article_id], action == "read") > 0
     else:
@@ -397,7 +398,10 @@ def article_json(request: Request, body: bytes) -> Response | None:
     if who is None:
         return None
     article_id = int(request.path_params["id"])
-    marks = _site(request).store.article_marks(who.name, [article_id]).get(article_id)
+    store = _site(request).store
+    found = store.article_marks(who.name, [article_id])
+    reading_slots.with_opened(store, who.name, found)
+    marks = found.get(article_id)
     if marks is None or not body.startswith(b"{"):
         return None
     own = f'{{"read":{str(marks.read).lower()},"starred":{str(marks.starred).lower()},'

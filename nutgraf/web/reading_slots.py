@@ -14,9 +14,12 @@ the archive for them at most once in that time.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 from weakref import WeakKeyDictionary
 
@@ -115,6 +118,7 @@ def _marks(visit: Visit, ids: Sequence[int]) -> dict[int, ArticleMarks]:
         for start in range(0, len(missing), MAX_MARK_IDS):  # a long story timeline
             chunk = missing[start : start + MAX_MARK_IDS]
             known.update(visit.store.article_marks(visit.reader.name, chunk))
+        with_opened(visit.store, visit.reader.name, known)
     return known
 
 
@@ -166,6 +170,62 @@ def _buttons(visit: Visit, arguments: Sequence[str]) -> Mapping[str, str]:
     }
 
 
+log = logging.getLogger("nutgraf.web")
+
+# Opened articles are recorded read by one thread per process, not on the event loop: the
+# article page is served on the loop, and a write that waits for another process's write
+# (SQLite has one writer) would hold every other request of this process meanwhile. One
+# thread keeps this process's writes in order. Until a write is done its articles count as
+# read for their reader here (``with_opened``), and the reader's own marking waits for it
+# (``wait_for_opened``), so "Mark unread" right after opening is never undone by it.
+_OPENED = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nutgraf-opened")
+_WRITING: dict[tuple[int, str], dict[int, Future[None]]] = {}  # (store, reader) -> id -> write
+
+
+def _record_opened(store: Store, user: str, ids: list[int]) -> None:
+    try:
+        store.set_read(user, ids, True)
+    except Exception:  # a failed write loses one automatic mark; the page was served
+        log.exception("could not record articles %s as read for %s", ids, user)
+
+
+def _opened(store: Store, user: str, ids: list[int]) -> None:
+    """Record ``ids`` read for ``user`` in the writer thread."""
+    key = (id(store), user)
+    with _LOCK:
+        future = _OPENED.submit(_record_opened, store, user, ids)
+        writing = _WRITING.setdefault(key, {})
+        writing.update(dict.fromkeys(ids, future))
+
+    def done(finished: Future[None]) -> None:
+        with _LOCK:
+            writing = _WRITING.get(key, {})
+            for i in ids:
+                if writing.get(i) is finished:
+                    del writing[i]
+            if not writing:
+                _WRITING.pop(key, None)
+
+    future.add_done_callback(done)
+
+
+def with_opened(store: Store, user: str, marks: dict[int, ArticleMarks]) -> None:
+    """Count as read, in ``marks``, the articles opened whose write is not done yet."""
+    with _LOCK:
+        writing = set(_WRITING.get((id(store), user), ()))
+    for i in writing & marks.keys():
+        marks[i] = ArticleMarks(i, True, marks[i].starred)
+
+
+def wait_for_opened(store: Store, user: str, timeout: float = 10.0) -> None:
+    """Wait until the reader's opened articles are written (call it off the event loop)."""
+    with _LOCK:
+        futures = set(_WRITING.get((id(store), user), {}).values())
+    for future in futures:
+        with contextlib.suppress(Exception):
+            future.result(timeout)
+
+
 def _open(visit: Visit, arguments: Sequence[str]) -> Mapping[str, str]:
     """The article page, opened: marks its article read when the reader's setting says so.
     Its slot stands in the page's <head>, before every other slot, so the navigation's count
@@ -177,8 +237,8 @@ def _open(visit: Visit, arguments: Sequence[str]) -> Mapping[str, str]:
     known = _marks(visit, ids)
     store = visit.store
     unread = [i for i in ids if i in known and not known[i].read]
-    if unread and reader_settings(store, who.name).mark_on_open:
-        store.set_read(who.name, unread, True)
+    if unread and not store.read_only and reader_settings(store, who.name).mark_on_open:
+        _opened(store, who.name, unread)
         count_opened(visit.store, who.name, len(unread))
         for i in unread:
             known[i] = ArticleMarks(i, True, known[i].starred)

@@ -4,6 +4,7 @@ shared pages; CSRF, anonymous readers, two readers kept apart, deleted articles.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 
 import httpx
@@ -12,6 +13,7 @@ from starlette.testclient import TestClient
 
 from nutgraf.manage import delete_articles
 from nutgraf.store import SQLiteStore
+from nutgraf.web import reading_slots
 from nutgraf.web.openapi import READER_ENDPOINTS, SCHEMAS
 from tests.web.conftest import (
     COAST,
@@ -196,6 +198,41 @@ def test_opening_an_article_marks_it_read_unless_set_off(ann: TestClient, archiv
     post(ann, "/settings", mark_on_open="on")
     assert page_html(ann.get("/settings").text).xpath("//input[@id='mark_on_open']/@checked")
     assert post(ann, "/settings", mark_on_open="yes").status_code == 400
+
+
+def test_marking_unread_right_after_opening_is_never_undone_by_the_opening(
+    ann: TestClient, store: SQLiteStore, archive: Archive
+) -> None:
+    """Opening records the article read in a writer thread (off the event loop); the reader's
+    own marking waits for that write, so it always comes last."""
+    for _ in range(20):
+        ann.get(f"/articles/{archive.ferry}")
+        answer = post(ann, f"/articles/{archive.ferry}/unread.json").json()
+        assert answer["read"] is False
+    reading_slots.wait_for_opened(store, "ann")
+    assert store.article_marks("ann", [archive.ferry])[archive.ferry].read is False
+    assert archive.ferry in unread(ann)
+
+
+def test_an_opened_article_counts_as_read_while_its_write_waits(
+    store: SQLiteStore, archive: Archive
+) -> None:
+    """Another process holds SQLite's write lock: the opened article's write waits in the
+    writer thread, and meanwhile this process already counts it read for its reader."""
+    other = sqlite3.connect(store.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        reading_slots._opened(store, "ann", [archive.keepers])
+        marks = store.article_marks("ann", [archive.keepers])
+        assert marks[archive.keepers].read is False  # not written yet
+        reading_slots.with_opened(store, "ann", marks)
+        assert marks[archive.keepers].read is True
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    reading_slots.wait_for_opened(store, "ann")
+    assert store.article_marks("ann", [archive.keepers])[archive.keepers].read is True
+    assert not reading_slots._WRITING
 
 
 def test_article_json_carries_the_readers_state_after_the_cache(
