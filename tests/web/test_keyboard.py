@@ -310,6 +310,4 @@ def test_the_help_and_the_current_item_keep_aa_contrast(
         assert page.evaluate(LOW_CONTRAST) == []
 
 
-# The reading state's forms as its contract has them (rendered by the reading-state pages;
-# added here in the page, so the keys' half of the contract is checked against this server,
-# which has no marking routes yet: it answers 404 in its JSON error shape).
+# m and s against the real marking routes, signed in: tests/web/test_reading_browser.py.
