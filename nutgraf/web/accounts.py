@@ -39,7 +39,7 @@ from nutgraf.errors import NutgrafError
 from nutgraf.store.records import User
 from nutgraf.web.admin import FLASH_COOKIE, _access, _read_flash, done_redirect
 from nutgraf.web.auth import end_session, start_session
-from nutgraf.web.csrf import csrf_token, set_csrf_cookie
+from nutgraf.web.csrf import csrf_token
 from nutgraf.web.forms import FormRefused, checked_form
 from nutgraf.web.identity import reader, user_credential
 from nutgraf.web.ratelimit import client_key, retry_after
@@ -82,9 +82,7 @@ def _render(
     csrf = csrf_token(request)
     body = site.render(template, title=title, csrf=csrf, who=reader(request), **context)
     headers = {"cache-control": "private, no-store"}
-    response = page_response(site, request, body, status, headers=headers)
-    set_csrf_cookie(response, request, csrf)
-    return response
+    return page_response(site, request, body, status, headers=headers)
 
 
 # --- signing in and out ---------------------------------------------------------------------

@@ -33,7 +33,7 @@ from nutgraf.config import load_settings
 from nutgraf.errors import NutgrafError
 from nutgraf.ingest.fetch import is_fetchable
 from nutgraf.web.auth import end_session, start_session
-from nutgraf.web.csrf import csrf_ok, csrf_token, origin_ok, set_csrf_cookie
+from nutgraf.web.csrf import csrf_ok, csrf_token, origin_ok
 from nutgraf.web.identity import ADMIN_USER, reader, token_credential
 from nutgraf.web.ratelimit import client_key, retry_after
 from nutgraf.web.site import Site, page_response
@@ -67,9 +67,7 @@ def _render(request: Request, status: int = 200, **context: object) -> Response:
         request=request,
         **context,
     )
-    response = page_response(site, request, body, status, headers={"cache-control": "no-store"})
-    set_csrf_cookie(response, request, csrf)
-    return response
+    return page_response(site, request, body, status, headers={"cache-control": "no-store"})
 
 
 async def admin_page(request: Request) -> Response:

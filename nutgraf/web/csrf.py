@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from nutgraf.web.hosts import origin_allowed
 
-__all__ = ["CSRF_COOKIE", "csrf_ok", "csrf_token", "origin_ok", "set_csrf_cookie"]
+__all__ = ["CSRF_COOKIE", "csrf_ok", "csrf_token", "handed_out", "origin_ok", "set_csrf_cookie"]
 
 CSRF_COOKIE = "nutgraf_csrf"
 MAX_TOKEN_CHARS = 64  # a token is 32; a longer cookie is none of ours
@@ -33,6 +33,13 @@ def csrf_token(request: Request) -> str:
     token = cookie if cookie and len(cookie) <= MAX_TOKEN_CHARS else secrets.token_urlsafe(24)
     request.state.csrf = token
     return token
+
+
+def handed_out(request: Request) -> str | None:
+    """The token ``csrf_token`` gave this request's page, if it gave one: the response must
+    then carry its cookie (``set_csrf_cookie``)."""
+    known = getattr(request.state, "csrf", None)
+    return known if isinstance(known, str) else None
 
 
 def set_csrf_cookie(response: Response, request: Request, token: str) -> None:

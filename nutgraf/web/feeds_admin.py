@@ -37,7 +37,7 @@ from nutgraf.manage import disable_feed, enable_feed, remove_feed
 from nutgraf.store.base import FeedState, Store
 from nutgraf.web.admin import FLASH_COOKIE, _access, _checked_form, _done, _read_flash
 from nutgraf.web.categories import clean_category
-from nutgraf.web.csrf import csrf_ok, csrf_token, origin_ok, set_csrf_cookie
+from nutgraf.web.csrf import csrf_ok, csrf_token, origin_ok
 from nutgraf.web.ratelimit import client_key, retry_after
 from nutgraf.web.site import Site, error_response, json_response, page_response
 
@@ -181,9 +181,7 @@ def _render(request: Request, status: int = 200, **context: object) -> Response:
         rows=_rows(site.store),
         **context,
     )
-    response = page_response(site, request, body, status, headers={"cache-control": "no-store"})
-    set_csrf_cookie(response, request, csrf)
-    return response
+    return page_response(site, request, body, status, headers={"cache-control": "no-store"})
 
 
 def _refused(request: Request, as_json: bool) -> Response | None:

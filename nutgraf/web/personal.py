@@ -26,7 +26,7 @@ from nutgraf.store.base import Store
 from nutgraf.web.csrf import csrf_token
 from nutgraf.web.identity import Reader, reader
 
-__all__ = ["CSRF_SLOTS", "FILLERS", "Visit", "fill_slots", "slot"]
+__all__ = ["FILLERS", "Visit", "fill_slots", "slot"]
 
 _MARK = secrets.token_hex(12)
 _SLOT = re.compile(rf"<!--{_MARK}:([a-z_]{{1,32}}):([^<>]{{0,200}})-->")
@@ -35,15 +35,20 @@ _ARGUMENT = re.compile(r"[^<>\-]{0,200}")
 
 @dataclass(frozen=True, slots=True)
 class Visit:
-    """Who asks for a page: the signed-in reader (None: anonymous) and their CSRF token, over
-    the site's archive. ``memo`` keeps what one filler read for the others of the same
-    response (the reading state of the page's articles, read once for its classes and its
-    buttons)."""
+    """Who asks for a page: the signed-in reader (None: anonymous), over the site's archive.
+    ``csrf`` is their CSRF token, handed out only when a filler puts it in the page (then
+    the response sets its cookie). ``memo`` keeps what one filler read for the others of the
+    same response (the reading state of the page's articles, read once for its classes and
+    its buttons)."""
 
     store: Store
     reader: Reader | None
-    csrf: str
+    request: Request
     memo: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def csrf(self) -> str:
+        return csrf_token(self.request)
 
 
 # A filler answers the arguments of its slot on one page with the HTML for each.
@@ -80,29 +85,24 @@ def _account(visit: Visit, arguments: Sequence[str]) -> Mapping[str, str]:
 
 
 FILLERS: dict[str, Filler] = {"csrf": _csrf, "account": _account}
+
+
 # The slots whose HTML holds the reader's CSRF token (in a form): a page with one of them
 # makes its response set the token's cookie.
-CSRF_SLOTS: set[str] = {"csrf"}
-
-
-def fill_slots(store: Store, request: Request, body: bytes) -> tuple[bytes, str | None]:
-    """``body`` with its slots filled for the request's reader, and the CSRF token when the
-    page now holds one (the response must then set its cookie)."""
+def fill_slots(store: Store, request: Request, body: bytes) -> bytes:
+    """``body`` with its slots filled for the request's reader (a filler that puts the CSRF
+    token in the page hands it out: ``nutgraf.web.csrf.handed_out``)."""
     if _MARK.encode() not in body:
-        return body, None
+        return body
     text = body.decode("utf-8")
     wanted: defaultdict[str, list[str]] = defaultdict(list)
     for match in _SLOT.finditer(text):
         wanted[match[1]].append(match[2])
-    visit = Visit(store, reader(request), csrf_token(request))
+    visit = Visit(store, reader(request), request)
     answers = {
         name: FILLERS[name](visit, list(dict.fromkeys(arguments)))
         for name, arguments in wanted.items()
         if name in FILLERS
     }
     filled = _SLOT.sub(lambda m: answers.get(m[1], {}).get(m[2], ""), text)
-    # A signed-in reader's "account" holds the Sign out form, and so the token too.
-    holds_token = not CSRF_SLOTS.isdisjoint(wanted) or (
-        "account" in wanted and visit.reader is not None
-    )
-    return filled.encode("utf-8"), visit.csrf if holds_token else None
+    return filled.encode("utf-8")

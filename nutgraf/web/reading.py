@@ -382,7 +382,7 @@ async def save_settings(request: Request) -> Response:
 
 
 def _page_response(site: Site, request: Request, template: str, **context: Any) -> Response:
-    csrf_token(request)
+    csrf_token(request)  # its forms (mark all read, settings) hold the token
     body = site.render(template, request=request, **context)
     return page_response(site, request, body, headers=dict(PRIVATE))
 

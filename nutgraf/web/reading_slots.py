@@ -28,7 +28,7 @@ from markupsafe import escape
 from nutgraf.store.base import Store
 from nutgraf.store.marks import MAX_MARK_IDS
 from nutgraf.store.records import ArticleMarks, ReaderSettings, UnreadCounts
-from nutgraf.web.personal import CSRF_SLOTS, FILLERS, Visit
+from nutgraf.web.personal import FILLERS, Visit
 
 COUNT_SECONDS = 10.0
 MAX_COUNTED_READERS = 1024  # per process and kind; the oldest go first
@@ -257,4 +257,3 @@ def _unread(visit: Visit, arguments: Sequence[str]) -> Mapping[str, str]:
 def register() -> None:
     """Add the reading slots to the page fillers (done once, when the routes are made)."""
     FILLERS.update(readclass=_readclass, marks=_buttons, open=_open, unread=_unread)
-    CSRF_SLOTS.add("marks")

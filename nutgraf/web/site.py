@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from nutgraf.store.base import Store
-from nutgraf.web.csrf import set_csrf_cookie
+from nutgraf.web.csrf import handed_out, set_csrf_cookie
 from nutgraf.web.markup import category_href, host
 from nutgraf.web.personal import fill_slots, slot
 from nutgraf.web.ratelimit import FailureLimits, LoginLimiter
@@ -163,11 +163,13 @@ def page_response(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """A rendered page answered to ``request``: its reader's slots filled in
-    (``nutgraf.web.personal``), a fresh nonce, and the CSRF cookie its forms need."""
-    body, csrf = fill_slots(site.store, request, body)
+    (``nutgraf.web.personal``), a fresh nonce, and the CSRF cookie its forms need (when the
+    page was handed a token, by a filler or by the view that rendered it)."""
+    body = fill_slots(site.store, request, body)
     response = html_response(body, status, headers, remote_images=site.config.remote_images)
-    if csrf is not None:
-        set_csrf_cookie(response, request, csrf)
+    token = handed_out(request)
+    if token is not None:
+        set_csrf_cookie(response, request, token)
     return response
 
 

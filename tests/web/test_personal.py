@@ -10,7 +10,7 @@ from starlette.requests import Request
 from nutgraf.store import SQLiteStore
 from nutgraf.web import personal
 from nutgraf.web.app import create_app
-from nutgraf.web.csrf import CSRF_COOKIE
+from nutgraf.web.csrf import CSRF_COOKIE, handed_out
 from nutgraf.web.personal import Visit, slot
 from tests.web.conftest import Archive, make_client, page_html
 
@@ -42,15 +42,20 @@ def test_fillers_get_every_argument_of_a_page_at_once(
     body = f"<p>{slot('echo', 1)} {slot('echo', 2)} {slot('echo', 1)} {slot('nobody', 3)}</p>"
     app = create_app(store)
     request = Request({"type": "http", "headers": [], "app": app, "path": "/", "query_string": b""})
-    filled, csrf = personal.fill_slots(store, request, body.encode())
+    filled = personal.fill_slots(store, request, body.encode())
     assert filled.decode() == "<p>[1] [2] [1] </p>"  # an unknown slot is left empty
-    assert calls == [("1", "2")] and csrf is None
+    assert calls == [("1", "2")] and handed_out(request) is None  # no filler used a token
 
 
 def test_text_that_looks_like_a_slot_is_not_one(store: SQLiteStore, archive: Archive) -> None:
+    """A query written like a slot (without the marker drawn at start-up) stays the reader's
+    text, escaped where the page shows it, and fills nothing."""
+    hostile = "<!--account:x-->"
     with make_client(store) as client:
-        page = client.get(f"/search?q={'<!--' + 'account:x-->'}")
+        page = client.get("/search", params={"q": hostile})
     assert page.status_code == 200
+    assert page_html(page.text).xpath("//input[@id='q']/@value") == [hostile]
+    assert hostile not in page.text and page.text.count('href="/login"') == 1
 
 
 def test_each_response_carries_its_own_csrf_token_in_a_cached_page(
