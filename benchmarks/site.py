@@ -248,44 +248,6 @@ def machine_cpu() -> float:
     return (user + nice + system + irq + softirq + steal) / TICK
 
 
-# --- a signed-in reader ----------------------------------------------------------------------
-
-READER, READER_PASSWORD = "bench", "benchmark reader password"
-
-
-def add_reader(db: Path) -> None:
-    """The benchmark's user in the archive (kept from an earlier run when it is there)."""
-    subprocess.run(
-        [str(NUTGRAF), "users", "add", READER, "--password-file", "-", "--db", str(db)],
-        input=f"{READER_PASSWORD}\n".encode(),
-        capture_output=True,
-        check=False,
-    )
-
-
-def sign_in(port: int) -> str:
-    """Sign in through the form, as a browser does; the Cookie header the session needs."""
-    import http.cookiejar
-    from urllib.parse import urlencode
-
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    base = f"http://{HOST}:{port}"
-    with opener.open(f"{base}/login", timeout=10) as response:
-        page = response.read().decode()
-    csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
-    form = urlencode({"csrf": csrf, "username": READER, "password": READER_PASSWORD})
-    with opener.open(f"{base}/login", data=form.encode(), timeout=30):
-        pass
-    cookies = {cookie.name: cookie.value for cookie in jar}
-    if "nutgraf_session" not in cookies:
-        raise RuntimeError("the benchmark's reader could not sign in")
-    return "; ".join(f"{name}={value}" for name, value in cookies.items())
-
-
-# --- load -----------------------------------------------------------------------------------
-
-
 def addresses(scenario: Scenario, ids: Sequence[int], seed: int) -> Callable[[], str]:
     """The scenario's next address, drawn ahead of the run."""
     rng = random.Random(seed)
@@ -310,8 +272,8 @@ def run_scenario(
     cookie: str | None = None,
 ) -> Run:
     where = placement(workers)
-    if scenario.signed_in:
-        add_reader(db)
+    if scenario.signed_in and cookie is None:
+        cookie = open_reader(db, READER)  # the benchmark's user, kept from run to run
     serve = serving(db, workers, where.server, cache=not scenario.bust)
     with serve as (port, pid), pinned(where.loadgen):
         result = load(
@@ -322,13 +284,7 @@ def run_scenario(
             warmup=args.warmup,
             duration=args.duration,
             probe=lambda: (tree_cpu(pid), machine_cpu()),
-            headers=(
-                {"Cookie": sign_in(port)}
-                if scenario.signed_in
-                else {"Cookie": f"{SESSION_COOKIE}={cookie}"}
-                if cookie
-                else None
-            ),
+            headers={"Cookie": f"{SESSION_COOKIE}={cookie}"} if cookie else None,
         )
     assert result.probe is not None
     (server_start, busy_start), (server_end, busy_end) = result.probe
@@ -394,6 +350,9 @@ def measure_search(
 # --- a signed-in reader (issue 17) -----------------------------------------------------------
 
 UNREAD_P95_BAR_MS = 20.0
+
+
+READER, READER_PASSWORD = "bench", "benchmark reader password"  # the load runs' user
 
 
 def open_reader(db: Path, name: str) -> str:
