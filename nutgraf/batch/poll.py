@@ -9,6 +9,8 @@ failing for days is disabled with its reason shown by ``nutgraf feeds``.
 from __future__ import annotations
 
 import random
+import threading
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
@@ -79,9 +81,13 @@ def poll_due(
     workers: int = POLL_WORKERS,
     page_budget: float = PAGE_BUDGET,
     fetcher: Fetcher | None = None,
+    feeds: Sequence[FeedState] | None = None,
+    stop: threading.Event | None = None,
 ) -> list[tuple[FeedState, Tally]]:
-    """Poll every feed that is due now, several at a time; each outcome is recorded on its
-    feed. The shared per-host limiter keeps any one site from seeing more than its share.
+    """Poll every feed that is due now (or ``feeds``, ones a poller leased), several at a
+    time; each outcome is recorded on its feed. A feed not yet started when ``stop`` is set
+    is left alone (its lease, if it has one, runs out). The shared per-host limiter keeps
+    any one site from seeing more than its share.
 
     One feed cannot hold the others up for long: its teaser pages get ``page_budget``
     seconds, all of them, and no page is asked again in this poll, for any feed, of a host
@@ -91,17 +97,19 @@ def poll_due(
     poll's feeds (one is made, and closed, when none is given).
     """
     rng = rng or random.Random()
-    feeds = store.due_feeds(utc_now())
+    chosen = store.due_feeds(utc_now()) if feeds is None else feeds
     owned = fetcher is None
     shared = fetcher if fetcher is not None else Fetcher(settings)
 
-    def poll(feed: FeedState) -> tuple[FeedState, Tally]:
+    def poll(feed: FeedState) -> tuple[FeedState, Tally] | None:
+        if stop is not None and stop.is_set():
+            return None
         with Ingestor(store, settings, fetcher=shared, page_budget=page_budget) as ingestor:
             return poll_feed(ingestor, feed, settings, random.Random(rng.random()))
 
     try:
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            return list(pool.map(poll, feeds))
+            return [done for done in pool.map(poll, chosen) if done is not None]
     finally:
         if owned:
             shared.close()

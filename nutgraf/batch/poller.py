@@ -22,15 +22,14 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from nutgraf.batch.ingest import Fetcher, Ingestor, Tally, utc_now
-from nutgraf.batch.poll import POLL_WORKERS, poll_feed
+from nutgraf.batch.ingest import utc_now
+from nutgraf.batch.poll import POLL_WORKERS, poll_due
 from nutgraf.config import Settings
 from nutgraf.errors import NutgrafError
 from nutgraf.manage import apply_retention
-from nutgraf.store.base import FeedState, Store
+from nutgraf.store.base import Store
 from nutgraf.stories.archive import story_options, update_stories
 
 
@@ -89,25 +88,12 @@ def poll_round(
 ) -> RoundReport:
     """Lease the due feeds and poll them, several at a time; a feed not yet started when
     ``stop`` is set is left to its lease."""
-    rng = rng or random.Random()
     feeds = store.claim_due_feeds(
         utc_now(), owner, options.lease_seconds, options.batch, per_host=options.per_host
     )
     if not feeds:
         return RoundReport()
-    fetcher = Fetcher(settings)
-
-    def poll(feed: FeedState) -> tuple[FeedState, Tally] | None:
-        if stop.is_set():
-            return None
-        with Ingestor(store, settings, fetcher=fetcher) as ingestor:
-            return poll_feed(ingestor, feed, settings, random.Random(rng.random()))
-
-    try:
-        with ThreadPoolExecutor(max_workers=options.workers) as pool:
-            done = [result for result in pool.map(poll, feeds) if result is not None]
-    finally:
-        fetcher.close()
+    done = poll_due(store, settings, rng=rng, workers=options.workers, feeds=feeds, stop=stop)
     return RoundReport(
         feeds=len(done),
         failed=sum(1 for state, _ in done if state.last_error),
