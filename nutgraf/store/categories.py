@@ -19,13 +19,19 @@ from typing import Any, ClassVar
 from nutgraf.records import Headline
 from nutgraf.store.rows import HEADLINE_COLUMNS, bounded, headline
 
-__all__ = ["CategoryQueries", "category_match"]
+__all__ = ["CategoryQueries", "category_match", "in_category"]
 
 
 def category_match(name: str, column: str = "category") -> tuple[str, tuple[Any, ...]]:
     """A condition on ``column`` (a feed's category) holding the category ``name`` and those
     nested in it, with its parameters (marks are ``?``)."""
     return f"({column} = ? OR substr({column}, 1, ?) = ?)", (name, len(name) + 1, name + "/")
+
+
+def in_category(category: str | None, name: str) -> bool:
+    """Whether a feed of ``category`` is in the category ``name`` (itself or nested in it):
+    the rule of ``category_match``, for feeds already read."""
+    return category is not None and (category == name or category.startswith(name + "/"))
 
 
 class CategoryQueries:

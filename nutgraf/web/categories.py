@@ -138,7 +138,7 @@ def categories_page(store: Store) -> views.Page:
 
 
 def category_page(store: Store, name: str, page: int = 1, *, images: bool = True) -> views.Page:
-    page = views._page_number(page)
+    page = views.page_number(page)
     # The category and its feeds, without their counts: a page of it reads one page of
     # articles, however many it holds.
     listed = group_categories(store.feeds(), {})

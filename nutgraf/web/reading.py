@@ -36,11 +36,12 @@ from starlette.routing import BaseRoute, Route
 from nutgraf.records import Headline
 from nutgraf.serialize import headline_json
 from nutgraf.store.base import FeedState
+from nutgraf.store.categories import in_category
 from nutgraf.store.marks import MAX_MARK_IDS
 from nutgraf.store.records import ArticleMarks
 from nutgraf.web import reading_slots, views
 from nutgraf.web.csrf import csrf_ok, csrf_token, origin_ok
-from nutgraf.web.endpoints import layout_of
+from nutgraf.web.endpoints import int_param, layout_of
 from nutgraf.web.identity import Reader, reader
 from nutgraf.web.listing import headline_item
 from nutgraf.web.site import Site, json_bytes, page_response
@@ -234,7 +235,7 @@ def _feed_urls(site: Site, *, feed: str | None = None, category: str | None = No
     assert category is not None
     if len(category) > MAX_CATEGORY_CHARS:
         raise views.BadRequest(f"a category name is at most {MAX_CATEGORY_CHARS} characters")
-    urls = [f.url for f in feeds if f.category == category]
+    urls = [f.url for f in feeds if in_category(f.category, category)]
     if not urls:
         raise views.NotFound(f"there is no category {category!r}")
     return urls
@@ -249,7 +250,7 @@ def _list_endpoint(kind: str) -> Handler:
         if who is None:
             return _anonymous(request, _here(request).replace(".json", "", 1))
         site = _site(request)
-        page = _page(request)
+        page = views.page_number(int_param(request, "page", 1))
         built = await run_in_threadpool(_build_list, site, who, kind, request, page, _json(request))
         if _json(request):
             return _json_response(built["data"])
@@ -323,10 +324,13 @@ def _listed(h: Headline, image: str | None, marks: ArticleMarks | None) -> dict[
 
 
 def _category_counts(feeds: list[FeedState], by_feed: dict[str, int]) -> list[tuple[str, int]]:
-    counted: dict[str, int] = {}
-    for f in feeds:
-        if f.category and by_feed.get(f.url):
-            counted[f.category] = counted.get(f.category, 0) + by_feed[f.url]
+    """The unread count of each category that has some, its nested categories' included (as
+    ``?category=`` and ``/categories/NAME`` include them)."""
+    names = {f.category for f in feeds if f.category and by_feed.get(f.url)}
+    counted = {
+        name: sum(by_feed.get(f.url, 0) for f in feeds if in_category(f.category, name))
+        for name in names
+    }
     return sorted(counted.items())
 
 
@@ -335,16 +339,6 @@ def _filter_name(feeds: list[FeedState], feed: str | None, category: str | None)
         found = [f for f in feeds if str(f.id) == feed]
         return (found[0].title or found[0].url) if found else feed
     return category or ""
-
-
-def _page(request: Request) -> int:
-    raw = request.query_params.get("page", "1") or "1"
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 4):
-        raise views.BadRequest(f"page must be a whole number, not {raw[:40]!r}")
-    page = int(raw)
-    if page < 1 or page > views.MAX_PAGE:
-        raise views.BadRequest(f"page {page} is out of range; pages run from 1 to {views.MAX_PAGE}")
-    return page
 
 
 # --- settings -------------------------------------------------------------------------------

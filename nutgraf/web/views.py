@@ -57,7 +57,7 @@ class Page:
 
 
 def home(store: Store, page: int = 1, *, images: bool = True) -> Page:
-    page = _page_number(page)
+    page = page_number(page)
     articles, more = _paged(lambda limit, offset: store.latest(limit=limit, offset=offset), page)
     thumbs = {a.id: thumbnail(a.item) for a in articles}
     return Page(
@@ -146,7 +146,7 @@ def sources(store: Store) -> Page:
 
 
 def source(store: Store, slug: str, page: int = 1, *, images: bool = True) -> Page:
-    page = _page_number(page)
+    page = page_number(page)
     found = source_by_slug(store, slug)
     # Whole articles, as home reads them: the list shows a line of each and its summary.
     articles, more = _paged(
@@ -198,7 +198,7 @@ def source_by_slug(store: Store, slug: str) -> SourceCount:
 
 
 def search(store: Store, query: str, page: int = 1, *, images: bool = True) -> Page:
-    page = _page_number(page)
+    page = page_number(page)
     query = query.strip()
     words = search_words(query)
     if not query:
@@ -282,7 +282,7 @@ def group(store: Store, article_id: int) -> Page:
 
 
 def stories(store: Store, page: int = 1) -> Page:
-    page = _page_number(page)
+    page = page_number(page)
     found, more = _paged(
         lambda limit, offset: store.latest_stories(limit=limit, offset=offset), page
     )
@@ -377,7 +377,7 @@ def _paged(read: Callable[[int, int], Sequence[T]], page: int) -> tuple[Sequence
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
-def _page_number(page: int) -> int:
+def page_number(page: int) -> int:
     if page < 1 or page > MAX_PAGE:
         raise BadRequest(f"page {page} is out of range; pages run from 1 to {MAX_PAGE}")
     return page

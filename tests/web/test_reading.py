@@ -374,6 +374,22 @@ def test_unread_page_counts_by_feed_and_category(
     assert ann.get("/unread.json?page=2").json()["articles"] == []
 
 
+def test_a_category_holds_the_categories_nested_in_it(
+    ann: TestClient, store: SQLiteStore, archive: Archive
+) -> None:
+    """``?category=Local`` means what ``/categories/Local`` means: "Local/Coast" is in it."""
+    coast = next(f for f in store.feeds() if f.url == COAST + "feed.xml")
+    store.edit_feed(coast.id, None, "Local/Coast")
+    local = ann.get("/unread.json?category=Local").json()
+    assert sorted(a["id"] for a in local["articles"]) == sorted(all_ids(archive))
+    nested = ann.get("/unread.json?category=Local/Coast").json()
+    assert [a["id"] for a in nested["articles"]] == [archive.passes, archive.copy, archive.ferry]
+    aside = page_html(ann.get("/unread").text).xpath("string(//aside)").replace("\n", "")
+    assert "Local (6)" in aside and "Local/Coast (3)" in aside
+    assert ann.get("/unread.json?category=Loc").status_code == 404  # a prefix is no category
+    assert post(ann, "/mark-read.json", category="Local").json()["unread"] == 0
+
+
 def test_unread_json_shape_and_the_nav_count_follows_marks(
     ann: TestClient, archive: Archive
 ) -> None:
