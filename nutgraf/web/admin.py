@@ -33,7 +33,8 @@ from nutgraf.config import load_settings
 from nutgraf.errors import NutgrafError
 from nutgraf.ingest.fetch import is_fetchable
 from nutgraf.web.auth import end_session, start_session
-from nutgraf.web.csrf import csrf_ok, csrf_token, origin_ok
+from nutgraf.web.csrf import csrf_token
+from nutgraf.web.forms import FormRefused, checked_form
 from nutgraf.web.identity import ADMIN_USER, reader, token_credential
 from nutgraf.web.ratelimit import client_key, retry_after
 from nutgraf.web.site import Site, page_response
@@ -41,6 +42,7 @@ from nutgraf.web.site import Site, page_response
 FLASH_COOKIE = "nutgraf_done"
 FLASH_MAX_CHARS = 3000  # a cookie holds about 4 kB
 MAX_DUMP_BYTES = 2 * 1024 * 1024
+MAX_FORM_BYTES = MAX_DUMP_BYTES + 64 * 1024  # a dump and the fields beside it, encoded
 MAX_ID_DIGITS = 18  # article ids are 64-bit integers: 19 digits would overflow
 
 
@@ -107,13 +109,12 @@ def _read_flash(value: str) -> str | None:
 async def _checked_form(request: Request) -> dict[str, str] | Response:
     """The posted form when the request may act, else the response refusing it."""
     site: Site = request.app.state.site
-    if not origin_ok(request, site.config.allowed_hosts):
-        return _render(request, 403, error="refused: the form was posted from another site")
-    form = await request.form(max_files=0, max_fields=10, max_part_size=MAX_DUMP_BYTES)
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    if not csrf_ok(request, fields):
-        return _render(request, 403, error="refused: the form has expired; reload the page")
-    return fields
+    try:
+        return await checked_form(
+            request, site.config.allowed_hosts, max_bytes=MAX_FORM_BYTES, max_fields=10
+        )
+    except FormRefused as refused:
+        return _render(request, 403, error=str(refused))
 
 
 async def login(request: Request) -> Response:

@@ -31,6 +31,7 @@ from nutgraf.web.categories import category_routes
 from nutgraf.web.endpoints import int_param, twins
 from nutgraf.web.feeds import atom_feed, rss_feed
 from nutgraf.web.feeds_admin import feeds_admin_routes
+from nutgraf.web.forms import FormTooLarge
 from nutgraf.web.hosts import AllowedHosts
 from nutgraf.web.openapi import openapi_document
 from nutgraf.web.privacy import PrivateSite
@@ -191,6 +192,10 @@ async def _bad_request(request: Request, exc: Exception) -> Response:
     return error_response(request, 400, str(exc))
 
 
+async def _too_large(request: Request, exc: Exception) -> Response:
+    return error_response(request, 413, str(exc))
+
+
 async def _unavailable(request: Request, exc: Exception) -> Response:
     log.error("archive unavailable: %s", exc)
     return error_response(request, 503, f"the archive cannot be read now: {exc}")
@@ -244,6 +249,7 @@ def create_app(store: Store, config: SiteConfig | None = None) -> Starlette:
         routes=routes(),
         exception_handlers={
             views.NotFound: _not_found,
+            FormTooLarge: _too_large,
             views.BadRequest: _bad_request,
             InputError: _bad_request,
             NutgrafError: _unavailable,

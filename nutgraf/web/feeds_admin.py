@@ -22,11 +22,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import Message
 
 from nutgraf.batch.ingest import utc_now
 from nutgraf.controls import strip_controls
@@ -38,6 +36,7 @@ from nutgraf.store.base import FeedState, Store
 from nutgraf.web.admin import FLASH_COOKIE, _access, _checked_form, _done, _read_flash
 from nutgraf.web.categories import clean_category
 from nutgraf.web.csrf import csrf_ok, csrf_token, origin_ok
+from nutgraf.web.forms import FormTooLarge, read_upload
 from nutgraf.web.ratelimit import client_key, retry_after
 from nutgraf.web.site import Site, error_response, json_response, page_response
 
@@ -320,29 +319,6 @@ def _remove(store: Store, feed: FeedState, fields: dict[str, str]) -> str:
     return f"removed {_name(state)} and deleted its {count} article{'s' if count != 1 else ''}"
 
 
-async def _bounded(request: Request, limit: int) -> Request | None:
-    """The request with its body read (None when it is over ``limit`` bytes), so parsing it
-    cannot spool an endless upload to disk."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return None
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit:
-            return None
-    done = False
-
-    async def receive() -> Message:
-        nonlocal done
-        if done:
-            return {"type": "http.disconnect"}
-        done = True
-        return {"type": "http.request", "body": bytes(body), "more_body": False}
-
-    return Request(request.scope, receive)
-
-
 async def _upload_fields(request: Request) -> tuple[dict[str, str], bytes] | Response:
     """The import form's text fields and its list's bytes (the file, else the pasted
     text), when the request may act; else the response refusing it."""
@@ -350,17 +326,14 @@ async def _upload_fields(request: Request) -> tuple[dict[str, str], bytes] | Res
     if not origin_ok(request, site.config.allowed_hosts):
         return _render(request, 403, error="refused: the form was posted from another site")
     over = f"the OPML list is over {MAX_IMPORT_BYTES // 1024} kB; split it"
-    replay = await _bounded(request, MAX_IMPORT_BYTES + 64 * 1024)
-    if replay is None:
+    try:
+        fields, data = await read_upload(
+            request, max_bytes=MAX_IMPORT_BYTES + 64 * 1024, max_fields=5, file_field="file"
+        )
+    except FormTooLarge:
         return _render(request, 413, error=over)
-    form = await replay.form(max_files=1, max_fields=5, max_part_size=MAX_IMPORT_BYTES)
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
     if not csrf_ok(request, fields):
         return _render(request, 403, error="refused: the form has expired; reload the page")
-    upload = form.get("file")
-    data = b""
-    if isinstance(upload, UploadFile):
-        data = await upload.read(MAX_IMPORT_BYTES + 1)
     if not data.strip():
         data = fields.get("text", "").encode("utf-8")
     if len(data) > MAX_IMPORT_BYTES:

@@ -40,15 +40,15 @@ from nutgraf.store.categories import in_category
 from nutgraf.store.marks import MAX_MARK_IDS
 from nutgraf.store.records import ArticleMarks
 from nutgraf.web import reading_slots, views
-from nutgraf.web.csrf import csrf_ok, csrf_token, origin_ok
+from nutgraf.web.csrf import csrf_token
 from nutgraf.web.endpoints import int_param, layout_of
+from nutgraf.web.forms import FormRefused, checked_form
 from nutgraf.web.identity import Reader, reader
 from nutgraf.web.listing import headline_item
 from nutgraf.web.site import Site, json_bytes, page_response
 
 PRIVATE = {"cache-control": "private, no-store"}
-MAX_FIELD_CHARS = 4096  # the longest form field: a page of ids
-MAX_FORM_BYTES = 16_384  # a whole form, read only when it says it is no longer
+MAX_FORM_BYTES = 16_384  # a whole form: a page of ids is at most 4 kB
 MAX_CATEGORY_CHARS = 200
 MAX_REFERER_CHARS = 2000
 MAX_TIME_CHARS = 40
@@ -106,19 +106,12 @@ def _back(request: Request, fallback: str) -> str:
 
 async def _form(request: Request) -> dict[str, str]:
     """The posted form of a request that may act; refuses another site's, or a stale one."""
-    site = _site(request)
-    if not origin_ok(request, site.config.allowed_hosts):
-        raise HTTPException(403, "refused: the form was posted from another site")
-    length = request.headers.get("content-length", "")
-    if not (length.isascii() and length.isdigit()):
-        raise HTTPException(411, "send the form with a Content-Length")
-    if int(length) > MAX_FORM_BYTES:
-        raise HTTPException(413, f"the form is over {MAX_FORM_BYTES:,} bytes")
-    form = await request.form(max_files=0, max_fields=8, max_part_size=MAX_FIELD_CHARS)
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    if not csrf_ok(request, fields):
-        raise HTTPException(403, "refused: the form has expired; reload the page")
-    return fields
+    try:
+        return await checked_form(
+            request, _site(request).config.allowed_hosts, max_bytes=MAX_FORM_BYTES, max_fields=8
+        )
+    except FormRefused as refused:
+        raise HTTPException(403, str(refused)) from None
 
 
 # --- marking one article --------------------------------------------------------------------

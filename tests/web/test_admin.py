@@ -190,6 +190,21 @@ def test_a_form_without_the_csrf_token_is_refused(guarded: TestClient) -> None:
     assert SESSION_COOKIE not in guarded.cookies
 
 
+def test_an_endless_form_is_refused_before_it_is_read(guarded: TestClient) -> None:
+    """Anyone may post to the sign-in form: its body is bounded like every form's."""
+    csrf(guarded)
+
+    def body() -> Iterator[bytes]:  # chunked: no Content-Length to refuse it by
+        yield b"token=" + TOKEN.encode() + b"&x="
+        for _ in range(50):
+            yield b"x" * 65_536
+
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    response = guarded.post("/admin/login", content=body(), headers=form)
+    assert response.status_code == 413 and "form is over" in response.text
+    assert SESSION_COOKIE not in guarded.cookies
+
+
 def test_a_csrf_token_not_matching_the_cookie_is_refused(guarded: TestClient) -> None:
     csrf(guarded)
     response = guarded.post("/admin/login", data={"token": TOKEN, "csrf": "forged"})

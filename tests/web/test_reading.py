@@ -5,7 +5,7 @@ shared pages; CSRF, anonymous readers, two readers kept apart, deleted articles.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -428,23 +428,35 @@ def test_the_readers_json_answers_are_as_documented(ann: TestClient, archive: Ar
             assert set(listed) == set(SCHEMAS["Headline"]["properties"]) | {"read", "starred"}
 
 
-def test_a_form_too_long_or_unsized_is_refused_unread(ann: TestClient, archive: Archive) -> None:
+def test_a_form_too_long_is_refused_unread_and_an_unsized_one_is_read_within_bounds(
+    ann: TestClient, archive: Archive
+) -> None:
     big = ann.post(
         "/mark-read.json", data={"csrf": csrf(ann), "ids": "1 " * 10_000, "x": "y" * 10_000}
     )
     assert big.status_code == 413
     assert "bytes" in big.json()["error"]["message"]
-
-    def chunks() -> Iterator[bytes]:
-        yield f"csrf={csrf(ann)}&ids={archive.vote}".encode()
-
-    unsized = ann.post(
-        "/mark-read.json",
-        content=chunks(),
-        headers={"content-type": "application/x-www-form-urlencoded"},
-    )
-    assert unsized.status_code == 411
     assert archive.vote in unread(ann)
+
+    def chunks(size: int) -> Callable[[], Iterator[bytes]]:
+        def body() -> Iterator[bytes]:  # sent chunked: no Content-Length
+            yield f"csrf={csrf(ann)}&ids={archive.vote}&pad=".encode()
+            yield b"x" * size
+
+        return body
+
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    endless = ann.post("/mark-read.json", content=chunks(40_000)(), headers=form)
+    assert endless.status_code == 413
+    assert archive.vote in unread(ann)
+    unsized = ann.post("/mark-read.json", content=chunks(10)(), headers=form)
+    assert unsized.status_code == 200
+    assert archive.vote not in unread(ann)
+    multipart = ann.post(
+        f"/articles/{archive.ferry}/read.json", data={"csrf": csrf(ann)}, files={"f": b"x"}
+    )
+    assert multipart.status_code == 400 and "file" in multipart.json()["error"]["message"]
+    assert archive.ferry in unread(ann)
 
 
 def test_the_readers_pages_are_accessible(ann: TestClient, archive: Archive) -> None:
