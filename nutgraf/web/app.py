@@ -6,9 +6,10 @@ twins in ``nutgraf.web.endpoints``; each area adds its own routes (admin, accoun
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
 from importlib.resources import files
 
@@ -24,7 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from nutgraf.errors import InputError, NutgrafError
 from nutgraf.store.base import Store
 from nutgraf.store.query import MAX_QUERY_CHARS
-from nutgraf.web import views
+from nutgraf.web import reading_slots, views
 from nutgraf.web.accounts import account_routes
 from nutgraf.web.admin import admin_routes
 from nutgraf.web.categories import category_routes
@@ -245,8 +246,16 @@ class SecurityHeaders:
 
 def create_app(store: Store, config: SiteConfig | None = None) -> Starlette:
     """The site over ``store``. The caller owns the store and closes it."""
+    config = config or SiteConfig()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        await run_in_threadpool(reading_slots.flush_opened, store)  # before the store closes
+
     app = Starlette(
         routes=routes(),
+        lifespan=lifespan,
         exception_handlers={
             views.NotFound: _not_found,
             FormTooLarge: _too_large,
@@ -257,7 +266,6 @@ def create_app(store: Store, config: SiteConfig | None = None) -> Starlette:
             Exception: _server_error,
         },
     )
-    config = config or SiteConfig()
     app.state.site = Site(store, config)
     app.add_middleware(PrivateSite)  # inside AllowedHosts: a refused Host is refused first
     app.add_middleware(AllowedHosts, allowed=config.allowed_hosts)

@@ -226,6 +226,21 @@ def wait_for_opened(store: Store, user: str, timeout: float = 10.0) -> None:
             future.result(timeout)
 
 
+def flush_opened(store: Store, timeout: float = 10.0) -> None:
+    """Wait until every opened article of ``store`` is written: the site's shutdown calls it,
+    before its caller closes the store, so no automatic mark is lost to a closed store."""
+    with _LOCK:
+        futures = {
+            future
+            for (owner, _), writing in _WRITING.items()
+            if owner == id(store)
+            for future in writing.values()
+        }
+    for future in futures:
+        with contextlib.suppress(Exception):
+            future.result(timeout)
+
+
 def _open(visit: Visit, arguments: Sequence[str]) -> Mapping[str, str]:
     """The article page, opened: marks its article read when the reader's setting says so.
     Its slot stands in the page's <head>, before every other slot, so the navigation's count

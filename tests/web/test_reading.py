@@ -4,7 +4,7 @@ shared pages; CSRF, anonymous readers, two readers kept apart, deleted articles.
 
 from __future__ import annotations
 
-import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -214,25 +214,50 @@ def test_marking_unread_right_after_opening_is_never_undone_by_the_opening(
     assert archive.ferry in unread(ann)
 
 
+def slow_writes(monkeypatch: pytest.MonkeyPatch, store: SQLiteStore) -> threading.Event:
+    """The store's read marks wait until the event returned is set (another process writing,
+    say); the rest of the store answers as usual."""
+    go = threading.Event()
+    set_read = store.set_read
+
+    def slow(user: str, ids: list[int], read: bool) -> int:
+        go.wait(10)
+        return set_read(user, ids, read)
+
+    monkeypatch.setattr(store, "set_read", slow)
+    return go
+
+
 def test_an_opened_article_counts_as_read_while_its_write_waits(
-    store: SQLiteStore, archive: Archive
+    store: SQLiteStore, archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Another process holds SQLite's write lock: the opened article's write waits in the
-    writer thread, and meanwhile this process already counts it read for its reader."""
-    other = sqlite3.connect(store.path, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
-    try:
-        reading_slots._opened(store, "ann", [archive.keepers])
-        marks = store.article_marks("ann", [archive.keepers])
-        assert marks[archive.keepers].read is False  # not written yet
-        reading_slots.with_opened(store, "ann", marks)
-        assert marks[archive.keepers].read is True
-    finally:
-        other.execute("ROLLBACK")
-        other.close()
+    """The opened article's write waits in the writer thread, and meanwhile this process
+    already counts it read for its reader."""
+    go = slow_writes(monkeypatch, store)
+    reading_slots._opened(store, "ann", [archive.keepers])
+    marks = store.article_marks("ann", [archive.keepers])
+    assert marks[archive.keepers].read is False  # not written yet
+    reading_slots.with_opened(store, "ann", marks)
+    assert marks[archive.keepers].read is True
+    go.set()
     reading_slots.wait_for_opened(store, "ann")
     assert store.article_marks("ann", [archive.keepers])[archive.keepers].read is True
     assert not reading_slots._WRITING
+
+
+def test_the_site_writes_its_opened_articles_before_it_shuts_down(
+    store: SQLiteStore, archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store is closed after the site's shutdown: an opened article's write still waiting
+    is done by then, not lost to a closed store."""
+    go = slow_writes(monkeypatch, store)
+    with make_client(store, CONFIG) as client:
+        sign_in(client, store, "ann")
+        assert client.get(f"/articles/{archive.keepers}").status_code == 200
+        assert reading_slots._WRITING  # the write waits
+        threading.Timer(0.3, go.set).start()
+    assert not reading_slots._WRITING  # written during the shutdown
+    assert store.article_marks("ann", [archive.keepers])[archive.keepers].read is True
 
 
 def test_article_json_carries_the_readers_state_after_the_cache(
