@@ -482,6 +482,10 @@ class Store(Protocol):
         """Mark articles read or unread; how many of ``ids`` exist."""
         ...
 
+    def set_read_batch(self, marks: list[tuple[str, list[int]]]) -> int:
+        """Mark read, in one transaction, each (reader, ids) of ``marks``."""
+        ...
+
     def set_starred(self, user: str, article_id: int, starred: bool, at: str) -> bool:
         """Star or unstar an article; False when it does not exist."""
         ...

@@ -145,20 +145,29 @@ class MarkQueries:
 
     def set_read(self, user: str, ids: list[int], read: bool) -> int:
         """Mark the articles ``ids`` (those that exist) read or unread; how many exist."""
+        with self._write() as db:
+            return self._set_read(db, user, ids, read)
+
+    def set_read_batch(self, marks: list[tuple[str, list[int]]]) -> int:
+        """Mark read, in one transaction, each reader's articles of ``marks`` (reader, ids):
+        many readers' opened articles gathered into one write. How many rows were written."""
+        with self._write() as db:
+            return sum(self._set_read(db, user, ids, True) for user, ids in marks)
+
+    def _set_read(self, db: Any, user: str, ids: list[int], read: bool) -> int:
         wanted = sorted(set(ids))[:MAX_MARK_IDS]
         if not wanted:
             return 0
         marks = ", ".join("?" for _ in wanted)
-        with self._write() as db:
-            cursor = db.execute(
-                self._marks_sql(
-                    "INSERT INTO reader_marks (user_name, article_id, read, starred) "
-                    f"SELECT ?, id, ?, 0 FROM articles WHERE id IN ({marks}) "
-                    "ON CONFLICT (user_name, article_id) DO UPDATE SET read = excluded.read"
-                ),
-                (user, int(read), *wanted),
-            )
-            return int(cursor.rowcount)
+        cursor = db.execute(
+            self._marks_sql(
+                "INSERT INTO reader_marks (user_name, article_id, read, starred) "
+                f"SELECT ?, id, ?, 0 FROM articles WHERE id IN ({marks}) "
+                "ON CONFLICT (user_name, article_id) DO UPDATE SET read = excluded.read"
+            ),
+            (user, int(read), *wanted),
+        )
+        return int(cursor.rowcount)
 
     def set_starred(self, user: str, article_id: int, starred: bool, at: str) -> bool:
         """Star or unstar an article; False when there is no such article."""

@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import TypeVar
 from weakref import WeakKeyDictionary
 
@@ -174,26 +174,70 @@ log = logging.getLogger("nutgraf.web")
 
 # Opened articles are recorded read by one thread per process, not on the event loop: the
 # article page is served on the loop, and a write that waits for another process's write
-# (SQLite has one writer) would hold every other request of this process meanwhile. One
-# thread keeps this process's writes in order. Until a write is done its articles count as
-# read for their reader here (``with_opened``), and the reader's own marking waits for it
-# (``wait_for_opened``), so "Mark unread" right after opening is never undone by it.
-_OPENED = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nutgraf-opened")
+# (SQLite has one writer) would hold every other request of this process meanwhile. The
+# thread gathers what was opened for ``OPENED_LINGER`` seconds and writes it in one
+# transaction (every reader's at once), so a busy site pays one write for many pages, and
+# the pages it serves meanwhile seldom wait for the store. One thread keeps this process's
+# writes in order. Until a write is done its articles count as read for their reader here
+# (``with_opened``), and the reader's own marking waits for it (``wait_for_opened``), so
+# "Mark unread" right after opening is never undone by it.
+OPENED_LINGER = 0.02
 _WRITING: dict[tuple[int, str], dict[int, Future[None]]] = {}  # (store, reader) -> id -> write
 
 
-def _record_opened(store: Store, user: str, ids: list[int]) -> None:
+class _OpenedWriter:
+    """The thread writing opened articles, started on first use."""
+
+    def __init__(self) -> None:
+        self._ready = threading.Condition()
+        self._queue: list[tuple[Store, str, list[int], Future[None]]] = []
+        self._thread: threading.Thread | None = None
+
+    def submit(self, store: Store, user: str, ids: list[int]) -> Future[None]:
+        future: Future[None] = Future()
+        with self._ready:
+            self._queue.append((store, user, ids, future))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="nutgraf-opened", daemon=True
+                )
+                self._thread.start()
+            self._ready.notify()
+        return future
+
+    def _run(self) -> None:
+        while True:
+            with self._ready:
+                while not self._queue:
+                    self._ready.wait()
+            time.sleep(OPENED_LINGER)  # let the pages opened meanwhile join this write
+            with self._ready:
+                batch, self._queue = self._queue, []
+            stores: dict[int, list[tuple[Store, str, list[int], Future[None]]]] = {}
+            for item in batch:
+                stores.setdefault(id(item[0]), []).append(item)
+            for items in stores.values():
+                _write_opened(items)
+
+
+def _write_opened(items: list[tuple[Store, str, list[int], Future[None]]]) -> None:
+    store = items[0][0]
     try:
-        store.set_read(user, ids, True)
-    except Exception:  # a failed write loses one automatic mark; the page was served
-        log.exception("could not record articles %s as read for %s", ids, user)
+        store.set_read_batch([(user, ids) for _, user, ids, _ in items])
+    except Exception:  # a failed write loses automatic marks; the pages were served
+        log.exception("could not record %d opened articles as read", len(items))
+    for *_, future in items:
+        future.set_result(None)
+
+
+_WRITER = _OpenedWriter()
 
 
 def _opened(store: Store, user: str, ids: list[int]) -> None:
     """Record ``ids`` read for ``user`` in the writer thread."""
     key = (id(store), user)
     with _LOCK:
-        future = _OPENED.submit(_record_opened, store, user, ids)
+        future = _WRITER.submit(store, user, ids)
         writing = _WRITING.setdefault(key, {})
         writing.update(dict.fromkeys(ids, future))
 

@@ -218,13 +218,13 @@ def slow_writes(monkeypatch: pytest.MonkeyPatch, store: SQLiteStore) -> threadin
     """The store's read marks wait until the event returned is set (another process writing,
     say); the rest of the store answers as usual."""
     go = threading.Event()
-    set_read = store.set_read
+    set_read_batch = store.set_read_batch
 
-    def slow(user: str, ids: list[int], read: bool) -> int:
+    def slow(marks: list[tuple[str, list[int]]]) -> int:
         go.wait(10)
-        return set_read(user, ids, read)
+        return set_read_batch(marks)
 
-    monkeypatch.setattr(store, "set_read", slow)
+    monkeypatch.setattr(store, "set_read_batch", slow)
     return go
 
 
