@@ -104,6 +104,10 @@ class SQLiteStore(
                 raise NutgrafError(f"cannot create the database {self.path}: {parent} is missing")
         self._db, self.read_only = connect(self.path)
         self._lock = threading.RLock()
+        # A second connection for writes made behind the pages (``set_read_batch``), opened
+        # on first use: in WAL mode the store's own connection keeps reading meanwhile.
+        self._side: sqlite3.Connection | None = None
+        self._side_lock = threading.Lock()
         try:
             check_archive(self._db, self.path)
             self._db.create_function("nutgraf_host", 1, feed_host, deterministic=True)
@@ -116,6 +120,10 @@ class SQLiteStore(
     # --- lifecycle ------------------------------------------------------------------------
 
     def close(self) -> None:
+        with self._side_lock:
+            if self._side is not None:
+                self._side.close()
+                self._side = None
         with self._lock:
             self._db.close()
 
@@ -167,6 +175,27 @@ class SQLiteStore(
                     self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+    def set_read_batch(self, marks: list[tuple[str, list[int]]]) -> int:
+        """As ``MarkQueries.set_read_batch``, on the side connection: the pages this process
+        serves meanwhile read on the store's connection without waiting for the write (an
+        in-memory archive, one connection's own, writes on that one)."""
+        if self.path == ":memory:":
+            return super().set_read_batch(marks)
+        self.require_writable()
+        with self._side_lock, self._errors():
+            if self._side is None:
+                self._side, _ = connect(self.path)
+            db = self._side
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                written = sum(self._set_read(db, user, ids, True) for user, ids in marks)
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+            return written
 
     def _read(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock, self._errors():

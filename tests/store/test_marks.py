@@ -3,8 +3,13 @@ deleting an article or forgetting a reader leaves; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
+import pytest
+
 from nutgraf.manage import delete_articles, purge
-from nutgraf.store import Store
+from nutgraf.store import SQLiteStore, Store
 from nutgraf.store.records import User
 from tests.store.test_sqlite import item
 
@@ -44,6 +49,20 @@ def test_everything_starts_unread_and_unstarred(store: Store) -> None:
     assert store.unread_counts("ann").total == store.unread_total("ann") == 6
     assert store.starred("ann") == []
     assert store.reader_settings("ann").mark_on_open is True
+
+
+def test_a_batch_of_opened_articles_is_written_at_once_for_many_readers(store: Store) -> None:
+    ids = fill(store)
+    store.set_starred("ann", ids[0], True, AT)
+    store.set_read("ann", [ids[1]], False)
+    written = store.set_read_batch([("ann", [ids[0], ids[1]]), ("bob", [ids[2], 999_999])])
+    assert written == 3
+    marks = store.article_marks("ann", ids[:2])
+    assert marks[ids[0]].read and marks[ids[0]].starred  # the star stays
+    assert marks[ids[1]].read
+    assert unread_ids(store, "bob") == [i for i in ids[::-1] if i != ids[2]]
+    assert store.set_read_batch([]) == 0
+    assert unread_ids(store, "ann") == ids[2:][::-1]  # the store's own connection sees it
 
 
 def test_read_unread_and_star_are_per_reader(store: Store) -> None:
@@ -156,3 +175,19 @@ def test_removing_a_user_drops_their_reading_state(store: Store) -> None:
     assert store.unread_total("ann") == 6 and store.starred("ann") == []
     assert store.reader_settings("ann").mark_on_open is True
     assert store.unread_total("bob") == 4 and len(store.starred("bob")) == 1
+
+
+def test_a_file_archive_writes_batches_on_a_connection_of_their_own(tmp_path: Path) -> None:
+    """The batch goes through a second connection: the store's own one reads meanwhile, and
+    sees the batch once it is committed; closing the store closes both."""
+    with SQLiteStore(tmp_path / "archive.db") as store:
+        ids = fill(store)
+        assert store.set_read_batch([("ann", ids[:3])]) == 3
+        assert unread_ids(store, "ann") == ids[3:][::-1]
+        side = store._side
+        assert side is not None and side is not store._db
+        side.execute("BEGIN IMMEDIATE")  # a batch being written: the store still reads
+        assert unread_ids(store, "ann") == ids[3:][::-1]
+        side.execute("ROLLBACK")
+    with pytest.raises(sqlite3.ProgrammingError):
+        side.execute("SELECT 1")
