@@ -273,7 +273,8 @@ def run_scenario(
 ) -> Run:
     where = placement(workers)
     if scenario.signed_in and cookie is None:
-        cookie = open_reader(db, READER)  # the benchmark's user, kept from run to run
+        forget_reader(db, READER)  # every run starts from nothing read: first views write
+        cookie = open_reader(db, READER)
     serve = serving(db, workers, where.server, cache=not scenario.bust)
     with serve as (port, pid), pinned(where.loadgen):
         result = load(

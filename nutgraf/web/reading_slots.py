@@ -181,7 +181,7 @@ log = logging.getLogger("nutgraf.web")
 # writes in order. Until a write is done its articles count as read for their reader here
 # (``with_opened``), and the reader's own marking waits for it (``wait_for_opened``), so
 # "Mark unread" right after opening is never undone by it.
-OPENED_LINGER = 0.02
+OPENED_LINGER = 0.1
 _WRITING: dict[tuple[int, str], dict[int, Future[None]]] = {}  # (store, reader) -> id -> write
 
 
