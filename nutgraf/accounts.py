@@ -19,6 +19,7 @@ waits its turn instead of taking gigabytes.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from functools import lru_cache
@@ -27,6 +28,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from nutgraf.errors import InputError
+from nutgraf.store.records import User
 
 __all__ = [
     "MAX_NAME_CHARS",
@@ -98,6 +100,24 @@ def verify_password(password_hash: str, password: str) -> bool:
             return _HASHER.verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+def fever_key(name: str, password: str) -> str:
+    """The Fever API's key for a user's API password: md5("name:password") in hex, as that
+    protocol defines it (apps send it; it is only as strong as md5 of the password)."""
+    return hashlib.md5(f"{name}:{password}".encode(), usedforsecurity=False).hexdigest()
+
+
+def verify_app_password(user: User, password: str) -> bool:
+    """Whether an app (Google Reader API) may sign in as ``user`` with ``password``: their API
+    password when they set one, else their account password."""
+    return verify_password(user.api_password_hash or user.password_hash, password)
+
+
+def app_credential_hash(user: User) -> str:
+    """The hash an app's session stands on: a new API password (or account password, when
+    there is none) ends the sessions made with the old one."""
+    return user.api_password_hash or user.password_hash
 
 
 def verify_unknown(password: str) -> bool:

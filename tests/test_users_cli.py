@@ -219,3 +219,48 @@ def test_the_password_is_asked_twice_hidden_on_a_terminal(db: Path) -> None:
     assert b"Added the admin ann" in terminal.seen
     assert PASSWORD.encode() not in terminal.seen  # hidden: the terminal did not echo it
     assert verify_password(stored_hash(db, "ann"), PASSWORD)
+
+
+def test_an_api_password_is_set_and_cleared_apart_from_the_account_password(
+    db: Path, tmp_path: Path
+) -> None:
+    """Issue 18: apps sign in with the API password once there is one; Fever finds the user
+    by md5("name:password"); app sessions (keys "api:...") end when it changes."""
+    from nutgraf.accounts import fever_key, verify_app_password
+
+    secret = password_file(tmp_path, PASSWORD)
+    invoke("users", "add", "ann", "--password-file", str(secret), "--db", str(db))
+    with SQLiteStore(db) as store:
+        user = store.user("ann")
+        assert user is not None and user.api_password_hash is None
+        assert verify_app_password(user, PASSWORD)  # no API password: the account's
+        assert store.user_by_fever_key(fever_key("ann", PASSWORD)) is None  # Fever is off
+        for key in ("api:1", "web"):
+            store.start_session(
+                Session(key, "ann", False, "c", "2026-01-01T00:00:00Z", "2999-01-01T00:00:00Z"),
+                "2026-01-01T00:00:00Z",
+            )
+    api = password_file(tmp_path, "apps only password", "api.txt")
+    code, out, err = invoke(
+        "users", "api-password", "ANN", "--password-file", str(api), "--db", str(db)
+    )
+    assert (code, err) == (0, "")
+    assert out == "Set an API password for ann; their app sessions have ended\n"
+    with SQLiteStore(db) as store:
+        user = store.user("ann")
+        assert user is not None and user.api_password_hash
+        assert verify_app_password(user, "apps only password")
+        assert not verify_app_password(user, PASSWORD)
+        assert verify_password(user.password_hash, PASSWORD)  # the site's sign-in is unchanged
+        assert store.user_by_fever_key(fever_key("ann", "apps only password")) == user
+        assert fever_key("ann", "apps only password") == "0e1a5437de745626d72e3e8d1a4e0ecc"
+        now = "2026-06-01T00:00:00Z"
+        assert store.session("api:1", now) is None and store.session("web", now) is not None
+    code, out, _ = invoke("users", "api-password", "ann", "--clear", "--db", str(db))
+    assert (code, out) == (0, "Cleared the API password of ann; apps use the account password\n")
+    with SQLiteStore(db) as store:
+        user = store.user("ann")
+        assert user is not None and user.api_password_hash is None
+        assert store.user_by_fever_key(fever_key("ann", "apps only password")) is None
+    code, _, err = invoke("users", "api-password", "nobody", "--clear", "--db", str(db))
+    assert code == 1 and err.startswith("Error: there is no user nobody")

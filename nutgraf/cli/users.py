@@ -18,6 +18,7 @@ from nutgraf.accounts import (
     MAX_NAME_CHARS,
     MAX_PASSWORD_BYTES,
     check_password,
+    fever_key,
     hash_password,
     user_name,
 )
@@ -145,6 +146,33 @@ def users_passwd_command(name: str, password_file: str | None, db: str | None) -
             fail(str(error))
         store.set_password(folded, password_hash)
     echo_line(f"Set a new password for {folded}; their sessions have ended")
+
+
+@users_group.command("api-password")
+@click.argument("name")
+@_password_file
+@click.option("--clear", is_flag=True, help="Take the API password away: apps use none.")
+@db_option
+def users_api_password_command(
+    name: str, password_file: str | None, clear: bool, db: str | None
+) -> None:
+    """Set a separate password for NAME's apps (Google Reader and Fever API clients); their
+    app sessions end. Without one, apps sign in with the account password and Fever is off."""
+    folded = name.strip().lower()
+    with _archive(db, write=True) as store:
+        if store.user(folded) is None:
+            fail(f"there is no user {folded}; see nutgraf users list")
+        if clear:
+            store.set_api_password(folded, None, None)
+            echo_line(f"Cleared the API password of {folded}; apps use the account password")
+            return
+        try:
+            password = _password(password_file)
+            api_hash = hash_password(password)
+        except NutgrafError as error:
+            fail(str(error))
+        store.set_api_password(folded, api_hash, fever_key(folded, password))
+    echo_line(f"Set an API password for {folded}; their app sessions have ended")
 
 
 USERS_COMMANDS = (users_group,)

@@ -441,6 +441,16 @@ class Store(Protocol):
         """Store the user's new password hash and end their sessions; whether they exist."""
         ...
 
+    def set_api_password(
+        self, name: str, api_password_hash: str | None, fever_key: str | None
+    ) -> bool:
+        """Set or clear the user's API password; their app sessions end."""
+        ...
+
+    def user_by_fever_key(self, fever_key: str) -> User | None:
+        """The user whose API password has this Fever key."""
+        ...
+
     def set_admin(self, name: str, admin: bool) -> bool:
         """Make the user an admin, or no longer one; whether they exist."""
         ...

@@ -352,6 +352,13 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
         );
     END;
     """,
+    # 15: apps (issue 18). ``fever_key`` is the Fever API's key of the user's API password,
+    # md5("name:password") as that protocol requires, unique so a key names one user; it is
+    # set with the API password (``api_password_hash``, argon2id) and cleared with it.
+    """
+    ALTER TABLE users ADD COLUMN fever_key TEXT;
+    CREATE UNIQUE INDEX users_fever_key ON users(fever_key) WHERE fever_key IS NOT NULL;
+    """,
 )
 
 
@@ -566,4 +573,10 @@ POSTGRES_MIGRATIONS: tuple[str | PythonStep, ...] = (
     # language, tagged ("en_strike"; the "_" no word token holds keeps them apart from the
     # words): ``postgres.index_stems``, in batches.
     PythonStep("index_stems"),
+    # 12: as SQLite's 15: the Fever key of a user's API password.
+    """
+    ALTER TABLE users ADD COLUMN IF NOT EXISTS fever_key text COLLATE "C";
+    CREATE UNIQUE INDEX IF NOT EXISTS users_fever_key ON users (fever_key)
+        WHERE fever_key IS NOT NULL;
+    """,
 )

@@ -117,12 +117,14 @@ class Session:
 @dataclass(frozen=True, slots=True)
 class User:
     """A user of the site. ``name`` is folded (``nutgraf.accounts.user_name``);
-    ``password_hash`` is argon2id; ``created`` is ISO 8601 UTC text."""
+    ``password_hash`` is argon2id; ``created`` is ISO 8601 UTC text. ``api_password_hash``
+    (argon2id) is the separate password apps use, when the user set one."""
 
     name: str
     password_hash: str
     admin: bool
     created: str
+    api_password_hash: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

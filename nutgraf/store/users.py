@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from nutgraf.store.records import Session, SignedIn, User
 
-_USER_COLUMNS = "name, password_hash, admin, created"
+_USER_COLUMNS = "name, password_hash, admin, created, api_password_hash"
 
 
 def _user(row: Any, prefix: str = "") -> User:
@@ -23,6 +23,7 @@ def _user(row: Any, prefix: str = "") -> User:
         row[f"{prefix}password_hash"],
         bool(row[f"{prefix}admin"]),
         row[f"{prefix}created"],
+        row[f"{prefix}api_password_hash"],
     )
 
 
@@ -45,10 +46,16 @@ class UserQueries:
         with self._write() as db:
             cursor = db.execute(
                 self._user_sql(
-                    f"INSERT INTO users ({_USER_COLUMNS}) VALUES (?, ?, ?, ?) "
+                    f"INSERT INTO users ({_USER_COLUMNS}) VALUES (?, ?, ?, ?, ?) "
                     "ON CONFLICT (name) DO NOTHING"
                 ),
-                (user.name, user.password_hash, int(user.admin), user.created),
+                (
+                    user.name,
+                    user.password_hash,
+                    int(user.admin),
+                    user.created,
+                    user.api_password_hash,
+                ),
             )
             return int(cursor.rowcount) == 1
 
@@ -82,6 +89,32 @@ class UserQueries:
             db.execute(self._user_sql("DELETE FROM sessions WHERE user_name = ?"), (name,))
             return int(cursor.rowcount) == 1
 
+    def set_api_password(
+        self, name: str, api_password_hash: str | None, fever_key: str | None
+    ) -> bool:
+        """Give the user an API password (its argon2id hash and its Fever key), or take it
+        away (None, None); their app sessions end. Whether they exist."""
+        with self._write() as db:
+            cursor = db.execute(
+                self._user_sql(
+                    "UPDATE users SET api_password_hash = ?, fever_key = ? WHERE name = ?"
+                ),
+                (api_password_hash, fever_key, name),
+            )
+            db.execute(
+                self._user_sql("DELETE FROM sessions WHERE user_name = ? AND key LIKE 'api:%'"),
+                (name,),
+            )
+            return int(cursor.rowcount) == 1
+
+    def user_by_fever_key(self, fever_key: str) -> User | None:
+        """The user whose API password has this Fever key, if any."""
+        rows = self._read(
+            self._user_sql(f"SELECT {_USER_COLUMNS} FROM users WHERE fever_key = ?"),
+            (fever_key,),
+        )
+        return _user(rows[0]) if rows else None
+
     def set_admin(self, name: str, admin: bool) -> bool:
         """Make the user an admin or not, from their next request on; whether they exist."""
         with self._write() as db:
@@ -96,7 +129,8 @@ class UserQueries:
             self._user_sql(
                 "SELECT s.key, s.user_name, s.admin, s.credential, s.created, s.expires, "
                 "u.name AS u_name, u.password_hash AS u_password_hash, u.admin AS u_admin, "
-                "u.created AS u_created FROM sessions s LEFT JOIN users u ON u.name = s.user_name "
+                "u.created AS u_created, u.api_password_hash AS u_api_password_hash "
+                "FROM sessions s LEFT JOIN users u ON u.name = s.user_name "
                 "WHERE s.key = ? AND s.expires > ?"
             ),
             (key, now),
