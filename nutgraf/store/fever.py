@@ -51,21 +51,26 @@ class FeverQueries:
 
     def unread_ids(self, user: str) -> list[int]:
         """Every article id the reader has not read, newest first: those at or after their
-        watermark they did not mark read, and those below it they marked unread."""
+        watermark they did not mark read (walking the time index, which holds the ids, in
+        its order), then those below it they marked unread (a few of their marks)."""
         before = self._fever_watermark(user)
-        rows = self._fever_read(
-            "SELECT u.id FROM ("
-            "SELECT a.id AS id, a.sort_time AS sort_time FROM articles a "
-            "WHERE a.sort_time >= ? AND NOT EXISTS (SELECT 1 FROM reader_marks m "
-            "WHERE m.user_name = ? AND m.article_id = a.id AND m.read = 1) "
-            "UNION ALL "
-            "SELECT a.id AS id, a.sort_time AS sort_time "
-            "FROM reader_marks m JOIN articles a ON a.id = m.article_id "
-            "WHERE m.user_name = ? AND m.read = 0 AND a.sort_time < ?"
-            ") u ORDER BY u.sort_time DESC, u.id DESC",
-            (before, user, user, before),
+        newer = self._fever_read(
+            "SELECT a.id FROM articles a WHERE a.sort_time >= ? AND a.id NOT IN ("
+            "SELECT m.article_id FROM reader_marks m WHERE m.user_name = ? AND m.read = 1) "
+            "ORDER BY a.sort_time DESC, a.id DESC",
+            (before, user),
         )
-        return [int(row["id"]) for row in rows]
+        older = (
+            self._fever_read(
+                "SELECT a.id FROM reader_marks m JOIN articles a ON a.id = m.article_id "
+                "WHERE m.user_name = ? AND m.read = 0 AND a.sort_time < ? "
+                "ORDER BY a.sort_time DESC, a.id DESC",
+                (user, before),
+            )
+            if before
+            else []
+        )
+        return [int(row["id"]) for row in (*newer, *older)]
 
     def starred_ids(self, user: str) -> list[int]:
         """Every article id the reader starred, newest first."""
