@@ -113,7 +113,10 @@ async def fever(request: Request) -> Response:
         response.headers["retry-after"] = retry_after(wait)
         return response
     key = fields.get("api_key", "").strip().lower()
-    user = await run_in_threadpool(_user, site.store, key)
+    try:
+        user = await run_in_threadpool(_user, site.store, key)
+    except NutgrafError as error:  # the archive cannot be read
+        return _error(503, str(error))
     if user is None:
         if key:
             site.logins.fail(client)

@@ -19,6 +19,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from nutgraf.accounts import fever_key, hash_password
+from nutgraf.errors import NutgrafError
 from nutgraf.store import SQLiteStore
 from nutgraf.store.base import PollOutcome
 from nutgraf.stories.archive import update_stories
@@ -522,3 +523,21 @@ def test_an_app_syncs_over_real_http(
         after = call("api", mark="group", id="0", before=synced, **{"as": "read"})
         assert after["unread_item_ids"] == ""
         assert http.post("/api/fever?api", data={"api_key": "0" * 32}).json() == AUTH_FAILED
+
+
+def test_an_archive_that_cannot_be_written_is_one_json_error(
+    app: TestClient, key: str, archive: Archive, store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object) -> int:
+        raise NutgrafError("the archive is read-only")
+
+    monkeypatch.setattr(store, "set_read", refuse)
+    response = app.post(
+        "/api/fever?api", data={"api_key": key, "mark": "item", "as": "read", "id": "1"}
+    )
+    assert response.status_code == 503
+    assert response.json() == {
+        "api_version": 3,
+        "auth": 1,
+        "error": {"status": 503, "message": "the archive is read-only"},
+    }
