@@ -73,15 +73,8 @@ def _site(request: Request) -> Site:
     return request.app.state.site  # type: ignore[no-any-return]
 
 
-def _answer(
-    data: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
-) -> Response:
-    return Response(
-        json_bytes(data),
-        status_code=status,
-        media_type="application/json",
-        headers={**_PRIVATE, **(headers or {})},
-    )
+def _answer(data: dict[str, Any], status: int = 200) -> Response:
+    return Response(json_bytes(data), status, _PRIVATE, "application/json")
 
 
 def _error(status: int, message: str, *, auth: int = 0) -> Response:

@@ -4,7 +4,8 @@
   "News"). Its id is the CRC-32 of the name's UTF-8 bytes masked to 31 bits (1 when that is
   0, which Fever keeps for "Kindling"): it does not depend on which other categories exist,
   so an app's groups keep their ids while feeds come and go. Two names with the same CRC
-  share an id (about one chance in 2 million for 1,000 categories); marking that id marks both.
+  share an id (a chance of about 1 in 400,000 among 100 categories, 1 in 4,000 among 1,000);
+  marking that id marks both.
 - A feed's id is the feed's own id; its ``favicon_id`` is always 1, the site's icon
   (nutgraf keeps no icon per feed).
 - An item is an article; its id is the article's id, its ``html`` the article's summary (the
