@@ -28,10 +28,12 @@ from nutgraf.store.records import (
     Arrival,
     ArticleMarks,
     DeletionPlan,
+    HotStory,
     Placement,
     ReaderSettings,
     Session,
     SignedIn,
+    SortedArticle,
     StoryDigest,
     StoryMember,
     StoryRepair,
@@ -514,4 +516,35 @@ class Store(Protocol):
 
     def forget_reader(self, user: str) -> None:
         """Drop the reader's reading state and settings."""
+        ...
+
+    # The Fever API's queries (store/fever.py, shared by both backends).
+
+    def unread_ids(self, user: str) -> list[int]:
+        """Every article id the reader has not read, newest first (ids only)."""
+        ...
+
+    def starred_ids(self, user: str) -> list[int]:
+        """Every article id the reader starred, newest first (ids only)."""
+        ...
+
+    def articles_by_id(
+        self,
+        *,
+        since_id: int | None = None,
+        max_id: int | None = None,
+        with_ids: list[int] | None = None,
+        limit: int = 50,
+    ) -> list[SortedArticle]:
+        """A page of whole articles by id (see ``FeverQueries.articles_by_id``)."""
+        ...
+
+    def hot_stories(
+        self, since: str, until: str, *, limit: int, offset: int = 0, min_sources: int = 2
+    ) -> list[HotStory]:
+        """Multi-outlet stories last reported in [since, until), most outlets first."""
+        ...
+
+    def mark_feeds_read_before(self, user: str, feeds: list[str], before: str) -> int:
+        """The unread articles of ``feeds`` sorted before ``before`` become read; how many."""
         ...

@@ -57,6 +57,7 @@ from nutgraf.store.base import (
     clean_outcome,
 )
 from nutgraf.store.categories import CategoryQueries
+from nutgraf.store.fever import FeverQueries
 from nutgraf.store.manage import ManageQueries
 from nutgraf.store.marks import MarkQueries
 from nutgraf.store.migrations import POSTGRES_MIGRATIONS, PythonStep
@@ -166,6 +167,7 @@ class PostgresStore(
     ManageQueries,
     CategoryQueries,
     MarkQueries,
+    FeverQueries,
 ):
     """The archive in a PostgreSQL database, named by a ``postgresql://`` URL.
 

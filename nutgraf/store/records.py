@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from nutgraf.records import StoredArticle
 from nutgraf.stories.summary import StorySentence
 
 
@@ -70,6 +71,28 @@ class StoryDigest:
     members: tuple[int, ...]
     sentences: tuple[StorySentence, ...]
     computed: str
+
+
+@dataclass(frozen=True, slots=True)
+class SortedArticle:
+    """A whole article with the time it is listed at (``sort_time``, ISO 8601 UTC)."""
+
+    stored: StoredArticle
+    sort_time: str
+
+
+@dataclass(frozen=True, slots=True)
+class HotStory:
+    """A story as the Fever API's "hot" links show it: ``articles`` are its article ids in
+    the order they arrived (the first broke it), ``first_feed`` the feed URL of that first
+    article (None when it came from no feed)."""
+
+    id: int
+    headline: str | None
+    sources: int
+    last: str
+    articles: tuple[int, ...]
+    first_feed: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,7 @@ from nutgraf.store.base import (
     clean_outcome,
 )
 from nutgraf.store.categories import CategoryQueries
+from nutgraf.store.fever import FeverQueries
 from nutgraf.store.fts import any_exact, every_word
 from nutgraf.store.manage import DELETED_THROUGH, ManageQueries
 from nutgraf.store.marks import MarkQueries
@@ -89,6 +90,7 @@ class SQLiteStore(
     ManageQueries,
     CategoryQueries,
     MarkQueries,
+    FeverQueries,
 ):
     """The default archive. ``path`` may be ``":memory:"`` for tests.
 

@@ -4,7 +4,8 @@ Checked before routing, so before the page cache: a page rendered for a signed-i
 never answered to anyone else. A page asked for by a browser sends it to ``/login`` (303,
 coming back afterwards); a JSON twin, a feed or ``/openapi.json`` answers 401 with the API's
 error shape. Signing in and out, ``/healthz``, the static files, the favicon and ``/admin``
-(which asks for the admin token or an admin on its own) stay open. Every answer of a private
+(which asks for the admin token or an admin on its own) and the app APIs under ``/api/``
+(which ask for their own keys) stay open. Every answer of a private
 site is ``Cache-Control: private``, so no proxy keeps one for another reader.
 """
 
@@ -22,7 +23,7 @@ from nutgraf.web.identity import reader
 __all__ = ["PrivateSite", "is_open_path"]
 
 OPEN_PATHS = frozenset({"/login", "/logout", "/healthz", "/favicon.ico", "/admin"})
-OPEN_PREFIXES = ("/static/", "/admin/")
+OPEN_PREFIXES = ("/static/", "/admin/", "/api/")  # the app APIs authenticate themselves
 MACHINE_SUFFIXES = (".json", ".rss", ".atom")
 
 
