@@ -89,6 +89,7 @@ from nutgraf.store.rows import (
 )
 from nutgraf.store.sessions import SessionQueries
 from nutgraf.store.stories import StoryQueries
+from nutgraf.store.sync import SyncQueries
 from nutgraf.store.users import UserQueries
 
 Connection = psycopg.Connection[DictRow]
@@ -166,6 +167,7 @@ class PostgresStore(
     ManageQueries,
     CategoryQueries,
     MarkQueries,
+    SyncQueries,
 ):
     """The archive in a PostgreSQL database, named by a ``postgresql://`` URL.
 

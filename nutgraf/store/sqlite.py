@@ -78,6 +78,7 @@ from nutgraf.store.sqlite_open import (
     read_only_message,
 )
 from nutgraf.store.stories import StoryQueries
+from nutgraf.store.sync import SyncQueries
 from nutgraf.store.users import UserQueries
 
 
@@ -89,6 +90,7 @@ class SQLiteStore(
     ManageQueries,
     CategoryQueries,
     MarkQueries,
+    SyncQueries,
 ):
     """The default archive. ``path`` may be ``":memory:"`` for tests.
 

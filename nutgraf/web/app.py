@@ -33,6 +33,7 @@ from nutgraf.web.endpoints import int_param, twins
 from nutgraf.web.feeds import atom_feed, rss_feed
 from nutgraf.web.feeds_admin import feeds_admin_routes
 from nutgraf.web.forms import FormTooLarge
+from nutgraf.web.greader import greader_routes
 from nutgraf.web.hosts import AllowedHosts
 from nutgraf.web.openapi import openapi_document
 from nutgraf.web.privacy import PrivateSite
@@ -179,6 +180,7 @@ def routes() -> list[BaseRoute]:
         *admin_routes(),
         Route("/favicon.ico", _favicon, name="favicon"),
         *reading_routes(),
+        *greader_routes(),
         Mount("/static", _StaticFiles(packages=[("nutgraf.web", "static")]), name="static"),
     ]
 
