@@ -102,7 +102,10 @@ class UserQueries:
                 (api_password_hash, fever_key, name),
             )
             db.execute(
-                self._user_sql("DELETE FROM sessions WHERE user_name = ? AND key LIKE 'api:%'"),
+                # Not LIKE 'api:%': psycopg reads a "%" in the statement as a placeholder.
+                self._user_sql(
+                    "DELETE FROM sessions WHERE user_name = ? AND substr(key, 1, 4) = 'api:'"
+                ),
                 (name,),
             )
             return int(cursor.rowcount) == 1
