@@ -593,16 +593,18 @@ POSTGRES_MIGRATIONS: tuple[str | PythonStep, ...] = (
     CREATE UNIQUE INDEX IF NOT EXISTS users_fever_key ON users (fever_key)
         WHERE fever_key IS NOT NULL;
     """,
-    # 13: as SQLite's 16: the labels readers put on articles, and the API's summaries switch.
+    # 13: as SQLite's 16: the labels readers put on articles, and the API's summaries switch
+    # (written to run again harmlessly, as 12 is).
     """
-    CREATE TABLE reader_labels (
+    CREATE TABLE IF NOT EXISTS reader_labels (
         user_name text NOT NULL,
         article_id bigint NOT NULL,
         label text COLLATE "C" NOT NULL,
         PRIMARY KEY (user_name, article_id, label)
     );
-    CREATE INDEX reader_labels_by_label ON reader_labels (user_name, label, article_id);
-    CREATE INDEX reader_labels_by_article ON reader_labels (article_id);
-    ALTER TABLE reader_settings ADD COLUMN api_summaries integer NOT NULL DEFAULT 1;
+    CREATE INDEX IF NOT EXISTS reader_labels_by_label
+        ON reader_labels (user_name, label, article_id);
+    CREATE INDEX IF NOT EXISTS reader_labels_by_article ON reader_labels (article_id);
+    ALTER TABLE reader_settings ADD COLUMN IF NOT EXISTS api_summaries integer NOT NULL DEFAULT 1;
     """,
 )
