@@ -607,4 +607,14 @@ POSTGRES_MIGRATIONS: tuple[str | PythonStep, ...] = (
     CREATE INDEX IF NOT EXISTS reader_labels_by_article ON reader_labels (article_id);
     ALTER TABLE reader_settings ADD COLUMN IF NOT EXISTS api_summaries integer NOT NULL DEFAULT 1;
     """,
+    # 14: the apps' unread counts by feed, counted on an index alone: the md5 of each
+    # article's feed (feed URLs are too long for a btree entry) stored beside it and indexed
+    # with the sort time. An index on the expression md5(feed) would not do: PostgreSQL reads
+    # the table for any column an expression needs. Rewrites the table once (seconds for
+    # 100,000 articles).
+    """
+    ALTER TABLE articles ADD COLUMN IF NOT EXISTS feed_key text
+        GENERATED ALWAYS AS (md5(feed)) STORED;
+    CREATE INDEX IF NOT EXISTS articles_feed_counts ON articles (sort_time, feed_key);
+    """,
 )

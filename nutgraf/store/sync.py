@@ -11,6 +11,7 @@ unread walk starts no lower than the earliest of those.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any, ClassVar
@@ -28,8 +29,19 @@ MAX_SYNC_PAGE = 10_000
 # session, never a browser's (clients such as newsboat sign in on every run).
 MAX_APP_SESSIONS = 16
 
-_READ = "coalesce(m.read, CASE WHEN a.sort_time < ? THEN 1 ELSE 0 END) = 1"
+# A stream's read state, asked of each article the walk reaches: the reader's mark (one
+# index probe), else the watermark; ``marks._UNREAD`` otherwise. A subquery, not a join, so
+# PostgreSQL probes the marks' index per article whatever its statistics on them say (with
+# stale ones it scanned every mark for every article), and spelled with "<>": it guesses an
+# "=" on an expression keeps one row in 200 and then reads and sorts the whole archive
+# rather than walk the time index to the page's end. The values are 0 or 1.
+_MARK_READ = "(SELECT m.read FROM reader_marks m WHERE m.user_name = ? AND m.article_id = a.id)"
+_SYNC_STATE = f"coalesce({_MARK_READ}, CASE WHEN a.sort_time < ? THEN 1 ELSE 0 END)"
 _ARTICLE_COLUMNS = ", ".join(f"a.{c.strip()}" for c in ARTICLE_COLUMNS.split(","))
+_STARRED = (
+    "EXISTS (SELECT 1 FROM reader_marks s WHERE s.user_name = ? AND s.article_id = a.id "
+    "AND s.starred = 1)"
+)
 
 
 class SyncQueries:
@@ -61,22 +73,18 @@ class SyncQueries:
         """A page of the reader's articles ``wanted`` holds, as (id, sort time), newest first
         (oldest first when asked)."""
         limit = max(1, min(int(wanted.limit), MAX_SYNC_PAGE))
-        joined: list[Any] = []
         where: list[str] = []
         params: list[Any] = []
-        marks = "LEFT JOIN reader_marks m ON m.user_name = ? AND m.article_id = a.id"
         if wanted.starred is True:
             source = "reader_marks m CROSS JOIN articles a"
             where += ["m.user_name = ?", "m.starred = 1", "a.id = m.article_id"]
             params.append(user)
         elif wanted.label is not None and wanted.feeds is None:
-            source = f"reader_labels l CROSS JOIN articles a {marks}"
-            joined.append(user)
+            source = "reader_labels l CROSS JOIN articles a"
             where += ["l.user_name = ?", "l.label = ?", "a.id = l.article_id"]
             params += [user, wanted.label]
         else:
-            source = f"articles a {marks}"
-            joined.append(user)
+            source = "articles a"
             if wanted.feeds is not None:
                 feeds = wanted.feeds[:MAX_SYNC_IDS]
                 listed = f"a.feed IN ({', '.join('?' for _ in feeds)})" if feeds else "1 = 0"
@@ -90,11 +98,12 @@ class SyncQueries:
                     params += feeds
                 where.append(listed)
         if wanted.starred is False:
-            where.append("coalesce(m.starred, 0) = 0")
+            where.append(f"NOT {_STARRED}")
+            params.append(user)
         if wanted.read is not None:
             watermark = self._sync_watermark(user)
-            where.append(_READ if wanted.read else _UNREAD)
-            params.append(watermark)
+            where.append(f"{_SYNC_STATE} <> {0 if wanted.read else 1}")
+            params += [user, watermark]
             if not wanted.read:
                 floor = self._unread_floor(user, watermark)
                 if floor:
@@ -114,7 +123,7 @@ class SyncQueries:
         rows = self._sync_read(
             f"SELECT a.id, a.sort_time FROM {source} {condition}"
             f"ORDER BY a.sort_time {direction}, a.id {direction} LIMIT ?",
-            (*joined, *params, limit),
+            (*params, limit),
         )
         return [(int(r["id"]), str(r["sort_time"])) for r in rows]
 
@@ -160,19 +169,37 @@ class SyncQueries:
     # --- counting ---------------------------------------------------------------------------
 
     def unread_by_feed(self, user: str) -> list[FeedUnread]:
-        """The reader's unread articles by the feed they came from, counted as
-        ``unread_total`` counts them: the articles at or after the watermark, less those read
-        there, plus those marked unread below it."""
+        """The reader's unread articles by the subscribed feed they came from (None: from
+        no subscribed feed), counted as ``unread_total`` counts them: the articles at or after
+        the watermark, less those read there, plus those marked unread below it."""
         before = self._sync_watermark(user)
+        subscribed = {str(r["url"]) for r in self._sync_read("SELECT url FROM feeds")}
         counts: dict[str | None, int] = {}
         newest: dict[str | None, str] = {}
-        for row in self._sync_read(
-            "SELECT feed, count(*) AS n, max(sort_time) AS newest FROM articles "
-            "WHERE sort_time >= ? GROUP BY feed",
-            (before,),
-        ):
-            counts[row["feed"]] = int(row["n"])
-            newest[row["feed"]] = str(row["newest"])
+
+        def add(feed: str | None, n: int, latest: str) -> None:
+            key = feed if feed in subscribed else None
+            counts[key] = counts.get(key, 0) + n
+            if n > 0 and latest > newest.get(key, ""):
+                newest[key] = latest
+
+        if self._MARK == "?":
+            rows = self._sync_read(
+                "SELECT feed, count(*) AS n, max(sort_time) AS newest FROM articles "
+                "WHERE sort_time >= ? GROUP BY feed",
+                (before,),
+            )
+            for row in rows:
+                add(row["feed"], int(row["n"]), str(row["newest"]))
+        else:  # by the md5 of the feed, which PostgreSQL counts on an index alone
+            keys = {hashlib.md5(url.encode()).hexdigest(): url for url in subscribed}
+            rows = self._sync_read(
+                "SELECT feed_key, count(*) AS n, max(sort_time) AS newest FROM articles "
+                "WHERE sort_time >= ? GROUP BY feed_key",
+                (before,),
+            )
+            for row in rows:
+                add(keys.get(row["feed_key"] or ""), int(row["n"]), str(row["newest"]))
         for sign, read, compare in ((-1, 1, ">="), (1, 0, "<")):
             for row in self._sync_read(
                 "SELECT a.feed AS feed, count(*) AS n, max(a.sort_time) AS newest "
@@ -181,9 +208,7 @@ class SyncQueries:
                 "GROUP BY a.feed",
                 (user, read, before),
             ):
-                feed = row["feed"]
-                counts[feed] = counts.get(feed, 0) + sign * int(row["n"])
-                newest.setdefault(feed, str(row["newest"]))
+                add(row["feed"], sign * int(row["n"]), str(row["newest"]))
         return [
             FeedUnread(feed, n, newest.get(feed, ""))
             for feed, n in sorted(counts.items(), key=lambda kv: kv[0] or "")

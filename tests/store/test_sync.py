@@ -71,6 +71,9 @@ def test_unread_walks_start_at_the_watermark_unless_marked_unread_below_it(store
 
 def test_unread_by_feed_adds_up_to_the_unread_total(store: Store) -> None:
     ids = fill(store)
+    assert {c.feed: c.count for c in store.unread_by_feed("ann")} == {None: 6}
+    store.add_feed(FEED_A, now=AT)
+    store.add_feed(FEED_B, now=AT)
     store.set_read("ann", [ids[0], ids[5]], True)
     counts = {c.feed: c.count for c in store.unread_by_feed("ann")}
     assert counts == {FEED_A: 2, FEED_B: 2}
@@ -82,6 +85,10 @@ def test_unread_by_feed_adds_up_to_the_unread_total(store: Store) -> None:
     assert sum(c.count for c in found) == store.unread_total("ann") == 2
     newest = {c.feed: c.newest for c in store.unread_by_feed("bob")}
     assert newest[FEED_B] == "2026-01-06T09:00:00Z"
+    store.remove_feed(store.feed(FEED_B).id)  # type: ignore[union-attr]
+    found = store.unread_by_feed("ann")  # ids[1] now comes from no subscribed feed
+    assert {c.feed: c.count for c in found} == {FEED_A: 1, None: 1}
+    assert store.unread_total("ann") == 2
 
 
 def test_marks_of_many_and_of_a_stream(store: Store) -> None:
