@@ -285,6 +285,7 @@ def test_paging_walks_the_whole_stream_in_either_order_without_repeats(
                 break
             params["c"] = page["continuation"]
         assert seen == expected
+    assert ann.json(f"{API}/stream/contents/feed/{COAST_FEED}")["title"] == "Coast"
     contents = ann.json(f"{API}/stream/contents/{READING}", n=4)
     rest = ann.json(f"{API}/stream/contents/{READING}", n=4, c=contents["continuation"])
     got = [i["id"] for i in [*contents["items"], *rest["items"]]]  # type: ignore[misc]

@@ -312,12 +312,14 @@ async def stream_contents(request: Request) -> Response:
     page = page_request(stream, params, cap=MAX_CONTENTS)
     store = site_of(request).store
     entries, more = await run_in_threadpool(_contents, store, user.name, page, _base(request))
-    return json_answer(_contents_json(stream.id, _title(stream), entries, more))
+    title = await run_in_threadpool(_title, stream, store)
+    return json_answer(_contents_json(stream.id, title, entries, more))
 
 
-def _title(stream: Stream) -> str:
+def _title(stream: Stream, store: Store) -> str:
     if stream.kind == "feed":
-        return str(stream.feed)
+        found = store.feed(str(stream.feed))
+        return (found.title if found is not None else None) or str(stream.feed)
     if stream.label:
         return stream.label
     return {"all": "Reading list", "read": "Read", "starred": "Starred"}.get(stream.kind, "")
@@ -382,9 +384,10 @@ async def atom(request: Request) -> Response:
     page = page_request(stream, params, cap=MAX_CONTENTS)
     store = site_of(request).store
     entries, more = await run_in_threadpool(_contents, store, user.name, page, _base(request))
+    title = await run_in_threadpool(_title, stream, store)
     body = atom_document(
         stream_id=stream.id,
-        title=_title(stream),
+        title=title,
         self_url=str(request.url),
         entries=entries,
         more=more,
