@@ -28,6 +28,7 @@ from nutgraf.store.records import (
     Arrival,
     ArticleMarks,
     DeletionPlan,
+    FeedUnread,
     HotStory,
     Placement,
     ReaderSettings,
@@ -38,6 +39,7 @@ from nutgraf.store.records import (
     StoryMember,
     StoryRepair,
     StoryText,
+    StreamFilter,
     UnreadCounts,
     User,
 )
@@ -547,4 +549,70 @@ class Store(Protocol):
 
     def mark_feeds_read_before(self, user: str, feeds: list[str], before: str) -> int:
         """The unread articles of ``feeds`` sorted before ``before`` become read; how many."""
+        ...
+
+    def set_api_summaries(self, user: str, on: bool) -> None:
+        """Whether the apps' API heads each item's content with its summary."""
+        ...
+
+    # Sync clients (store/sync.py, shared by both backends).
+
+    def stream_items(self, user: str, wanted: StreamFilter) -> list[tuple[int, str]]:
+        """A page of the reader's articles ``wanted`` holds, as (id, sort time)."""
+        ...
+
+    def sync_articles(self, ids: Sequence[int]) -> list[tuple[StoredArticle, str]]:
+        """The articles of ``ids`` that exist, in the order given, with their sort times."""
+        ...
+
+    def sync_marks(self, user: str, ids: Sequence[int]) -> dict[int, tuple[bool, bool]]:
+        """(read, starred) of each article of ``ids`` that exists."""
+        ...
+
+    def unread_by_feed(self, user: str) -> list[FeedUnread]:
+        """The reader's unread articles by feed (None: from no feed), as counted in total."""
+        ...
+
+    def item_labels(self, user: str, ids: Sequence[int]) -> dict[int, list[str]]:
+        """The labels the reader put on each of ``ids``."""
+        ...
+
+    def reader_label_names(self, user: str) -> list[str]:
+        """Every label the reader put on an article."""
+        ...
+
+    def set_label(self, user: str, ids: Sequence[int], label: str, on: bool) -> int:
+        """Put a label on articles, or take it off."""
+        ...
+
+    def rename_label(self, user: str, old: str, new: str) -> int:
+        """Rename one of the reader's labels."""
+        ...
+
+    def drop_label(self, user: str, label: str) -> int:
+        """Take one of the reader's labels off every article."""
+        ...
+
+    def set_starred_many(self, user: str, ids: Sequence[int], starred: bool, at: str) -> int:
+        """Star or unstar many articles at once; how many exist."""
+        ...
+
+    def set_read_many(self, user: str, ids: Sequence[int], read: bool) -> int:
+        """Mark many articles read or unread in one transaction; how many exist."""
+        ...
+
+    def mark_stream_read(
+        self,
+        user: str,
+        *,
+        feeds: Sequence[str] | None = None,
+        label: str | None = None,
+        starred: bool = False,
+        before: str | None = None,
+    ) -> int:
+        """Mark read the unread articles of feeds, a label or the stars (before a time)."""
+        ...
+
+    def trim_app_sessions(self, user: str) -> None:
+        """Make room for one more app session of the user, ending their oldest."""
         ...

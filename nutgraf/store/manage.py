@@ -195,7 +195,7 @@ class ManageQueries:
                         "INSERT INTO deleted(key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
                         (key, at),
                     )
-            for table in ("near_keys", "read_also", "stories", "reader_marks"):
+            for table in ("near_keys", "read_also", "stories", "reader_marks", "reader_labels"):
                 run(f"DELETE FROM {table} WHERE article_id IN_IDS", (ids,))
             run("DELETE FROM articles WHERE id IN_IDS", (ids,))
             if self._sqlite and plan.ids:

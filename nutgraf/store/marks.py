@@ -51,11 +51,16 @@ class MarkQueries:
 
     def reader_settings(self, user: str) -> ReaderSettings:
         rows = self._marks_read(
-            "SELECT read_before, mark_on_open FROM reader_settings WHERE user_name = ?", (user,)
+            "SELECT read_before, mark_on_open, api_summaries FROM reader_settings "
+            "WHERE user_name = ?",
+            (user,),
         )
         if not rows:
             return ReaderSettings()
-        return ReaderSettings(bool(rows[0]["mark_on_open"]), rows[0]["read_before"])
+        row = rows[0]
+        return ReaderSettings(
+            bool(row["mark_on_open"]), row["read_before"], bool(row["api_summaries"])
+        )
 
     def article_marks(self, user: str, ids: list[int]) -> dict[int, ArticleMarks]:
         """The state of each article of ``ids`` that exists, by id."""
@@ -235,10 +240,21 @@ class MarkQueries:
                 (user, int(on)),
             )
 
+    def set_api_summaries(self, user: str, on: bool) -> None:
+        """Whether the apps' API heads each item's content with its summary."""
+        with self._write() as db:
+            db.execute(
+                self._marks_sql(
+                    "INSERT INTO reader_settings (user_name, api_summaries) VALUES (?, ?) "
+                    "ON CONFLICT (user_name) DO UPDATE SET api_summaries = excluded.api_summaries"
+                ),
+                (user, int(on)),
+            )
+
     def forget_reader(self, user: str) -> None:
         """Drop everything the archive keeps of the reader's reading (a user removed)."""
         with self._write() as db:
-            for table in ("reader_marks", "reader_settings"):
+            for table in ("reader_marks", "reader_settings", "reader_labels"):
                 db.execute(self._marks_sql(f"DELETE FROM {table} WHERE user_name = ?"), (user,))
 
     def _drop_empty(self, db: Any, user: str) -> None:

@@ -90,6 +90,7 @@ from nutgraf.store.rows import (
 )
 from nutgraf.store.sessions import SessionQueries
 from nutgraf.store.stories import StoryQueries
+from nutgraf.store.sync import SyncQueries
 from nutgraf.store.users import UserQueries
 
 Connection = psycopg.Connection[DictRow]
@@ -168,6 +169,7 @@ class PostgresStore(
     CategoryQueries,
     MarkQueries,
     FeverQueries,
+    SyncQueries,
 ):
     """The archive in a PostgreSQL database, named by a ``postgresql://`` URL.
 

@@ -170,11 +170,13 @@ class ArticleMarks:
 
 @dataclass(frozen=True, slots=True)
 class ReaderSettings:
-    """A reader's settings: ``mark_on_open`` (opening an article marks it read) and
-    ``read_before`` (everything sorted before it is read, unless marked unread; None: none)."""
+    """A reader's settings: ``mark_on_open`` (opening an article marks it read),
+    ``read_before`` (everything sorted before it is read, unless marked unread; None: none)
+    and ``api_summaries`` (the apps' API heads each item with its summary)."""
 
     mark_on_open: bool = True
     read_before: str | None = None
+    api_summaries: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,3 +186,36 @@ class UnreadCounts:
 
     total: int
     by_feed: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StreamFilter:
+    """Which of a reader's articles a sync client's stream holds, and which page of it.
+
+    ``feeds`` keeps those from these feed URLs (None: any; with ``label`` as well, those
+    from the feeds or carrying the label); ``label`` those the reader labelled so;
+    ``read`` True/False keeps read/unread ones (None: both); ``starred`` True/False keeps
+    starred/unstarred ones; ``newer``/``older`` bound the sort time (ISO 8601, exclusive);
+    ``after`` is the (sort time, id) the previous page ended at; ``oldest_first`` walks the
+    time order up instead of down; ``limit`` is the page's size.
+    """
+
+    feeds: tuple[str, ...] | None = None
+    label: str | None = None
+    read: bool | None = None
+    starred: bool | None = None
+    newer: str | None = None
+    older: str | None = None
+    after: tuple[str, int] | None = None
+    oldest_first: bool = False
+    limit: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class FeedUnread:
+    """A feed's unread articles for a reader: how many, and the newest article's sort time
+    (``feed`` None: the articles that came from no feed)."""
+
+    feed: str | None
+    count: int
+    newest: str

@@ -79,6 +79,7 @@ from nutgraf.store.sqlite_open import (
     read_only_message,
 )
 from nutgraf.store.stories import StoryQueries
+from nutgraf.store.sync import SyncQueries
 from nutgraf.store.users import UserQueries
 
 
@@ -91,6 +92,7 @@ class SQLiteStore(
     CategoryQueries,
     MarkQueries,
     FeverQueries,
+    SyncQueries,
 ):
     """The default archive. ``path`` may be ``":memory:"`` for tests.
 

@@ -75,7 +75,7 @@ class UserQueries:
         the same name starts afresh), in one transaction; whether they existed."""
         with self._write() as db:
             cursor = db.execute(self._user_sql("DELETE FROM users WHERE name = ?"), (name,))
-            for table in ("sessions", "reader_marks", "reader_settings"):
+            for table in ("sessions", "reader_marks", "reader_settings", "reader_labels"):
                 db.execute(self._user_sql(f"DELETE FROM {table} WHERE user_name = ?"), (name,))
             return int(cursor.rowcount) == 1
 
@@ -102,7 +102,10 @@ class UserQueries:
                 (api_password_hash, fever_key, name),
             )
             db.execute(
-                self._user_sql("DELETE FROM sessions WHERE user_name = ? AND key LIKE 'api:%'"),
+                # Not LIKE 'api:%': psycopg reads a "%" in the statement as a placeholder.
+                self._user_sql(
+                    "DELETE FROM sessions WHERE user_name = ? AND substr(key, 1, 4) = 'api:'"
+                ),
                 (name,),
             )
             return int(cursor.rowcount) == 1

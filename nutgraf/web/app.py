@@ -34,6 +34,7 @@ from nutgraf.web.feeds import atom_feed, rss_feed
 from nutgraf.web.feeds_admin import feeds_admin_routes
 from nutgraf.web.fever import fever_routes
 from nutgraf.web.forms import FormTooLarge
+from nutgraf.web.greader import greader_routes
 from nutgraf.web.hosts import AllowedHosts
 from nutgraf.web.openapi import openapi_document
 from nutgraf.web.privacy import PrivateSite
@@ -181,6 +182,7 @@ def routes() -> list[BaseRoute]:
         Route("/favicon.ico", _favicon, name="favicon"),
         *reading_routes(),
         *fever_routes(),
+        *greader_routes(),
         Mount("/static", _StaticFiles(packages=[("nutgraf.web", "static")]), name="static"),
     ]
 

@@ -21,7 +21,14 @@ from starlette.types import Message
 from nutgraf.web.csrf import csrf_ok, origin_ok
 from nutgraf.web.views import BadRequest
 
-__all__ = ["FormRefused", "FormTooLarge", "checked_form", "read_form", "read_upload"]
+__all__ = [
+    "FormRefused",
+    "FormTooLarge",
+    "checked_form",
+    "read_form",
+    "read_pairs",
+    "read_upload",
+]
 
 URLENCODED = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
@@ -40,6 +47,19 @@ async def read_form(request: Request, *, max_bytes: int, max_fields: int) -> dic
     too many fields, a file, another type or is not UTF-8; FormTooLarge over ``max_bytes``."""
     fields, _ = await _parse(request, max_bytes, max_fields, None)
     return fields
+
+
+async def read_pairs(request: Request, *, max_bytes: int, max_fields: int) -> list[tuple[str, str]]:
+    """Every (name, value) of the posted form in order, a repeated name each time it comes
+    (the Google Reader protocol repeats ``i``), read within the same bounds as
+    ``read_form``; a multipart form gives its text fields."""
+    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if kind == MULTIPART:
+        fields, _ = await _parse(request, max_bytes, max_fields, None)
+        return list(fields.items())
+    if kind not in (URLENCODED, ""):
+        raise BadRequest(f"send the form as {URLENCODED} or {MULTIPART}")
+    return _pairs(await _body(request, max_bytes), max_fields)
 
 
 async def read_upload(
@@ -71,8 +91,16 @@ async def _parse(
     body = await _body(request, max_bytes)
     if kind == MULTIPART:
         return await _multipart(request, body, max_bytes, max_fields, file_field)
+    fields: dict[str, str] = {}
+    for name, value in _pairs(body, max_fields):
+        fields.setdefault(name, value)
+    return fields, b""
+
+
+def _pairs(body: bytes, max_fields: int) -> list[tuple[str, str]]:
+    """The pairs of an URL-encoded body; BadRequest past ``max_fields`` or when not UTF-8."""
     try:
-        pairs = parse_qsl(
+        return parse_qsl(
             body.decode("ascii"),
             keep_blank_values=True,
             strict_parsing=False,
@@ -82,10 +110,6 @@ async def _parse(
         )
     except ValueError:
         raise BadRequest(f"the form has more than {max_fields} fields or is not UTF-8") from None
-    fields: dict[str, str] = {}
-    for name, value in pairs:
-        fields.setdefault(name, value)
-    return fields, b""
 
 
 async def _body(request: Request, max_bytes: int) -> bytes:

@@ -594,7 +594,16 @@ READER_ENDPOINTS: dict[str, tuple[str, str, list[dict[str, Any]], dict[str, Any]
         "get",
         "The reader's settings",
         [],
-        {"type": "object", "properties": {"mark_on_open": {"type": "boolean"}}},
+        {
+            "type": "object",
+            "properties": {
+                "mark_on_open": {"type": "boolean"},
+                "api_summaries": {
+                    "type": "boolean",
+                    "description": "apps' items are headed by the article's summary",
+                },
+            },
+        },
     ),
     **{
         f"/articles/{{id}}/{action}.json": (

@@ -23,7 +23,8 @@ from nutgraf.web.identity import reader
 __all__ = ["PrivateSite", "is_open_path"]
 
 OPEN_PATHS = frozenset({"/login", "/logout", "/healthz", "/favicon.ico", "/admin"})
-OPEN_PREFIXES = ("/static/", "/admin/", "/api/")  # the app APIs authenticate themselves
+# The apps' APIs ("/api/") authenticate every call themselves, never with a cookie.
+OPEN_PREFIXES = ("/static/", "/admin/", "/api/")
 MACHINE_SUFFIXES = (".json", ".rss", ".atom")
 
 

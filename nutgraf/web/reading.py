@@ -14,7 +14,9 @@ Routes (each POST takes the form field ``csrf`` and refuses another site's Origi
 - ``GET /unread`` (``?page=``, ``?feed=ID``, ``?category=NAME``), ``GET /starred``
   (``?page=``), with ``.json`` twins; ``/unread.json`` carries ``"unread"``, the reader's
   total.
-- ``GET /settings`` (+ ``.json``), ``POST /settings``: ``mark_on_open`` ("on" or absent).
+- ``GET /settings`` (+ ``.json``), ``POST /settings``: ``mark_on_open`` and
+  ``api_summaries`` (each "on" or absent; the second heads the apps' items with their
+  summaries, ``nutgraf.web.greader``).
 
 Anonymous requests get 401 (JSON) or a redirect to ``/login?next=PATH`` (HTML).
 """
@@ -344,7 +346,9 @@ async def settings_page(request: Request) -> Response:
     site = _site(request)
     settings = await run_in_threadpool(site.store.reader_settings, who.name)
     if _json(request):
-        return _json_response({"mark_on_open": settings.mark_on_open})
+        return _json_response(
+            {"mark_on_open": settings.mark_on_open, "api_summaries": settings.api_summaries}
+        )
     saved = request.query_params.get("saved") == "1"
     return _page_response(
         site, request, "settings.html", title="Settings", settings=settings, saved=saved
@@ -356,11 +360,19 @@ async def save_settings(request: Request) -> Response:
     if who is None:
         return _anonymous(request, "/settings")
     fields = await _form(request)
-    value = fields.get("mark_on_open", "")
-    if value not in ("", "on"):
-        raise views.BadRequest("mark_on_open is a checkbox: on, or not sent")
+    chosen: dict[str, bool] = {}
+    for name in ("mark_on_open", "api_summaries"):
+        value = fields.get(name, "")
+        if value not in ("", "on"):
+            raise views.BadRequest(f"{name} is a checkbox: on, or not sent")
+        chosen[name] = value == "on"
     store = _site(request).store
-    await run_in_threadpool(store.set_mark_on_open, who.name, value == "on")
+
+    def save() -> None:
+        store.set_mark_on_open(who.name, chosen["mark_on_open"])
+        store.set_api_summaries(who.name, chosen["api_summaries"])
+
+    await run_in_threadpool(save)
     reading_slots.forget_settings(store, who.name)
     return RedirectResponse("/settings?saved=1", status_code=303)
 

@@ -191,8 +191,8 @@ def test_opening_an_article_marks_it_read_unless_set_off(ann: TestClient, archiv
     assert doc.xpath("//form[@class='mark']/@data-action") == ["unread", "star"]
     assert "Unread (<span data-unread>5</span>)" in page
     assert ann.get(f"/articles/{archive.vote}.json").json()["read"] is True
-    assert post(ann, "/settings", mark_on_open="").status_code == 303
-    assert ann.get("/settings.json").json() == {"mark_on_open": False}
+    assert post(ann, "/settings", mark_on_open="", api_summaries="on").status_code == 303
+    assert ann.get("/settings.json").json() == {"mark_on_open": False, "api_summaries": True}
     ann.get(f"/articles/{archive.ferry}")
     assert archive.ferry in unread(ann)
     post(ann, "/settings", mark_on_open="on")
