@@ -1,7 +1,7 @@
 """How long the Fever API's heaviest calls take on a large archive: every unread id of a
 reader (``?api&unread_item_ids``), a page of 50 items, and the store queries under them.
 
-    .venv/bin/python -m benchmarks.fever [--articles 100000] [--repeat 20]
+    .venv/bin/python -m benchmarks.fever [--articles 100000] [--repeat 20] [--output BENCHMARKS.md]
 
 Uses the cached site-shaped archive (``benchmarks.archive.cached_archive``, built on first
 use). A throwaway user is added with an API password, reads with nothing read, then with a
@@ -17,11 +17,13 @@ import statistics
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from starlette.testclient import TestClient
 
 from benchmarks.archive import SITE, cached_archive
+from benchmarks.report import command, machine, write_section
 from nutgraf.accounts import fever_key, hash_password
 from nutgraf.store import SQLiteStore
 from nutgraf.store.records import User
@@ -44,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--output", default=None, help="write the section into this file")
     args = parser.parse_args(argv)
     shape = dataclasses.replace(SITE, read_also=False, revision=0)
     archive = cached_archive(args.articles, args.seed, shape)
@@ -84,11 +87,29 @@ def main(argv: list[str] | None = None) -> int:
                 ]
         finally:
             store.remove_user(name)
-    print(f"Fever API on {archive['articles']:,} articles (SQLite), {args.repeat} runs each")
-    print(f"{'state':<24} {'call':<28} {'median ms':>10} {'best ms':>8} {'size':>10}")
-    for label, what, median, best, result in rows:
-        print(f"{label:<24} {what:<28} {median:>10.1f} {best:>8.1f} {len(result):>10,}")
-    print("size: bytes of an HTTP answer, or how many ids or articles a store call returned")
+    lines = [
+        "## Apps: the Fever API",
+        "",
+        f"`{command('benchmarks.fever', argv)}`",
+        "",
+        f"Measured {datetime.now(UTC).date().isoformat()} on {machine()}.",
+        f"{archive['articles']:,} articles (`benchmarks.archive`, SQLite), each call through "
+        f"the app in-process (no socket), {args.repeat} runs after one warm-up; a throwaway "
+        "user with an API password, first with nothing read, then read up to the middle "
+        "article with 400 marks on both sides of it and 200 starred. Size: bytes of an "
+        "answer, or how many ids or articles a store call returned.",
+        "",
+        "| reader | call | median ms | best ms | size |",
+        "|---|---|---:|---:|---:|",
+        *(
+            f"| {label} | `{what}` | {median:.1f} | {best:.1f} | {len(result):,} |"
+            for label, what, median, best, result in rows
+        ),
+    ]
+    section = "\n".join(lines) + "\n"
+    print(section)
+    if args.output:
+        write_section(Path(args.output), "fever", section)
     return 0
 
 
