@@ -292,10 +292,18 @@ def test_paging_walks_the_whole_stream_in_either_order_without_repeats(
     assert got == [long(i) for i in everything(subscribed)]
 
 
-def test_time_bounds_are_unix_seconds(ann: App, subscribed: Archive) -> None:
+def test_time_bounds_are_unix_seconds_ot_the_oldest_and_nt_the_newest(
+    ann: App, subscribed: Archive
+) -> None:
+    # As Google Reader, FreshRSS (ot: min date) and Miniflux (ot: after, nt: before) take
+    # them: an app syncing since its last sync sends ot=LAST_SYNC and wants what is newer.
     jan3 = int(datetime(2026, 1, 3, tzinfo=UTC).timestamp())
     jan5 = int(datetime(2026, 1, 5, tzinfo=UTC).timestamp())
-    assert ann.ids(READING, nt=jan3, ot=jan5) == [subscribed.copy, subscribed.keepers]
+    assert ann.ids(READING, ot=jan3, nt=jan5) == [subscribed.copy, subscribed.keepers]
+    assert ann.ids(READING, ot=jan5) == [subscribed.passes, subscribed.evil]
+    assert ann.ids(READING, nt=jan3) == [subscribed.ferry, subscribed.vote]
+    contents = ann.json(f"{API}/stream/contents/{READING}", ot=jan5)["items"]
+    assert [i["id"] for i in contents] == [long(subscribed.passes), long(subscribed.evil)]  # type: ignore[union-attr, index]
 
 
 def test_huge_n_is_capped_and_never_an_error(ann: App, subscribed: Archive) -> None:

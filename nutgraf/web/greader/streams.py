@@ -229,7 +229,9 @@ def _cursor(raw: str) -> tuple[str, int]:
 
 def page_request(stream: Stream, params: Params, *, cap: int, default: int = 20) -> PageRequest:
     """A page of ``stream`` as the parameters ask: ``n`` (capped at ``cap``), ``c``, ``r=o``,
-    ``xt``/``it`` (the read and starred states), ``ot``/``nt`` (Unix seconds)."""
+    ``xt``/``it`` (the read and starred states), ``ot``/``nt`` (Unix seconds: as Google
+    Reader, FreshRSS and Miniflux take them, ``ot`` is the oldest time wanted, so items
+    newer than it, and ``nt`` the newest, so items older than it)."""
     wanted = _number(params, "n")
     limit = max(1, min(cap, default if wanted is None else wanted))
     reads: set[bool] = set()
@@ -257,7 +259,7 @@ def page_request(stream: Stream, params: Params, *, cap: int, default: int = 20)
                     f"{name} takes user/-/state/com.google/read or .../starred, "
                     f"not {target[:80]!r}",
                 )
-    older, newer = _number(params, "ot"), _number(params, "nt")
+    newer, older = _number(params, "ot"), _number(params, "nt")
     raw = params.get("c") or ""
     filter_ = StreamFilter(
         read=next(iter(reads)) if len(reads) == 1 else None,
