@@ -184,18 +184,27 @@ def test_every_call_needs_a_live_googlelogin_header_and_cookies_do_not_count(
     assert web.get(f"{API}/unread-count", headers=ann.headers).status_code == 401
 
 
-def test_a_post_without_its_t_token_or_with_a_stale_one_is_refused_as_google_did(
-    web: TestClient, ann: App, subscribed: Archive
+def test_a_stale_t_token_is_refused_and_none_or_x_taken_as_freshrss_takes_them(
+    web: TestClient, ann: App, store: SQLiteStore, subscribed: Archive
 ) -> None:
     assert len(ann.token) == 57
     other = login(web, "ann")
     assert other.token != ann.token
-    for data in ({}, {"T": other.token}, {"T": "x" * 57}):
+    for data in ({"T": other.token}, {"T": "x" * 57}):
         response = ann.post(f"{API}/edit-tag", {"i": subscribed.vote, "a": f"{STATE}read", **data})
         assert response.status_code == 401  # type: ignore[attr-defined]
         assert response.headers["x-reader-google-bad-token"] == "true"  # type: ignore[attr-defined]
+        assert response.headers["google-bad-token"] == "true"  # type: ignore[attr-defined]
+    assert not store.article_marks("ann", [subscribed.vote])[subscribed.vote].read
     fine = ann.post(f"{API}/edit-tag", {"i": subscribed.vote, "a": f"{STATE}read", "T": ann.token})
     assert fine.status_code == 200 and fine.text == "OK"  # type: ignore[attr-defined]
+    # FeedMe sends no T, Reeder T=x; the GoogleLogin header authenticates them all the same.
+    for data, article in (({}, subscribed.ferry), ({"T": "x"}, subscribed.copy)):
+        done = ann.post(f"{API}/edit-tag", {"i": article, "a": f"{STATE}starred", **data})
+        assert done.status_code == 200, data  # type: ignore[attr-defined]
+        assert store.article_marks("ann", [article])[article].starred
+    bare = web.post(f"{API}/edit-tag", data={"i": subscribed.evil, "a": f"{STATE}read"})
+    assert bare.status_code == 401  # no header: the missing T never stands in for it
 
 
 def test_the_api_is_open_on_a_private_site_and_answers_no_html(store: SQLiteStore) -> None:
@@ -638,7 +647,9 @@ def test_subscriptions_export_and_import_as_opml(boss: App, store: SQLiteStore) 
     assert response.status_code == 200 and response.text == "OK"
     bits = store.feed("https://bits.test/rss")
     assert bits is not None and bits.category == "Tech"
-    stale = boss.client.post(f"{API}/subscription/import", content=opml, headers=boss.headers)
+    stale = boss.client.post(
+        f"{API}/subscription/import", params={"T": "y" * 57}, content=opml, headers=boss.headers
+    )
     assert stale.status_code == 401
 
 

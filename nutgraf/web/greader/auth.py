@@ -13,8 +13,11 @@ costs what a wrong password does.
 Every other call carries ``Authorization: GoogleLogin auth=TOKEN``; cookies never
 authenticate the API, so no call is a cross-site request a browser could forge. A POST also
 carries ``T``, the token ``GET .../token`` gives: an HMAC of the auth token, so it needs no
-storage and goes stale with it. A missing or stale one is a 401 with
-``X-Reader-Google-Bad-Token: true``, as Google answered.
+storage and goes stale with it. A stale one is a 401 with ``X-Reader-Google-Bad-Token: true``
+(Google's header) and ``Google-Bad-Token: true`` (FreshRSS's), so the app fetches a new one.
+An absent or empty ``T`` (FeedMe) and ``T=x`` (Reeder) are taken, as FreshRSS takes them:
+the header already authenticates the call, and a browser cannot forge one, so ``T`` guards
+nothing more there.
 """
 
 from __future__ import annotations
@@ -49,7 +52,8 @@ APP_SESSION_LIFETIME = timedelta(days=365)
 MAX_HEADER_CHARS = 200  # "GoogleLogin auth=" and a 73-character token, with room to spare
 ACTION_TOKEN_CHARS = 57
 _HEADER = re.compile(r"GoogleLogin\s+auth=([A-Za-z0-9._-]{1,64}/[0-9a-f]{40})\s*", re.IGNORECASE)
-_BAD_TOKEN = {"X-Reader-Google-Bad-Token": "true"}
+_BAD_TOKEN = {"X-Reader-Google-Bad-Token": "true", "Google-Bad-Token": "true"}
+_NO_TOKEN = ("", "x")  # what FeedMe and Reeder send (FreshRSS's greader.php takes both)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,12 +166,10 @@ def api_user(request: Request) -> ApiUser:
 
 
 def require_action_token(user: ApiUser, params: Params) -> None:
-    """Refuse a POST without the ``T`` token of its auth token."""
+    """Refuse a POST whose ``T`` is another auth token's (absent, empty or ``x`` is taken)."""
     given = (params.get("T") or "").strip()
-    if not given:
-        raise ApiError(
-            401, "the T token is missing: GET /api/greader/reader/api/0/token", _BAD_TOKEN
-        )
+    if given in _NO_TOKEN:
+        return
     if not hmac.compare_digest(given.encode(), action_token(user.token).encode()):
         raise ApiError(
             401, "the T token is stale: GET /api/greader/reader/api/0/token again", _BAD_TOKEN
