@@ -315,6 +315,23 @@ def test_time_bounds_are_unix_seconds_ot_the_oldest_and_nt_the_newest(
     assert [i["id"] for i in contents] == [long(subscribed.passes), long(subscribed.evil)]  # type: ignore[union-attr, index]
 
 
+def test_stream_contents_takes_the_stream_escaped_in_the_path_as_s_or_none(
+    ann: App, subscribed: Archive
+) -> None:
+    harbour = [long(i) for i in (subscribed.evil, subscribed.keepers, subscribed.vote)]
+    for path, params in (
+        (f"{API}/stream/contents/{quote('feed/' + HARBOUR_FEED, safe='')}", {}),
+        (f"{API}/stream/contents/feed/{quote(HARBOUR_FEED, safe='')}", {}),
+        (f"{API}/stream/contents", {"s": f"feed/{HARBOUR_FEED}"}),
+    ):
+        page = ann.json(path, **params)
+        assert [i["id"] for i in page["items"]] == harbour, path  # type: ignore[union-attr, index]
+    # No stream at all is the reading list, as FreshRSS answers EasyRSS and FeedMe.
+    everyone = ann.json(f"{API}/stream/contents", n=100)
+    assert everyone["id"] == READING
+    assert [i["id"] for i in everyone["items"]] == [long(i) for i in everything(subscribed)]  # type: ignore[union-attr, index]
+
+
 def test_huge_n_is_capped_and_never_an_error(ann: App, subscribed: Archive) -> None:
     assert len(ann.ids(READING, n=10**12)) == 6
     assert len(ann.json(f"{API}/stream/contents/{READING}", n=10**9)["items"]) == 6  # type: ignore[arg-type]
@@ -518,6 +535,18 @@ def test_mark_all_as_read_takes_a_stream_and_a_time(
     store.set_read("ann", [subscribed.evil], False)
     ann.post(f"{API}/mark-all-as-read", {"s": READING, "T": ann.token})
     assert store.unread_total("ann") == 0
+
+
+@pytest.mark.parametrize("unit", [1, 1000, 1_000_000, 1_000_000_000])
+def test_mark_all_as_read_takes_ts_in_seconds_ms_us_or_ns(
+    ann: App, subscribed: Archive, unit: int
+) -> None:
+    jan3 = int(datetime(2026, 1, 3, 12, tzinfo=UTC).timestamp())
+    ok = ann.post(
+        f"{API}/mark-all-as-read", {"s": f"feed/{HARBOUR_FEED}", "ts": jan3 * unit, "T": "x"}
+    )
+    assert ok.text == "OK"  # type: ignore[attr-defined]
+    assert ann.ids(READING, it=f"{STATE}read") == [subscribed.keepers, subscribed.vote]
 
 
 def test_the_site_and_the_api_see_each_others_marks(

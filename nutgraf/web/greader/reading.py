@@ -308,7 +308,8 @@ def _contents_json(
 
 async def stream_contents(request: Request) -> Response:
     user, params = await signed(request)
-    stream = _stream_of(request, params)
+    # No stream is the reading list, as FreshRSS answers EasyRSS and FeedMe.
+    stream = _stream_of(request, params, default=f"{STATE}reading-list")
     page = page_request(stream, params, cap=MAX_CONTENTS)
     store = site_of(request).store
     entries, more = await run_in_threadpool(_contents, store, user.name, page, _base(request))
@@ -438,15 +439,16 @@ async def edit_tag(request: Request) -> Response:
 
 
 def _timestamp(raw: str | None) -> str | None:
-    """``ts`` (Unix time in seconds, milliseconds or microseconds, as clients send it)."""
+    """``ts`` (Unix time in seconds, milliseconds, microseconds as Google Reader and
+    Miniflux take it, or nanoseconds as FreshRSS's greader.php names it)."""
     if raw is None or not raw.strip():
         return None
     text = raw.strip()
     if len(text) > 20 or not text.isdigit():
         raise ApiError(400, f"ts must be a Unix time, not {text[:40]!r}")
     value = int(text)
-    seconds = value // 1_000_000 if value > 10**14 else value // 1000 if value > 10**11 else value
-    return iso_time(seconds)
+    units = ((10**17, 10**9), (10**14, 10**6), (10**11, 10**3))  # (above, divisor)
+    return iso_time(value // next((unit for above, unit in units if value > above), 1))
 
 
 def _mark_all(store: Store, user: str, stream: Stream, before: str | None) -> None:
