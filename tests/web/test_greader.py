@@ -220,6 +220,23 @@ def test_the_api_is_open_on_a_private_site_and_answers_no_html(store: SQLiteStor
         )
 
 
+def test_a_browsers_preflight_is_answered_and_every_answer_allows_any_origin(
+    web: TestClient, ann: App
+) -> None:
+    # FreshRSS and Miniflux answer so, for web and Electron apps (Fluent Reader).
+    cors = {"origin": "https://app.test", "access-control-request-headers": "authorization"}
+    for path in (LOGIN, f"{API}/stream/contents/{READING}", f"{API}/edit-tag"):
+        preflight = web.options(path, headers={**cors, "access-control-request-method": "POST"})
+        assert preflight.status_code == 204, path
+        assert preflight.headers["access-control-allow-origin"] == "*"
+        assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
+    fine = web.get(f"{API}/user-info", headers={**ann.headers, "origin": "https://app.test"})
+    refused = web.get(f"{API}/user-info", headers={"origin": "https://app.test"})
+    assert fine.status_code == 200 and refused.status_code == 401
+    assert fine.headers["access-control-allow-origin"] == "*"
+    assert refused.headers["access-control-allow-origin"] == "*"
+
+
 # --- what there is --------------------------------------------------------------------------
 
 

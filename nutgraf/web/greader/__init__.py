@@ -22,7 +22,8 @@ async def _client_login(request: Request) -> Response:
 
 def greader_routes() -> list[BaseRoute]:
     """Every route of the API, under ``/api/greader``."""
-    get, post, both = ["GET"], ["POST"], ["GET", "POST"]
+    # OPTIONS everywhere: a browser's preflight (``protocol.wrapped`` answers it).
+    get, post, both = ["GET", "OPTIONS"], ["POST", "OPTIONS"], ["GET", "POST", "OPTIONS"]
     calls: list[tuple[str, Endpoint, list[str]]] = [
         ("token", reading.token, both),
         ("user-info", reading.user_info, both),

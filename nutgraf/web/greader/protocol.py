@@ -46,6 +46,15 @@ MAX_QUERY_CHARS = 16_384
 MAX_BODY_BYTES = 256 * 1024  # a thousand long-form ids with their names is under 64 kB
 MAX_FIELDS = 2100  # a thousand ids, their tags and the token
 NO_STORE = {"cache-control": "private, no-store"}
+# Any origin may call, as FreshRSS and Miniflux let web and Electron apps (Fluent Reader) do:
+# a call authenticates with its Authorization header, never a cookie, so a page gains nothing
+# it did not already hold.
+CORS = {
+    "access-control-allow-origin": "*",
+    "access-control-allow-methods": "GET, POST",
+    "access-control-allow-headers": "Authorization, Content-Type",
+    "access-control-max-age": "600",
+}
 
 
 class ApiError(Exception):
@@ -121,10 +130,18 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def wrapped(work: Endpoint) -> Endpoint:
-    """``work`` answering its refusals as this protocol's errors: one line of text."""
+    """``work`` answering its refusals as this protocol's errors (one line of text), a
+    browser's preflight (``OPTIONS``) with no body, and every answer with ``CORS``."""
 
     @functools.wraps(work)
     async def endpoint(request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers=CORS)
+        answer = await _answered(request)
+        answer.headers.update(CORS)
+        return answer
+
+    async def _answered(request: Request) -> Response:
         try:
             return await work(request)
         except ApiError as error:
