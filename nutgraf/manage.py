@@ -19,7 +19,9 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from nutgraf.config import Settings
+from nutgraf.controls import strip_controls
 from nutgraf.errors import NutgrafError
+from nutgraf.ingest.opml import OpmlFeed, write_opml
 from nutgraf.records import StoredArticle
 from nutgraf.store.base import FeedState, Store
 from nutgraf.store.manage import ADMIN_DISABLED
@@ -120,6 +122,23 @@ def apply_retention(
     if settings.retention_days is None:
         return None
     return purge(store, settings.retention_days, now=now)
+
+
+def feeds_opml(feeds: Sequence[FeedState], title: str = "nutgraf feeds") -> bytes:
+    """The OPML document listing ``feeds`` (``nutgraf export --format opml``, the admin's and the
+    apps' exports), each field without control characters."""
+    return write_opml(
+        [
+            OpmlFeed(
+                url=strip_controls(f.url),
+                title=strip_controls(f.title),
+                site=strip_controls(f.site),
+                category=strip_controls(f.category),
+            )
+            for f in feeds
+        ],
+        title,
+    )
 
 
 def find_feed(store: Store, url: str) -> FeedState:

@@ -27,8 +27,7 @@ from nutgraf.cli.output import echo, echo_json, echo_line, fail
 from nutgraf.config import Settings, load_settings
 from nutgraf.controls import strip_controls
 from nutgraf.errors import NutgrafError
-from nutgraf.ingest.opml import OpmlFeed, write_opml
-from nutgraf.manage import apply_retention
+from nutgraf.manage import apply_retention, feeds_opml
 from nutgraf.serialize import stored_json
 from nutgraf.store import Store, open_store
 from nutgraf.stories.archive import story_options, update_stories
@@ -229,16 +228,7 @@ def export_command(db: str | None, fmt: str) -> None:
     """Write the archive to standard output."""
     with _archive(db) as store:
         if fmt == "opml":
-            feeds = [
-                OpmlFeed(
-                    url=strip_controls(f.url),
-                    title=strip_controls(f.title),
-                    site=strip_controls(f.site),
-                    category=strip_controls(f.category),
-                )
-                for f in store.feeds()
-            ]
-            sys.stdout.buffer.write(write_opml(feeds))
+            sys.stdout.buffer.write(feeds_opml(store.feeds()))
             return
         for stored in store.articles():
             _print_json(stored_json(stored))

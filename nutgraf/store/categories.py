@@ -14,10 +14,11 @@ urls do.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from nutgraf.records import Headline
 from nutgraf.store.rows import HEADLINE_COLUMNS, bounded, headline
+from nutgraf.store.shared import SharedQueries
 
 __all__ = ["CategoryQueries", "category_match", "in_category"]
 
@@ -34,24 +35,16 @@ def in_category(category: str | None, name: str) -> bool:
     return category is not None and (category == name or category.startswith(name + "/"))
 
 
-class CategoryQueries:
+class CategoryQueries(SharedQueries):
     """Mixed into a backend that provides ``_read(sql, parameters)`` returning rows that can
     be indexed by column name."""
-
-    _MARK: ClassVar[str] = "?"
-
-    def _read(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
-        raise NotImplementedError
-
-    def _category_read(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
-        return self._read(sql if self._MARK == "?" else sql.replace("?", self._MARK), parameters)
 
     def category_headlines(
         self, category: str, *, limit: int = 20, offset: int = 0
     ) -> list[Headline]:
         """The newest articles of the feeds in ``category`` (or nested in it)."""
         sql, parameters = self._category_query(category, *bounded(limit, offset))
-        return [headline(row) for row in self._category_read(sql, parameters)]
+        return [headline(row) for row in self._sql_read(sql, parameters)]
 
     def _category_query(
         self, category: str, limit: int, offset: int
@@ -84,7 +77,7 @@ class CategoryQueries:
         """How many articles each subscribed feed brought, by the feed's url (on PostgreSQL
         counted by the url's md5 alone, from the index without reading the rows)."""
         match = "a.feed = f.url" if self._MARK == "?" else "md5(a.feed) = md5(f.url)"
-        rows = self._category_read(
+        rows = self._sql_read(
             f"SELECT f.url AS url, (SELECT count(*) FROM articles a WHERE {match}) AS articles "
             "FROM feeds f"
         )

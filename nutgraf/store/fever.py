@@ -9,11 +9,9 @@ read only below a time. The meaning of read (a watermark and exceptions) is ``ma
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
-from typing import Any, ClassVar
-
 from nutgraf.store.records import HotStory, SortedArticle
 from nutgraf.store.rows import ARTICLE_COLUMNS, stored
+from nutgraf.store.shared import SharedQueries
 
 __all__ = ["ITEMS_PAGE", "FeverQueries"]
 
@@ -24,28 +22,8 @@ _JOINED = "articles a LEFT JOIN reader_marks m ON m.user_name = ? AND m.article_
 _UNREAD = "coalesce(m.read, CASE WHEN a.sort_time < ? THEN 1 ELSE 0 END) = 0"
 
 
-class FeverQueries:
-    """Mixed into a backend providing ``_read`` and ``_write`` (see ``MarkQueries``)."""
-
-    _MARK: ClassVar[str] = "?"
-
-    def _read(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
-        raise NotImplementedError
-
-    def _write(self) -> AbstractContextManager[Any]:
-        raise NotImplementedError
-
-    def _fever_sql(self, sql: str) -> str:
-        return sql if self._MARK == "?" else sql.replace("?", self._MARK)
-
-    def _fever_read(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
-        return self._read(self._fever_sql(sql), parameters)
-
-    def _fever_watermark(self, user: str) -> str:
-        rows = self._fever_read(
-            "SELECT read_before FROM reader_settings WHERE user_name = ?", (user,)
-        )
-        return (rows[0]["read_before"] if rows else None) or ""
+class FeverQueries(SharedQueries):
+    """Mixed into a backend (``SharedQueries``)."""
 
     # --- ids --------------------------------------------------------------------------------
 
@@ -53,15 +31,15 @@ class FeverQueries:
         """Every article id the reader has not read, newest first: those at or after their
         watermark they did not mark read (walking the time index, which holds the ids, in
         its order), then those below it they marked unread (a few of their marks)."""
-        before = self._fever_watermark(user)
-        newer = self._fever_read(
+        before = self._watermark(user)
+        newer = self._sql_read(
             "SELECT a.id FROM articles a WHERE a.sort_time >= ? AND a.id NOT IN ("
             "SELECT m.article_id FROM reader_marks m WHERE m.user_name = ? AND m.read = 1) "
             "ORDER BY a.sort_time DESC, a.id DESC",
             (before, user),
         )
         older = (
-            self._fever_read(
+            self._sql_read(
                 "SELECT a.id FROM reader_marks m JOIN articles a ON a.id = m.article_id "
                 "WHERE m.user_name = ? AND m.read = 0 AND a.sort_time < ? "
                 "ORDER BY a.sort_time DESC, a.id DESC",
@@ -74,7 +52,7 @@ class FeverQueries:
 
     def starred_ids(self, user: str) -> list[int]:
         """Every article id the reader starred, newest first."""
-        rows = self._fever_read(
+        rows = self._sql_read(
             "SELECT a.id FROM reader_marks m JOIN articles a ON a.id = m.article_id "
             "WHERE m.user_name = ? AND m.starred = 1 ORDER BY a.sort_time DESC, a.id DESC",
             (user,),
@@ -109,7 +87,7 @@ class FeverQueries:
             where, order, parameters = "1 = 1", "id DESC", ()
         else:
             where, order, parameters = "1 = 1", "id", ()
-        rows = self._fever_read(
+        rows = self._sql_read(
             f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE {where} ORDER BY {order} LIMIT ?",
             (*parameters, limit),
         )
@@ -122,7 +100,7 @@ class FeverQueries:
     ) -> list[HotStory]:
         """The stories told by at least ``min_sources`` outlets whose newest article is in
         [``since``, ``until``), most outlets first, then the most recent."""
-        rows = self._fever_read(
+        rows = self._sql_read(
             "SELECT story_id, headline, sources, last_time FROM story_summaries "
             "WHERE sources >= ? AND last_time >= ? AND last_time < ? "
             "ORDER BY sources DESC, last_time DESC, story_id DESC LIMIT ? OFFSET ?",
@@ -133,7 +111,7 @@ class FeverQueries:
         ids = [int(row["story_id"]) for row in rows]
         marks = ", ".join("?" for _ in ids)
         members: dict[int, list[tuple[int, str | None]]] = {}
-        for row in self._fever_read(
+        for row in self._sql_read(
             "SELECT s.story_id, a.id, a.feed FROM stories s JOIN articles a ON a.id = s.article_id "
             f"WHERE s.story_id IN ({marks}) ORDER BY s.story_id, a.id",
             tuple(ids),
@@ -166,12 +144,12 @@ class FeverQueries:
         marks = ", ".join("?" for _ in feeds)
         with self._write() as db:
             cursor = db.execute(
-                self._fever_sql(
+                self._sql(
                     "INSERT INTO reader_marks (user_name, article_id, read, starred) "
                     f"SELECT ?, a.id, 1, 0 FROM {_JOINED} WHERE {_UNREAD} "
                     f"AND a.feed IN ({marks}) AND a.sort_time < ? "
                     "ON CONFLICT (user_name, article_id) DO UPDATE SET read = 1"
                 ),
-                (user, user, self._fever_watermark(user), *feeds, before),
+                (user, user, self._watermark(user), *feeds, before),
             )
             return int(cursor.rowcount)

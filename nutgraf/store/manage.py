@@ -27,14 +27,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
-from typing import Any, ClassVar
+from typing import Any
 
 from nutgraf.controls import strip_controls
 from nutgraf.records import Fetch
 from nutgraf.store.base import FeedState
 from nutgraf.store.records import DeletionPlan, StoryMember, StoryRepair
 from nutgraf.store.rows import feed_state, tombstones
+from nutgraf.store.shared import SharedQueries
 from nutgraf.store.stories import STORY_LOCK, _refresh_digest
 
 # The checkpoint holding the highest article id ever deleted: SQLite's next id is the highest
@@ -45,16 +45,8 @@ DELETED_THROUGH = "deleted-articles-through"
 ADMIN_DISABLED = "disabled by the admin"
 
 
-class ManageQueries:
-    """Mixed into a backend providing ``_read`` and ``_write`` (see ``StoryQueries``)."""
-
-    _MARK: ClassVar[str] = "?"
-
-    def _read(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
-        raise NotImplementedError
-
-    def _write(self) -> AbstractContextManager[Any]:
-        raise NotImplementedError
+class ManageQueries(SharedQueries):
+    """Mixed into a backend (``SharedQueries``)."""
 
     @property
     def _sqlite(self) -> bool:

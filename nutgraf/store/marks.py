@@ -12,12 +12,12 @@ star is dropped, so the table holds a reader's exceptions and stars only.
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
-from typing import Any, ClassVar
+from typing import Any
 
 from nutgraf.records import Headline
 from nutgraf.store.records import ArticleMarks, ReaderSettings, UnreadCounts
 from nutgraf.store.rows import HEADLINE_COLUMNS, bounded, headline
+from nutgraf.store.shared import SharedQueries
 
 # How many ids one call marks at once (a page of a list is at most 100).
 MAX_MARK_IDS = 200
@@ -30,27 +30,13 @@ _JOINED = "articles a LEFT JOIN reader_marks m ON m.user_name = ? AND m.article_
 _HEADLINE = ", ".join(f"a.{c.strip()}" for c in HEADLINE_COLUMNS.split(","))
 
 
-class MarkQueries:
-    """Mixed into a backend providing ``_read`` and ``_write`` (see ``StoryQueries``)."""
-
-    _MARK: ClassVar[str] = "?"
-
-    def _read(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
-        raise NotImplementedError
-
-    def _write(self) -> AbstractContextManager[Any]:
-        raise NotImplementedError
-
-    def _marks_sql(self, sql: str) -> str:
-        return sql if self._MARK == "?" else sql.replace("?", self._MARK)
-
-    def _marks_read(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
-        return self._read(self._marks_sql(sql), parameters)
+class MarkQueries(SharedQueries):
+    """Mixed into a backend (``SharedQueries``)."""
 
     # --- reading ----------------------------------------------------------------------------
 
     def reader_settings(self, user: str) -> ReaderSettings:
-        rows = self._marks_read(
+        rows = self._sql_read(
             "SELECT read_before, mark_on_open, api_summaries FROM reader_settings "
             "WHERE user_name = ?",
             (user,),
@@ -69,7 +55,7 @@ class MarkQueries:
             return {}
         marks = ", ".join("?" for _ in wanted)
         # One statement (the watermark read inside it): the article page asks on every view.
-        rows = self._marks_read(
+        rows = self._sql_read(
             "SELECT a.id, coalesce(m.read, CASE WHEN a.sort_time < coalesce(("
             "SELECT s.read_before FROM reader_settings s WHERE s.user_name = ?), '') "
             "THEN 1 ELSE 0 END) AS read, m.starred "
@@ -93,7 +79,7 @@ class MarkQueries:
         given. Reads the time index from the newest down, so a first page costs a page."""
         limit, offset = bounded(limit, offset)
         where, parameters = self._feed_filter(feeds)
-        rows = self._marks_read(
+        rows = self._sql_read(
             f"SELECT {_HEADLINE} FROM {_JOINED} WHERE {_UNREAD}{where} "
             "ORDER BY a.sort_time DESC, a.id DESC LIMIT ? OFFSET ?",
             (user, self._watermark(user), *parameters, limit, offset),
@@ -103,7 +89,7 @@ class MarkQueries:
     def starred(self, user: str, *, limit: int = 20, offset: int = 0) -> list[Headline]:
         """The reader's starred articles, newest first."""
         limit, offset = bounded(limit, offset)
-        rows = self._marks_read(
+        rows = self._sql_read(
             f"SELECT {_HEADLINE} FROM reader_marks m JOIN articles a ON a.id = m.article_id "
             "WHERE m.user_name = ? AND m.starred = 1 "
             "ORDER BY a.sort_time DESC, a.id DESC LIMIT ? OFFSET ?",
@@ -116,7 +102,7 @@ class MarkQueries:
         watermark (counted on the time index alone), less those they read there, plus those
         they marked unread below it. Cheaper than ``unread_counts``, which reads every row."""
         before = self._watermark(user)
-        rows = self._marks_read(
+        rows = self._sql_read(
             "SELECT (SELECT count(*) FROM articles WHERE sort_time >= ?) "
             "- (SELECT count(*) FROM reader_marks m JOIN articles a ON a.id = m.article_id "
             "WHERE m.user_name = ? AND m.read = 1 AND a.sort_time >= ?) "
@@ -128,15 +114,12 @@ class MarkQueries:
 
     def unread_counts(self, user: str) -> UnreadCounts:
         """How many articles the reader has not read, in all and by feed."""
-        rows = self._marks_read(
+        rows = self._sql_read(
             f"SELECT a.feed AS feed, count(*) AS n FROM {_JOINED} WHERE {_UNREAD} GROUP BY a.feed",
             (user, self._watermark(user)),
         )
         by_feed = sorted((r["feed"], int(r["n"])) for r in rows if r["feed"] is not None)
         return UnreadCounts(sum(int(r["n"]) for r in rows), tuple(by_feed))
-
-    def _watermark(self, user: str) -> str:
-        return self.reader_settings(user).read_before or ""
 
     def _feed_filter(self, feeds: list[str] | None) -> tuple[str, tuple[Any, ...]]:
         if feeds is None:
@@ -165,7 +148,7 @@ class MarkQueries:
             return 0
         marks = ", ".join("?" for _ in wanted)
         cursor = db.execute(
-            self._marks_sql(
+            self._sql(
                 "INSERT INTO reader_marks (user_name, article_id, read, starred) "
                 f"SELECT ?, id, ?, 0 FROM articles WHERE id IN ({marks}) "
                 "ON CONFLICT (user_name, article_id) DO UPDATE SET read = excluded.read"
@@ -178,7 +161,7 @@ class MarkQueries:
         """Star or unstar an article; False when there is no such article."""
         with self._write() as db:
             cursor = db.execute(
-                self._marks_sql(
+                self._sql(
                     "INSERT INTO reader_marks (user_name, article_id, read, starred, starred_at) "
                     "SELECT ?, id, NULL, ?, ? FROM articles WHERE id = ? "
                     "ON CONFLICT (user_name, article_id) DO UPDATE SET "
@@ -194,7 +177,7 @@ class MarkQueries:
         moves forward); their marks below it go, so an article marked unread there is read."""
         with self._write() as db:
             db.execute(
-                self._marks_sql(
+                self._sql(
                     "INSERT INTO reader_settings (user_name, read_before) VALUES (?, ?) "
                     "ON CONFLICT (user_name) DO UPDATE SET read_before = CASE "
                     "WHEN reader_settings.read_before IS NULL "
@@ -204,7 +187,7 @@ class MarkQueries:
                 (user, before),
             )
             db.execute(
-                self._marks_sql(
+                self._sql(
                     "UPDATE reader_marks SET read = NULL WHERE user_name = ? "
                     "AND read IS NOT NULL AND (SELECT a.sort_time FROM articles a "
                     "WHERE a.id = reader_marks.article_id) < ?"
@@ -220,7 +203,7 @@ class MarkQueries:
         marks = ", ".join("?" for _ in feeds)
         with self._write() as db:
             cursor = db.execute(
-                self._marks_sql(
+                self._sql(
                     "INSERT INTO reader_marks (user_name, article_id, read, starred) "
                     f"SELECT ?, a.id, 1, 0 FROM {_JOINED} WHERE {_UNREAD} "
                     f"AND a.feed IN ({marks}) "
@@ -233,7 +216,7 @@ class MarkQueries:
     def set_mark_on_open(self, user: str, on: bool) -> None:
         with self._write() as db:
             db.execute(
-                self._marks_sql(
+                self._sql(
                     "INSERT INTO reader_settings (user_name, mark_on_open) VALUES (?, ?) "
                     "ON CONFLICT (user_name) DO UPDATE SET mark_on_open = excluded.mark_on_open"
                 ),
@@ -244,7 +227,7 @@ class MarkQueries:
         """Whether the apps' API heads each item's content with its summary."""
         with self._write() as db:
             db.execute(
-                self._marks_sql(
+                self._sql(
                     "INSERT INTO reader_settings (user_name, api_summaries) VALUES (?, ?) "
                     "ON CONFLICT (user_name) DO UPDATE SET api_summaries = excluded.api_summaries"
                 ),
@@ -255,11 +238,11 @@ class MarkQueries:
         """Drop everything the archive keeps of the reader's reading (a user removed)."""
         with self._write() as db:
             for table in ("reader_marks", "reader_settings", "reader_labels"):
-                db.execute(self._marks_sql(f"DELETE FROM {table} WHERE user_name = ?"), (user,))
+                db.execute(self._sql(f"DELETE FROM {table} WHERE user_name = ?"), (user,))
 
     def _drop_empty(self, db: Any, user: str) -> None:
         db.execute(
-            self._marks_sql(
+            self._sql(
                 "DELETE FROM reader_marks WHERE user_name = ? AND read IS NULL AND starred = 0"
             ),
             (user,),

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any, ClassVar
 
 from nutgraf.nlp.stems import stem_tag, tags_of
 from nutgraf.records import ArchiveItem, Headline, SourceCount
 from nutgraf.store.query import LANGUAGES_PRESENT, LANGUAGES_SECONDS
 from nutgraf.store.rows import HEADLINE_COLUMNS, bounded, headline
+from nutgraf.store.shared import SharedQueries
 
 # How much of an article's HTML a list reads to find its first picture (nutgraf.extract.images
 # reads as much), and for how many articles at once (a page of a list at most).
@@ -22,19 +22,12 @@ LEAD_HTML_CHARS = 65_536
 MAX_LEAD_IDS = 100
 
 
-class ReadingQueries:
+class ReadingQueries(SharedQueries):
     """Mixed into a backend that provides ``_read(sql, parameters)`` returning rows that can
     be indexed by column name."""
 
-    _MARK: ClassVar[str] = "?"
     # (when read, the stem tags of the languages the articles are in): see ``_stem_tags``.
     _language_tags: tuple[float, frozenset[str]] | None = None
-
-    def _read(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
-        raise NotImplementedError
-
-    def _shared_read(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
-        return self._read(sql if self._MARK == "?" else sql.replace("?", self._MARK), parameters)
 
     def _stem_tags(self) -> frozenset[str]:
         """The stem tags of the languages the archive's articles are in: a search stems its
@@ -56,14 +49,14 @@ class ReadingQueries:
 
     def article_ids(self, after: int, limit: int) -> list[int]:
         """Up to ``limit`` article ids above ``after``, in order (a backfill's next batch)."""
-        rows = self._shared_read(
+        rows = self._sql_read(
             "SELECT id FROM articles WHERE id > ? ORDER BY id LIMIT ?", (after, max(1, limit))
         )
         return [int(row["id"]) for row in rows]
 
     def checkpoint(self, name: str) -> int | None:
         """How far the long job ``name`` got, or None when it never saved a checkpoint."""
-        rows = self._shared_read("SELECT position FROM checkpoints WHERE name = ?", (name,))
+        rows = self._sql_read("SELECT position FROM checkpoints WHERE name = ?", (name,))
         return int(rows[0]["position"]) if rows else None
 
     def headlines(
@@ -71,7 +64,7 @@ class ReadingQueries:
     ) -> list[Headline]:
         limit, offset = bounded(limit, offset)
         where, parameters = ("WHERE site = ?", (site,)) if site else ("", ())
-        rows = self._shared_read(
+        rows = self._sql_read(
             f"SELECT {HEADLINE_COLUMNS} FROM articles {where} "
             "ORDER BY sort_time DESC, id DESC LIMIT ? OFFSET ?",
             (*parameters, limit, offset),
@@ -81,7 +74,7 @@ class ReadingQueries:
     def neighbours(
         self, article_id: int, *, site: str | None = None
     ) -> tuple[Headline | None, Headline | None]:
-        rows = self._shared_read("SELECT sort_time FROM articles WHERE id = ?", (article_id,))
+        rows = self._sql_read("SELECT sort_time FROM articles WHERE id = ?", (article_id,))
         if not rows:
             return None, None
         here = (rows[0]["sort_time"], article_id)
@@ -89,7 +82,7 @@ class ReadingQueries:
         extra = (site,) if site else ()
         found = []
         for compare, order in (("<", "DESC"), (">", "ASC")):
-            rows = self._shared_read(
+            rows = self._sql_read(
                 f"SELECT {HEADLINE_COLUMNS} FROM articles "
                 f"WHERE (sort_time, id) {compare} (?, ?) {where} "
                 f"ORDER BY sort_time {order}, id {order} LIMIT 1",
@@ -99,13 +92,13 @@ class ReadingQueries:
         return found[0], found[1]
 
     def copies(self, article_id: int) -> list[Headline]:
-        rows = self._shared_read(
+        rows = self._sql_read(
             "SELECT coalesce(duplicate_of, id) AS first FROM articles WHERE id = ?", (article_id,)
         )
         if not rows:
             return []
         first = int(rows[0]["first"])
-        rows = self._shared_read(
+        rows = self._sql_read(
             f"SELECT {HEADLINE_COLUMNS} FROM articles WHERE id = ? OR duplicate_of = ? ORDER BY id",
             (first, first),
         )
@@ -116,7 +109,7 @@ class ReadingQueries:
         if not wanted:
             return {}
         marks = ", ".join("?" for _ in wanted)
-        rows = self._shared_read(
+        rows = self._sql_read(
             f"SELECT id, substr(html, 1, {LEAD_HTML_CHARS}) AS lead FROM articles "
             f"WHERE id IN ({marks}) AND image IS NULL AND html LIKE ?",
             (*wanted, "%<img%"),
@@ -124,7 +117,7 @@ class ReadingQueries:
         return {int(row["id"]): row["lead"] for row in rows}
 
     def sources(self) -> list[SourceCount]:
-        rows = self._shared_read(
+        rows = self._sql_read(
             "SELECT site, max(source) AS name, count(*) AS articles, max(sort_time) AS latest "
             "FROM articles WHERE site IS NOT NULL GROUP BY site ORDER BY latest DESC"
         )

@@ -10,36 +10,25 @@ revokes every session made with the old one. Written once in SQL both backends t
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
-from typing import Any, ClassVar
+from typing import Any
 
 from nutgraf.store.records import Session
+from nutgraf.store.shared import SharedQueries
 
 # The sessions one user may hold at once; signing in again past it ends the oldest. Bounds
 # the table whatever a script that signs in in a loop does.
 MAX_SESSIONS_PER_USER = 64
 
 
-class SessionQueries:
-    """Mixed into a backend providing ``_read`` and ``_write`` (see ``StoryQueries``)."""
-
-    _MARK: ClassVar[str] = "?"
-
-    def _read(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
-        raise NotImplementedError
-
-    def _write(self) -> AbstractContextManager[Any]:
-        raise NotImplementedError
-
-    def _session_sql(self, sql: str) -> str:
-        return sql if self._MARK == "?" else sql.replace("?", self._MARK)
+class SessionQueries(SharedQueries):
+    """Mixed into a backend (``SharedQueries``)."""
 
     def start_session(self, session: Session, now: str) -> None:
         """Store ``session``; drops expired sessions, and the user's oldest past the cap."""
         with self._write() as db:
 
             def run(sql: str, parameters: tuple[Any, ...] = ()) -> Any:
-                return db.execute(self._session_sql(sql), parameters)
+                return db.execute(self._sql(sql), parameters)
 
             run("DELETE FROM sessions WHERE expires <= ?", (now,))
             run(
@@ -66,7 +55,7 @@ class SessionQueries:
     def session(self, key: str, now: str) -> Session | None:
         """The live session of ``key``; None when there is none or it has expired."""
         rows = self._read(
-            self._session_sql(
+            self._sql(
                 "SELECT key, user_name, admin, credential, created, expires FROM sessions "
                 "WHERE key = ? AND expires > ?"
             ),
@@ -86,12 +75,10 @@ class SessionQueries:
 
     def end_session(self, key: str) -> None:
         with self._write() as db:
-            db.execute(self._session_sql("DELETE FROM sessions WHERE key = ?"), (key,))
+            db.execute(self._sql("DELETE FROM sessions WHERE key = ?"), (key,))
 
     def end_sessions(self, user: str) -> int:
         """End every session of ``user`` (a password changed, a user removed); how many."""
         with self._write() as db:
-            cursor = db.execute(
-                self._session_sql("DELETE FROM sessions WHERE user_name = ?"), (user,)
-            )
+            cursor = db.execute(self._sql("DELETE FROM sessions WHERE user_name = ?"), (user,))
             return int(cursor.rowcount)

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from nutgraf.records import Headline
 from nutgraf.serialize import story_sentence_json
 from nutgraf.store.records import Arrival, Placement, StoryDigest, StoryText
 from nutgraf.store.rows import HEADLINE_COLUMNS, bounded, headline, second
+from nutgraf.store.shared import SharedQueries
 from nutgraf.stories.outlets import Member, count_story
 from nutgraf.stories.summary import StorySentence
 
@@ -31,38 +31,24 @@ from nutgraf.stories.summary import StorySentence
 STORY_LOCK = 0x6E75_7467_7261_6602  # "nutgraf" 02
 
 
-class StoryQueries:
+class StoryQueries(SharedQueries):
     """Mixed into a backend providing ``_read(sql, parameters)`` and ``_write()`` (a
     transaction whose connection takes ``execute(sql, parameters)``); rows indexed by name."""
-
-    _MARK: ClassVar[str] = "?"
-
-    def _read(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
-        raise NotImplementedError
-
-    def _write(self) -> AbstractContextManager[Any]:
-        raise NotImplementedError
-
-    def _sql(self, sql: str) -> str:
-        return sql if self._MARK == "?" else sql.replace("?", self._MARK)
-
-    def _story_read(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
-        return self._read(self._sql(sql), parameters)
 
     # --- the updater's side -------------------------------------------------------------
 
     def story_state(self) -> tuple[int, dict[str, Any]] | None:
-        rows = self._story_read("SELECT through, state FROM story_state WHERE id = 1")
+        rows = self._sql_read("SELECT through, state FROM story_state WHERE id = 1")
         if not rows:
             return None
         return int(rows[0]["through"]), json.loads(rows[0]["state"])
 
     def story_through(self) -> int:
-        rows = self._story_read("SELECT through FROM story_state WHERE id = 1")
+        rows = self._sql_read("SELECT through FROM story_state WHERE id = 1")
         return int(rows[0]["through"]) if rows else 0
 
     def arrivals(self, after: int, limit: int) -> list[Arrival]:
-        rows = self._story_read(
+        rows = self._sql_read(
             "SELECT id, title, text, language, sort_time, fetched, duplicate_of, published, "
             "site, url, source, feed FROM articles WHERE id > ? ORDER BY id LIMIT ?",
             (after, max(1, limit)),
@@ -145,12 +131,12 @@ class StoryQueries:
     # --- the reader's side --------------------------------------------------------------
 
     def story_of(self, article_id: int) -> int | None:
-        rows = self._story_read("SELECT story_id FROM stories WHERE article_id = ?", (article_id,))
+        rows = self._sql_read("SELECT story_id FROM stories WHERE article_id = ?", (article_id,))
         return int(rows[0]["story_id"]) if rows else None
 
     def story_articles(self, story_id: int) -> list[Headline]:
         columns = ", ".join(f"a.{c.strip()}" for c in HEADLINE_COLUMNS.split(","))
-        rows = self._story_read(
+        rows = self._sql_read(
             f"SELECT {columns} FROM stories s JOIN articles a ON a.id = s.article_id "
             "WHERE s.story_id = ? ORDER BY a.sort_time, a.id",
             (story_id,),
@@ -158,7 +144,7 @@ class StoryQueries:
         return [headline(row) for row in rows]
 
     def story_digest(self, story_id: int) -> StoryDigest | None:
-        rows = self._story_read(
+        rows = self._sql_read(
             f"SELECT {_DIGEST} FROM story_summaries WHERE story_id = ?", (story_id,)
         )
         return _digest(rows[0]) if rows else None
@@ -167,7 +153,7 @@ class StoryQueries:
         self, *, limit: int = 20, offset: int = 0, min_sources: int = 2
     ) -> list[StoryDigest]:
         limit, offset = bounded(limit, offset)
-        rows = self._story_read(
+        rows = self._sql_read(
             f"SELECT {_DIGEST} FROM story_summaries WHERE sources >= ? "
             "ORDER BY last_time DESC, story_id DESC LIMIT ? OFFSET ?",
             (min_sources, limit, offset),

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
-from typing import Any, ClassVar
+from typing import Any
 
 from nutgraf.records import StoredArticle
 from nutgraf.store.marks import _JOINED, _UNREAD, MAX_MARK_IDS
 from nutgraf.store.records import FeedUnread, StreamFilter
 from nutgraf.store.rows import ARTICLE_COLUMNS, stored
+from nutgraf.store.shared import SharedQueries
 
 # The most ids one statement names (ids of a page of contents, labels asked for at once).
 MAX_SYNC_IDS = 1000
@@ -44,28 +44,8 @@ _STARRED = (
 )
 
 
-class SyncQueries:
-    """Mixed into a backend providing ``_read`` and ``_write`` (see ``MarkQueries``)."""
-
-    _MARK: ClassVar[str] = "?"
-
-    def _read(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
-        raise NotImplementedError
-
-    def _write(self) -> AbstractContextManager[Any]:
-        raise NotImplementedError
-
-    def _sync_sql(self, sql: str) -> str:
-        return sql if self._MARK == "?" else sql.replace("?", self._MARK)
-
-    def _sync_read(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
-        return self._read(self._sync_sql(sql), parameters)
-
-    def _sync_watermark(self, user: str) -> str:
-        rows = self._sync_read(
-            "SELECT read_before FROM reader_settings WHERE user_name = ?", (user,)
-        )
-        return (rows[0]["read_before"] or "") if rows else ""
+class SyncQueries(SharedQueries):
+    """Mixed into a backend (``SharedQueries``)."""
 
     # --- streams ----------------------------------------------------------------------------
 
@@ -101,7 +81,7 @@ class SyncQueries:
             where.append(f"NOT {_STARRED}")
             params.append(user)
         if wanted.read is not None:
-            watermark = self._sync_watermark(user)
+            watermark = self._watermark(user)
             where.append(f"{_SYNC_STATE} <> {0 if wanted.read else 1}")
             params += [user, watermark]
             if not wanted.read:
@@ -120,7 +100,7 @@ class SyncQueries:
             where.append(f"(a.sort_time, a.id) {'>' if wanted.oldest_first else '<'} (?, ?)")
             params += [wanted.after[0], int(wanted.after[1])]
         condition = f"WHERE {' AND '.join(where)} " if where else ""
-        rows = self._sync_read(
+        rows = self._sql_read(
             f"SELECT a.id, a.sort_time FROM {source} {condition}"
             f"ORDER BY a.sort_time {direction}, a.id {direction} LIMIT ?",
             (*params, limit),
@@ -131,7 +111,7 @@ class SyncQueries:
         """The earliest sort time an unread article of the reader can have ('' for any)."""
         if not watermark:
             return ""
-        rows = self._sync_read(
+        rows = self._sql_read(
             "SELECT min(a.sort_time) AS t FROM reader_marks m JOIN articles a "
             "ON a.id = m.article_id WHERE m.user_name = ? AND m.read = 0 AND a.sort_time < ?",
             (user, watermark),
@@ -145,7 +125,7 @@ class SyncQueries:
         wanted = list(dict.fromkeys(int(i) for i in ids))[:MAX_SYNC_IDS]
         if not wanted:
             return []
-        rows = self._sync_read(
+        rows = self._sql_read(
             f"SELECT {_ARTICLE_COLUMNS} FROM articles a "
             f"WHERE a.id IN ({', '.join('?' for _ in wanted)})",
             tuple(wanted),
@@ -158,11 +138,11 @@ class SyncQueries:
         wanted = sorted({int(i) for i in ids})[:MAX_SYNC_IDS]
         if not wanted:
             return {}
-        rows = self._sync_read(
+        rows = self._sql_read(
             "SELECT a.id, coalesce(m.read, CASE WHEN a.sort_time < ? THEN 1 ELSE 0 END) "
             f"AS read, m.starred FROM {_JOINED} "
             f"WHERE a.id IN ({', '.join('?' for _ in wanted)})",
-            (self._sync_watermark(user), user, *wanted),
+            (self._watermark(user), user, *wanted),
         )
         return {int(r["id"]): (bool(r["read"]), bool(r["starred"])) for r in rows}
 
@@ -172,8 +152,8 @@ class SyncQueries:
         """The reader's unread articles by the subscribed feed they came from (None: from
         no subscribed feed), counted as ``unread_total`` counts them: the articles at or after
         the watermark, less those read there, plus those marked unread below it."""
-        before = self._sync_watermark(user)
-        subscribed = {str(r["url"]) for r in self._sync_read("SELECT url FROM feeds")}
+        before = self._watermark(user)
+        subscribed = {str(r["url"]) for r in self._sql_read("SELECT url FROM feeds")}
         counts: dict[str | None, int] = {}
         newest: dict[str | None, str] = {}
 
@@ -184,7 +164,7 @@ class SyncQueries:
                 newest[key] = latest
 
         if self._MARK == "?":
-            rows = self._sync_read(
+            rows = self._sql_read(
                 "SELECT feed, count(*) AS n, max(sort_time) AS newest FROM articles "
                 "WHERE sort_time >= ? GROUP BY feed",
                 (before,),
@@ -193,7 +173,7 @@ class SyncQueries:
                 add(row["feed"], int(row["n"]), str(row["newest"]))
         else:  # by the md5 of the feed, which PostgreSQL counts on an index alone
             keys = {hashlib.md5(url.encode()).hexdigest(): url for url in subscribed}
-            rows = self._sync_read(
+            rows = self._sql_read(
                 "SELECT feed_key, count(*) AS n, max(sort_time) AS newest FROM articles "
                 "WHERE sort_time >= ? GROUP BY feed_key",
                 (before,),
@@ -201,7 +181,7 @@ class SyncQueries:
             for row in rows:
                 add(keys.get(row["feed_key"] or ""), int(row["n"]), str(row["newest"]))
         for sign, read, compare in ((-1, 1, ">="), (1, 0, "<")):
-            for row in self._sync_read(
+            for row in self._sql_read(
                 "SELECT a.feed AS feed, count(*) AS n, max(a.sort_time) AS newest "
                 "FROM reader_marks m JOIN articles a ON a.id = m.article_id "
                 f"WHERE m.user_name = ? AND m.read = ? AND a.sort_time {compare} ? "
@@ -222,7 +202,7 @@ class SyncQueries:
         wanted = sorted({int(i) for i in ids})[:MAX_SYNC_IDS]
         if not wanted:
             return {}
-        rows = self._sync_read(
+        rows = self._sql_read(
             "SELECT article_id, label FROM reader_labels WHERE user_name = ? "
             f"AND article_id IN ({', '.join('?' for _ in wanted)}) ORDER BY article_id, label",
             (user, *wanted),
@@ -234,7 +214,7 @@ class SyncQueries:
 
     def reader_label_names(self, user: str) -> list[str]:
         """Every label the reader put on an article, by name."""
-        rows = self._sync_read(
+        rows = self._sql_read(
             "SELECT DISTINCT label FROM reader_labels WHERE user_name = ? ORDER BY label",
             (user,),
         )
@@ -250,7 +230,7 @@ class SyncQueries:
         with self._write() as db:
             if on:
                 cursor = db.execute(
-                    self._sync_sql(
+                    self._sql(
                         "INSERT INTO reader_labels (user_name, article_id, label) "
                         f"SELECT ?, id, ? FROM articles WHERE id IN ({marks}) "
                         "ON CONFLICT (user_name, article_id, label) DO NOTHING"
@@ -259,7 +239,7 @@ class SyncQueries:
                 )
             else:
                 cursor = db.execute(
-                    self._sync_sql(
+                    self._sql(
                         "DELETE FROM reader_labels WHERE user_name = ? AND label = ? "
                         f"AND article_id IN ({marks})"
                     ),
@@ -271,7 +251,7 @@ class SyncQueries:
         """Call the reader's label ``old`` ``new`` (merged when they have both)."""
         with self._write() as db:
             db.execute(
-                self._sync_sql(
+                self._sql(
                     "INSERT INTO reader_labels (user_name, article_id, label) "
                     "SELECT user_name, article_id, ? FROM reader_labels "
                     "WHERE user_name = ? AND label = ? "
@@ -280,7 +260,7 @@ class SyncQueries:
                 (new, user, old),
             )
             cursor = db.execute(
-                self._sync_sql("DELETE FROM reader_labels WHERE user_name = ? AND label = ?"),
+                self._sql("DELETE FROM reader_labels WHERE user_name = ? AND label = ?"),
                 (user, old),
             )
             return int(cursor.rowcount)
@@ -289,7 +269,7 @@ class SyncQueries:
         """Take the reader's label off every article; how many it was on."""
         with self._write() as db:
             cursor = db.execute(
-                self._sync_sql("DELETE FROM reader_labels WHERE user_name = ? AND label = ?"),
+                self._sql("DELETE FROM reader_labels WHERE user_name = ? AND label = ?"),
                 (user, label),
             )
             return int(cursor.rowcount)
@@ -304,7 +284,7 @@ class SyncQueries:
         marks = ", ".join("?" for _ in wanted)
         with self._write() as db:
             cursor = db.execute(
-                self._sync_sql(
+                self._sql(
                     "INSERT INTO reader_marks (user_name, article_id, read, starred, starred_at) "
                     f"SELECT ?, id, NULL, ?, ? FROM articles WHERE id IN ({marks}) "
                     "ON CONFLICT (user_name, article_id) DO UPDATE SET "
@@ -315,7 +295,7 @@ class SyncQueries:
                 (user, int(starred), at if starred else None, *wanted),
             )
             db.execute(
-                self._sync_sql(
+                self._sql(
                     "DELETE FROM reader_marks WHERE user_name = ? AND read IS NULL AND starred = 0"
                 ),
                 (user,),
@@ -354,12 +334,12 @@ class SyncQueries:
         extra = "".join(f" AND {w}" for w in where)
         with self._write() as db:
             cursor = db.execute(
-                self._sync_sql(
+                self._sql(
                     "INSERT INTO reader_marks (user_name, article_id, read, starred) "
                     f"SELECT ?, a.id, 1, 0 FROM {_JOINED} WHERE {_UNREAD}{extra} "
                     "ON CONFLICT (user_name, article_id) DO UPDATE SET read = 1"
                 ),
-                (user, user, self._sync_watermark(user), *params),
+                (user, user, self._watermark(user), *params),
             )
             return int(cursor.rowcount)
 
@@ -372,7 +352,7 @@ class SyncQueries:
             for start in range(0, len(wanted), MAX_MARK_IDS):
                 chunk = wanted[start : start + MAX_MARK_IDS]
                 cursor = db.execute(
-                    self._sync_sql(
+                    self._sql(
                         "INSERT INTO reader_marks (user_name, article_id, read, starred) "
                         f"SELECT ?, id, ?, 0 FROM articles "
                         f"WHERE id IN ({', '.join('?' for _ in chunk)}) "
@@ -388,7 +368,7 @@ class SyncQueries:
         ``MAX_APP_SESSIONS`` - 1 end (their browsers' sessions stay)."""
         with self._write() as db:
             db.execute(
-                self._sync_sql(
+                self._sql(
                     "DELETE FROM sessions WHERE key IN (SELECT key FROM sessions "
                     "WHERE user_name = ? AND substr(key, 1, 4) = 'api:' ORDER BY created DESC, key "
                     + ("LIMIT -1 OFFSET ?)" if self._MARK == "?" else "OFFSET ?)")

@@ -9,10 +9,10 @@ a new password revokes every session made with the old one, and ``set_password``
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
-from typing import Any, ClassVar
+from typing import Any
 
 from nutgraf.store.records import Session, SignedIn, User
+from nutgraf.store.shared import SharedQueries
 
 _USER_COLUMNS = "name, password_hash, admin, created, api_password_hash"
 
@@ -27,25 +27,14 @@ def _user(row: Any, prefix: str = "") -> User:
     )
 
 
-class UserQueries:
-    """Mixed into a backend providing ``_read`` and ``_write`` (see ``SessionQueries``)."""
-
-    _MARK: ClassVar[str] = "?"
-
-    def _read(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
-        raise NotImplementedError
-
-    def _write(self) -> AbstractContextManager[Any]:
-        raise NotImplementedError
-
-    def _user_sql(self, sql: str) -> str:
-        return sql if self._MARK == "?" else sql.replace("?", self._MARK)
+class UserQueries(SharedQueries):
+    """Mixed into a backend (``SharedQueries``)."""
 
     def add_user(self, user: User) -> bool:
         """Store ``user``; False (and nothing written) when the name is taken."""
         with self._write() as db:
             cursor = db.execute(
-                self._user_sql(
+                self._sql(
                     f"INSERT INTO users ({_USER_COLUMNS}) VALUES (?, ?, ?, ?, ?) "
                     "ON CONFLICT (name) DO NOTHING"
                 ),
@@ -60,9 +49,7 @@ class UserQueries:
             return int(cursor.rowcount) == 1
 
     def user(self, name: str) -> User | None:
-        rows = self._read(
-            self._user_sql(f"SELECT {_USER_COLUMNS} FROM users WHERE name = ?"), (name,)
-        )
+        rows = self._read(self._sql(f"SELECT {_USER_COLUMNS} FROM users WHERE name = ?"), (name,))
         return _user(rows[0]) if rows else None
 
     def users(self) -> list[User]:
@@ -74,19 +61,19 @@ class UserQueries:
         """Remove the user, end their sessions and drop their reading state (a new user of
         the same name starts afresh), in one transaction; whether they existed."""
         with self._write() as db:
-            cursor = db.execute(self._user_sql("DELETE FROM users WHERE name = ?"), (name,))
+            cursor = db.execute(self._sql("DELETE FROM users WHERE name = ?"), (name,))
             for table in ("sessions", "reader_marks", "reader_settings", "reader_labels"):
-                db.execute(self._user_sql(f"DELETE FROM {table} WHERE user_name = ?"), (name,))
+                db.execute(self._sql(f"DELETE FROM {table} WHERE user_name = ?"), (name,))
             return int(cursor.rowcount) == 1
 
     def set_password(self, name: str, password_hash: str) -> bool:
         """Give the user a new password hash and end their sessions; whether they exist."""
         with self._write() as db:
             cursor = db.execute(
-                self._user_sql("UPDATE users SET password_hash = ? WHERE name = ?"),
+                self._sql("UPDATE users SET password_hash = ? WHERE name = ?"),
                 (password_hash, name),
             )
-            db.execute(self._user_sql("DELETE FROM sessions WHERE user_name = ?"), (name,))
+            db.execute(self._sql("DELETE FROM sessions WHERE user_name = ?"), (name,))
             return int(cursor.rowcount) == 1
 
     def set_api_password(
@@ -96,14 +83,12 @@ class UserQueries:
         away (None, None); their app sessions end. Whether they exist."""
         with self._write() as db:
             cursor = db.execute(
-                self._user_sql(
-                    "UPDATE users SET api_password_hash = ?, fever_key = ? WHERE name = ?"
-                ),
+                self._sql("UPDATE users SET api_password_hash = ?, fever_key = ? WHERE name = ?"),
                 (api_password_hash, fever_key, name),
             )
             db.execute(
                 # Not LIKE 'api:%': psycopg reads a "%" in the statement as a placeholder.
-                self._user_sql(
+                self._sql(
                     "DELETE FROM sessions WHERE user_name = ? AND substr(key, 1, 4) = 'api:'"
                 ),
                 (name,),
@@ -113,7 +98,7 @@ class UserQueries:
     def user_by_fever_key(self, fever_key: str) -> User | None:
         """The user whose API password has this Fever key, if any."""
         rows = self._read(
-            self._user_sql(f"SELECT {_USER_COLUMNS} FROM users WHERE fever_key = ?"),
+            self._sql(f"SELECT {_USER_COLUMNS} FROM users WHERE fever_key = ?"),
             (fever_key,),
         )
         return _user(rows[0]) if rows else None
@@ -122,14 +107,14 @@ class UserQueries:
         """Make the user an admin or not, from their next request on; whether they exist."""
         with self._write() as db:
             cursor = db.execute(
-                self._user_sql("UPDATE users SET admin = ? WHERE name = ?"), (int(admin), name)
+                self._sql("UPDATE users SET admin = ? WHERE name = ?"), (int(admin), name)
             )
             return int(cursor.rowcount) == 1
 
     def signed_in(self, key: str, now: str) -> SignedIn | None:
         """The live session of ``key`` with its user, in one query (every request asks)."""
         rows = self._read(
-            self._user_sql(
+            self._sql(
                 "SELECT s.key, s.user_name, s.admin, s.credential, s.created, s.expires, "
                 "u.name AS u_name, u.password_hash AS u_password_hash, u.admin AS u_admin, "
                 "u.created AS u_created, u.api_password_hash AS u_api_password_hash "

@@ -30,8 +30,8 @@ from nutgraf.batch.ingest import utc_now
 from nutgraf.controls import strip_controls
 from nutgraf.errors import InputError, NutgrafError
 from nutgraf.ingest.fetch import is_fetchable
-from nutgraf.ingest.opml import OpmlFeed, parse_opml, write_opml
-from nutgraf.manage import disable_feed, enable_feed, remove_feed
+from nutgraf.ingest.opml import OpmlFeed, parse_opml
+from nutgraf.manage import disable_feed, enable_feed, feeds_opml, remove_feed
 from nutgraf.store.base import FeedState, Store
 from nutgraf.web.admin import FLASH_COOKIE, _access, _checked_form, _done, _read_flash
 from nutgraf.web.categories import clean_category
@@ -230,23 +230,18 @@ async def export_opml(request: Request) -> Response:
     refused = _refused(request, True)
     if refused is not None:
         return refused
-    site: Site = request.app.state.site
+    return await opml_download(request.app.state.site, "no-store")
+
+
+async def opml_download(site: Site, cache_control: str) -> Response:
+    """The site's feeds as an OPML file to download (the admin's and the apps' export)."""
     feeds = await run_in_threadpool(site.store.feeds)
-    listed = [
-        OpmlFeed(
-            url=strip_controls(f.url),
-            title=strip_controls(f.title),
-            site=strip_controls(f.site),
-            category=strip_controls(f.category),
-        )
-        for f in feeds
-    ]
     return Response(
-        write_opml(listed, f"{site.config.name} feeds"),
+        feeds_opml(feeds, f"{site.config.name} feeds"),
         media_type="text/x-opml; charset=utf-8",
         headers={
             "content-disposition": 'attachment; filename="nutgraf-feeds.opml"',
-            "cache-control": "no-store",
+            "cache-control": cache_control,
         },
     )
 

@@ -104,7 +104,7 @@ def test_reading_everything_older_than_a_time_moves_a_watermark(store: Store) ->
     store.mark_read_before("ann", "2026-01-02T00:00:00Z")
     assert store.reader_settings("ann").read_before == "2026-01-04T00:00:00Z"
     # Only the reader's exceptions are kept as rows, not one per article.
-    rows = store._marks_read(  # type: ignore[attr-defined]
+    rows = store._sql_read(  # type: ignore[attr-defined]
         "SELECT count(*) AS n FROM reader_marks WHERE user_name = ?", ("ann",)
     )
     assert int(rows[0]["n"]) == 4  # the star, day 6 read, days 2 and 5 marked unread
@@ -133,10 +133,10 @@ def test_deleting_or_purging_an_article_removes_its_state(store: Store) -> None:
     store.set_starred("ann", ids[0], True, AT)
     store.set_read("ann", [ids[1], ids[2]], True)
     delete_articles(store, [ids[0], ids[1]], now=lambda: AT)
-    rows = store._marks_read("SELECT article_id FROM reader_marks")  # type: ignore[attr-defined]
+    rows = store._sql_read("SELECT article_id FROM reader_marks")  # type: ignore[attr-defined]
     assert [int(r["article_id"]) for r in rows] == [ids[2]]
     purge(store, 1, now=lambda: "2100-01-01T00:00:00Z")
-    assert store._marks_read("SELECT article_id FROM reader_marks") == []  # type: ignore[attr-defined]
+    assert store._sql_read("SELECT article_id FROM reader_marks") == []  # type: ignore[attr-defined]
     assert store.starred("ann") == []
 
 

@@ -22,12 +22,12 @@ from nutgraf.config import load_settings
 from nutgraf.controls import strip_controls
 from nutgraf.errors import NutgrafError
 from nutgraf.ingest.fetch import is_fetchable
-from nutgraf.ingest.opml import OpmlFeed, parse_opml, write_opml
+from nutgraf.ingest.opml import parse_opml
 from nutgraf.manage import remove_feed
 from nutgraf.store.base import FeedState, Store
 from nutgraf.store.categories import in_category
 from nutgraf.web.categories import clean_category
-from nutgraf.web.feeds_admin import MAX_IMPORT_BYTES, import_feeds
+from nutgraf.web.feeds_admin import MAX_IMPORT_BYTES, import_feeds, opml_download
 from nutgraf.web.forms import read_upload
 from nutgraf.web.greader.auth import ApiUser, api_user, require_action_token
 from nutgraf.web.greader.protocol import (
@@ -165,25 +165,7 @@ async def subscription_quickadd(request: Request) -> Response:
 
 async def subscription_export(request: Request) -> Response:
     await signed(request)
-    site = site_of(request)
-    feeds = await run_in_threadpool(site.store.feeds)
-    listed = [
-        OpmlFeed(
-            url=strip_controls(f.url),
-            title=strip_controls(f.title),
-            site=strip_controls(f.site),
-            category=strip_controls(f.category),
-        )
-        for f in feeds
-    ]
-    return Response(
-        write_opml(listed, f"{site.config.name} feeds"),
-        media_type="text/x-opml; charset=utf-8",
-        headers={
-            "content-disposition": 'attachment; filename="nutgraf-feeds.opml"',
-            "cache-control": "private, no-store",
-        },
-    )
+    return await opml_download(site_of(request), "private, no-store")
 
 
 async def _opml_body(request: Request) -> tuple[dict[str, str], bytes]:
