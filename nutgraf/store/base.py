@@ -508,8 +508,8 @@ class Store(Protocol):
         """Everything sorted before ``before`` becomes read for the reader."""
         ...
 
-    def mark_feeds_read(self, user: str, feeds: list[str]) -> int:
-        """Every unread article of ``feeds`` becomes read; how many there were."""
+    def mark_feeds_read(self, user: str, feeds: list[str], before: str | None = None) -> int:
+        """Every unread article of ``feeds`` (sorted before ``before``) becomes read; how many."""
         ...
 
     def set_mark_on_open(self, user: str, on: bool) -> None:
@@ -545,10 +545,6 @@ class Store(Protocol):
         self, since: str, until: str, *, limit: int, offset: int = 0, min_sources: int = 2
     ) -> list[HotStory]:
         """Multi-outlet stories last reported in [since, until), most outlets first."""
-        ...
-
-    def mark_feeds_read_before(self, user: str, feeds: list[str], before: str) -> int:
-        """The unread articles of ``feeds`` sorted before ``before`` become read; how many."""
         ...
 
     def set_api_summaries(self, user: str, on: bool) -> None:

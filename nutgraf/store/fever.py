@@ -18,8 +18,6 @@ __all__ = ["ITEMS_PAGE", "FeverQueries"]
 ITEMS_PAGE = 50  # Fever's page of items, and the most ``with_ids`` may name
 # Every story of a page of links is at most this many article ids long in the answer.
 MAX_STORY_IDS = 200
-_JOINED = "articles a LEFT JOIN reader_marks m ON m.user_name = ? AND m.article_id = a.id"
-_UNREAD = "coalesce(m.read, CASE WHEN a.sort_time < ? THEN 1 ELSE 0 END) = 0"
 
 
 class FeverQueries(SharedQueries):
@@ -133,23 +131,3 @@ class FeverQueries(SharedQueries):
                 )
             )
         return found
-
-    # --- marking ----------------------------------------------------------------------------
-
-    def mark_feeds_read_before(self, user: str, feeds: list[str], before: str) -> int:
-        """Mark read the reader's unread articles from ``feeds`` (URLs) sorted before
-        ``before``; how many were unread. A row is written for each (see ``marks.py``)."""
-        if not feeds:
-            return 0
-        marks = ", ".join("?" for _ in feeds)
-        with self._write() as db:
-            cursor = db.execute(
-                self._sql(
-                    "INSERT INTO reader_marks (user_name, article_id, read, starred) "
-                    f"SELECT ?, a.id, 1, 0 FROM {_JOINED} WHERE {_UNREAD} "
-                    f"AND a.feed IN ({marks}) AND a.sort_time < ? "
-                    "ON CONFLICT (user_name, article_id) DO UPDATE SET read = 1"
-                ),
-                (user, user, self._watermark(user), *feeds, before),
-            )
-            return int(cursor.rowcount)

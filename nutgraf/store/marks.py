@@ -12,6 +12,7 @@ star is dropped, so the table holds a reader's exceptions and stars only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from nutgraf.records import Headline
@@ -21,6 +22,9 @@ from nutgraf.store.shared import SharedQueries
 
 # How many ids one call marks at once (a page of a list is at most 100).
 MAX_MARK_IDS = 200
+# The most ids one statement of the apps names (ids of a page of contents, labels asked for
+# at once), and one ``set_read_many`` marks.
+MAX_SYNC_IDS = 1000
 
 
 # An article row ``a`` joined with the reader's row ``m`` (or none) is unread when this holds;
@@ -196,22 +200,34 @@ class MarkQueries(SharedQueries):
             )
             self._drop_empty(db, user)
 
-    def mark_feeds_read(self, user: str, feeds: list[str]) -> int:
-        """Mark every unread article from ``feeds`` (URLs) read; how many were unread."""
+    def mark_feeds_read(self, user: str, feeds: list[str], before: str | None = None) -> int:
+        """Mark every unread article from ``feeds`` (URLs) read, only those sorted before
+        ``before`` when given; how many were unread."""
         if not feeds:
             return 0
         marks = ", ".join("?" for _ in feeds)
+        older = "" if before is None else " AND a.sort_time < ?"
         with self._write() as db:
             cursor = db.execute(
                 self._sql(
                     "INSERT INTO reader_marks (user_name, article_id, read, starred) "
                     f"SELECT ?, a.id, 1, 0 FROM {_JOINED} WHERE {_UNREAD} "
-                    f"AND a.feed IN ({marks}) "
+                    f"AND a.feed IN ({marks}){older} "
                     "ON CONFLICT (user_name, article_id) DO UPDATE SET read = 1"
                 ),
-                (user, user, self._watermark(user), *feeds),
+                (user, user, self._watermark(user), *feeds, *(() if before is None else (before,))),
             )
             return int(cursor.rowcount)
+
+    def set_read_many(self, user: str, ids: Sequence[int], read: bool) -> int:
+        """Mark the articles of ``ids`` that exist read or unread, in one transaction
+        however many there are (at most ``MAX_SYNC_IDS``); how many exist."""
+        wanted = sorted({int(i) for i in ids})[:MAX_SYNC_IDS]
+        with self._write() as db:
+            return sum(
+                self._set_read(db, user, wanted[start : start + MAX_MARK_IDS], read)
+                for start in range(0, len(wanted), MAX_MARK_IDS)
+            )
 
     def set_mark_on_open(self, user: str, on: bool) -> None:
         with self._write() as db:

@@ -16,13 +16,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from nutgraf.records import StoredArticle
-from nutgraf.store.marks import _JOINED, _UNREAD, MAX_MARK_IDS
+from nutgraf.store.marks import _JOINED, _UNREAD, MAX_SYNC_IDS
 from nutgraf.store.records import FeedUnread, StreamFilter
 from nutgraf.store.rows import ARTICLE_COLUMNS, stored
 from nutgraf.store.shared import SharedQueries
 
-# The most ids one statement names (ids of a page of contents, labels asked for at once).
-MAX_SYNC_IDS = 1000
 # The most rows one page of ids holds.
 MAX_SYNC_PAGE = 10_000
 # How many app sessions one user keeps: signing in again past it ends the oldest app
@@ -342,26 +340,6 @@ class SyncQueries(SharedQueries):
                 (user, user, self._watermark(user), *params),
             )
             return int(cursor.rowcount)
-
-    def set_read_many(self, user: str, ids: Sequence[int], read: bool) -> int:
-        """Mark the articles of ``ids`` that exist read or unread, in one transaction
-        however many there are (at most ``MAX_SYNC_IDS``); how many exist."""
-        wanted = sorted({int(i) for i in ids})[:MAX_SYNC_IDS]
-        done = 0
-        with self._write() as db:
-            for start in range(0, len(wanted), MAX_MARK_IDS):
-                chunk = wanted[start : start + MAX_MARK_IDS]
-                cursor = db.execute(
-                    self._sql(
-                        "INSERT INTO reader_marks (user_name, article_id, read, starred) "
-                        f"SELECT ?, id, ?, 0 FROM articles "
-                        f"WHERE id IN ({', '.join('?' for _ in chunk)}) "
-                        "ON CONFLICT (user_name, article_id) DO UPDATE SET read = excluded.read"
-                    ),
-                    (user, int(read), *chunk),
-                )
-                done += int(cursor.rowcount)
-        return done
 
     def trim_app_sessions(self, user: str) -> None:
         """Make room for one more app session of ``user``: their oldest app sessions past

@@ -216,7 +216,7 @@ def _mark(store: Store, user: str, mark: Mark, feeds: list[FeedState]) -> None:
         urls = [f.url for f in feeds if f.id == mark.id]
     else:  # a category; -1 (Sparks) names none, as nutgraf has no sparks
         urls = [f.url for f in feeds if f.category and group_id(f.category) == mark.id]
-    store.mark_feeds_read_before(user, urls, before)
+    store.mark_feeds_read(user, urls, before)
 
 
 def _iso(seconds: int) -> str:

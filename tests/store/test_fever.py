@@ -91,13 +91,13 @@ def test_hot_stories_rank_by_outlets_then_recency(store: Store) -> None:
 def test_marking_a_feed_read_before_a_time_leaves_newer_and_other_feeds(store: Store) -> None:
     ids = fill(store)  # A: days 1, 3, 5; B: days 2, 4, 6
     store.set_read("ann", [ids[0]], True)
-    marked = store.mark_feeds_read_before("ann", [FEED_A], "2026-01-04T00:00:00Z")
+    marked = store.mark_feeds_read("ann", [FEED_A], "2026-01-04T00:00:00Z")
     assert marked == 1  # day 3 (day 1 was read already)
     assert store.unread_ids("ann") == [ids[5], ids[4], ids[3], ids[1]]
-    both = store.mark_feeds_read_before("ann", [FEED_A, FEED_B], "2026-01-06T00:00:00Z")
+    both = store.mark_feeds_read("ann", [FEED_A, FEED_B], "2026-01-06T00:00:00Z")
     assert both == 3  # days 2, 4 and 5
     assert store.unread_ids("ann") == [ids[5]]
-    assert store.mark_feeds_read_before("ann", [], "2027-01-01T00:00:00Z") == 0
+    assert store.mark_feeds_read("ann", [], "2027-01-01T00:00:00Z") == 0
     assert store.unread_ids("bob") == ids[::-1]
 
 
@@ -105,5 +105,5 @@ def test_marking_a_feed_read_respects_the_watermark(store: Store) -> None:
     ids = fill(store)
     store.mark_read_before("ann", "2026-01-03T00:00:00Z")
     store.set_read("ann", [ids[0]], False)  # day 1 unread again, below the watermark
-    assert store.mark_feeds_read_before("ann", [FEED_A], "2026-01-04T00:00:00Z") == 2
+    assert store.mark_feeds_read("ann", [FEED_A], "2026-01-04T00:00:00Z") == 2
     assert store.unread_ids("ann") == [ids[5], ids[4], ids[3]]

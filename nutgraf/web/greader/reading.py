@@ -306,14 +306,25 @@ def _contents_json(
     return data
 
 
-async def stream_contents(request: Request) -> Response:
+async def _stream_page(request: Request) -> tuple[Stream, str, list[Entry], str | None]:
+    """The stream a contents call asks for (none: the reading list, as FreshRSS answers
+    EasyRSS and FeedMe), its title, and a page of its entries with the continuation."""
     user, params = await signed(request)
-    # No stream is the reading list, as FreshRSS answers EasyRSS and FeedMe.
     stream = _stream_of(request, params, default=f"{STATE}reading-list")
     page = page_request(stream, params, cap=MAX_CONTENTS)
     store = site_of(request).store
-    entries, more = await run_in_threadpool(_contents, store, user.name, page, _base(request))
-    title = await run_in_threadpool(_title, stream, store)
+    base = _base(request)
+
+    def read() -> tuple[str, list[Entry], str | None]:
+        entries, more = _contents(store, user.name, page, base)
+        return _title(stream, store), entries, more
+
+    title, entries, more = await run_in_threadpool(read)
+    return stream, title, entries, more
+
+
+async def stream_contents(request: Request) -> Response:
+    stream, title, entries, more = await _stream_page(request)
     return json_answer(_contents_json(stream.id, title, entries, more))
 
 
@@ -380,12 +391,7 @@ async def items_contents(request: Request) -> Response:
 
 
 async def atom(request: Request) -> Response:
-    user, params = await signed(request)
-    stream = _stream_of(request, params, default=f"{STATE}reading-list")
-    page = page_request(stream, params, cap=MAX_CONTENTS)
-    store = site_of(request).store
-    entries, more = await run_in_threadpool(_contents, store, user.name, page, _base(request))
-    title = await run_in_threadpool(_title, stream, store)
+    stream, title, entries, more = await _stream_page(request)
     body = atom_document(
         stream_id=stream.id,
         title=title,
