@@ -45,21 +45,16 @@ class FormTooLarge(BadRequest):
 async def read_form(request: Request, *, max_bytes: int, max_fields: int) -> dict[str, str]:
     """The posted text fields (the first of a repeated name); BadRequest when the form has
     too many fields, a file, another type or is not UTF-8; FormTooLarge over ``max_bytes``."""
-    fields, _ = await _parse(request, max_bytes, max_fields, None)
-    return fields
+    pairs, _ = await _parse(request, max_bytes, max_fields, None)
+    return _first(pairs)
 
 
 async def read_pairs(request: Request, *, max_bytes: int, max_fields: int) -> list[tuple[str, str]]:
     """Every (name, value) of the posted form in order, a repeated name each time it comes
     (the Google Reader protocol repeats ``i``), read within the same bounds as
-    ``read_form``; a multipart form gives its text fields."""
-    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if kind == MULTIPART:
-        fields, _ = await _parse(request, max_bytes, max_fields, None)
-        return list(fields.items())
-    if kind not in (URLENCODED, ""):
-        raise BadRequest(f"send the form as {URLENCODED} or {MULTIPART}")
-    return _pairs(await _body(request, max_bytes), max_fields)
+    ``read_form``."""
+    pairs, _ = await _parse(request, max_bytes, max_fields, None)
+    return pairs
 
 
 async def read_upload(
@@ -67,7 +62,8 @@ async def read_upload(
 ) -> tuple[dict[str, str], bytes]:
     """The text fields of a form and the bytes of the one file it may carry in
     ``file_field`` (empty when none was chosen)."""
-    return await _parse(request, max_bytes, max_fields, file_field)
+    pairs, data = await _parse(request, max_bytes, max_fields, file_field)
+    return _first(pairs), data
 
 
 async def checked_form(
@@ -82,19 +78,25 @@ async def checked_form(
     return fields
 
 
+def _first(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """The fields of ``pairs``, the first of a repeated name."""
+    fields: dict[str, str] = {}
+    for name, value in pairs:
+        fields.setdefault(name, value)
+    return fields
+
+
 async def _parse(
     request: Request, max_bytes: int, max_fields: int, file_field: str | None
-) -> tuple[dict[str, str], bytes]:
+) -> tuple[list[tuple[str, str]], bytes]:
+    """The form's text fields in order, and the bytes of its file in ``file_field``."""
     kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if kind not in (URLENCODED, MULTIPART, ""):  # none: an empty form, or a quiet client
         raise BadRequest(f"send the form as {URLENCODED} or {MULTIPART}")
     body = await _body(request, max_bytes)
     if kind == MULTIPART:
         return await _multipart(request, body, max_bytes, max_fields, file_field)
-    fields: dict[str, str] = {}
-    for name, value in _pairs(body, max_fields):
-        fields.setdefault(name, value)
-    return fields, b""
+    return _pairs(body, max_fields), b""
 
 
 def _pairs(body: bytes, max_fields: int) -> list[tuple[str, str]]:
@@ -128,7 +130,7 @@ async def _body(request: Request, max_bytes: int) -> bytes:
 
 async def _multipart(
     request: Request, body: bytes, max_bytes: int, max_fields: int, file_field: str | None
-) -> tuple[dict[str, str], bytes]:
+) -> tuple[list[tuple[str, str]], bytes]:
     done = False
 
     async def receive() -> Message:  # the body already read, given again to the parser
@@ -146,15 +148,15 @@ async def _multipart(
         message = error.message if isinstance(error, MultiPartException) else error.detail
         raise BadRequest(f"the form cannot be read: {message.rstrip('.')}") from None
     try:
-        fields: dict[str, str] = {}
+        pairs: list[tuple[str, str]] = []
         data = b""
         for name, value in form.multi_items():
             if isinstance(value, str):
-                fields.setdefault(name, value)
+                pairs.append((name, value))
             elif name == file_field and not data:
                 data = await value.read(max_bytes + 1)
             else:
                 raise BadRequest(f"the form may not carry a file as {name!r}")
-        return fields, data
+        return pairs, data
     finally:
         await form.close()
