@@ -105,6 +105,10 @@ class Archive:
     copy: int  # the Coast source: the vote story word for word (a content duplicate)
     passes: int  # the Coast source
 
+    def newest_first(self) -> list[int]:
+        """Every article, newest first, as the lists show them."""
+        return [self.passes, self.evil, self.copy, self.keepers, self.ferry, self.vote]
+
 
 def fill(store: SQLiteStore) -> Archive:
     """Six articles from two sources, published one a day in this order:

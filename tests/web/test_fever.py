@@ -82,17 +82,6 @@ def ids(text: str) -> list[int]:
     return [int(i) for i in text.split(",")] if text else []
 
 
-def newest_first(archive: Archive) -> list[int]:
-    return [
-        archive.passes,
-        archive.evil,
-        archive.copy,
-        archive.keepers,
-        archive.ferry,
-        archive.vote,
-    ]
-
-
 # --- auth -----------------------------------------------------------------------------------
 
 
@@ -264,7 +253,7 @@ def test_items_page_by_since_id_max_id_and_with_ids(
         ).id
         for n in range(60)
     ]
-    every = sorted([*newest_first(archive), *more])
+    every = sorted([*archive.newest_first(), *more])
     assert len(every) == 66
 
     def page(query: str, **fields: str) -> list[int]:
@@ -292,13 +281,15 @@ def test_unread_and_saved_item_ids(
     app: TestClient, key: str, archive: Archive, store: SQLiteStore
 ) -> None:
     answer = fever(app, key, "api&unread_item_ids&saved_item_ids")
-    assert ids(answer["unread_item_ids"]) == newest_first(archive)
+    assert ids(answer["unread_item_ids"]) == archive.newest_first()
     assert answer["saved_item_ids"] == ""
     store.set_read("ann", [archive.copy], True)
     store.set_starred("ann", archive.keepers, True, NOW)
     store.set_starred("ann", archive.passes, True, NOW)
     answer = fever(app, key, "api&unread_item_ids&saved_item_ids")
-    assert ids(answer["unread_item_ids"]) == [i for i in newest_first(archive) if i != archive.copy]
+    assert ids(answer["unread_item_ids"]) == [
+        i for i in archive.newest_first() if i != archive.copy
+    ]
     assert ids(answer["saved_item_ids"]) == [archive.passes, archive.keepers]
     bob = give_api_password(store, "bob", "bob's app password")
     assert ids(fever(app, bob, "api&saved_item_ids")["saved_item_ids"]) == []
@@ -308,7 +299,7 @@ def test_links_are_stories_ranked_by_outlets(
     app: TestClient, key: str, archive: Archive, store: SQLiteStore, feeds: dict[str, int]
 ) -> None:
     update_stories(store)
-    digests = [store.story_digest(s) for s in {store.story_of(i) for i in newest_first(archive)}]
+    digests = [store.story_digest(s) for s in {store.story_of(i) for i in archive.newest_first()}]
     told = sorted(
         (d for d in digests if d is not None and d.sources >= 2),
         key=lambda d: (d.sources, d.last, d.id),
@@ -347,11 +338,13 @@ def test_mark_item_read_unread_saved_unsaved(
 ) -> None:
     answer = mark(app, key, "item", "read", archive.evil)
     assert answer["auth"] == 1
-    assert ids(answer["unread_item_ids"]) == [i for i in newest_first(archive) if i != archive.evil]
+    assert ids(answer["unread_item_ids"]) == [
+        i for i in archive.newest_first() if i != archive.evil
+    ]
     assert "saved_item_ids" not in answer
     assert store.article_marks("ann", [archive.evil])[archive.evil].read
     answer = mark(app, key, "item", "unread", archive.evil)
-    assert ids(answer["unread_item_ids"]) == newest_first(archive)
+    assert ids(answer["unread_item_ids"]) == archive.newest_first()
     answer = mark(app, key, "item", "saved", archive.ferry)
     assert ids(answer["saved_item_ids"]) == [archive.ferry]
     assert "unread_item_ids" not in answer
@@ -360,7 +353,7 @@ def test_mark_item_read_unread_saved_unsaved(
     answer = mark(app, key, "item", "unsaved", archive.ferry)
     assert ids(answer["saved_item_ids"]) == [archive.vote]
     # An item that does not exist marks nothing, as in Fever.
-    assert ids(mark(app, key, "item", "read", 999_999)["unread_item_ids"]) == newest_first(archive)
+    assert ids(mark(app, key, "item", "read", 999_999)["unread_item_ids"]) == archive.newest_first()
 
 
 def test_mark_feed_read_before_a_time(
@@ -512,10 +505,10 @@ def test_an_app_syncs_over_real_http(
         assert call("api&groups")["groups"]
         assert len(call("api&feeds")["feeds"]) == 3
         items = call("api&items&since_id=0")["items"]
-        assert [i["id"] for i in items] == sorted(newest_first(archive))
+        assert [i["id"] for i in items] == sorted(archive.newest_first())
         assert call(f"api&items&since_id={items[-1]['id']}")["items"] == []
         unread = ids(call("api&unread_item_ids")["unread_item_ids"])
-        assert unread == newest_first(archive)
+        assert unread == archive.newest_first()
         # Then it marks what was read, and a whole feed up to its last sync.
         after = call("api", mark="item", id=str(archive.vote), **{"as": "read"})
         assert archive.vote not in ids(after["unread_item_ids"])

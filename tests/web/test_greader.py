@@ -104,18 +104,6 @@ def boss(web: TestClient) -> App:
     return login(web, "boss")
 
 
-def everything(archive: Archive) -> list[int]:
-    """Every article, newest first (one a day: vote, ferry, keepers, copy, evil, passes)."""
-    return [
-        archive.passes,
-        archive.evil,
-        archive.copy,
-        archive.keepers,
-        archive.ferry,
-        archive.vote,
-    ]
-
-
 # --- signing in -----------------------------------------------------------------------------
 
 
@@ -285,10 +273,10 @@ def test_every_stream_holds_what_it_names(
     store.set_read("ann", [a.vote, a.copy], True)
     store.set_starred("ann", a.keepers, True, NOW)
     store.set_label("ann", [a.ferry], "Later", True)
-    assert ann.ids(READING) == everything(a)
+    assert ann.ids(READING) == a.newest_first()
     assert ann.ids(f"feed/{HARBOUR_FEED}") == [a.evil, a.keepers, a.vote]
     assert ann.ids("user/-/label/News/Local") == [a.evil, a.keepers, a.vote]
-    assert ann.ids("user/-/label/News") == everything(a)
+    assert ann.ids("user/-/label/News") == a.newest_first()
     assert ann.ids("user/-/label/Later") == [a.ferry]
     assert ann.ids(f"{STATE}read") == [a.copy, a.vote]
     assert ann.ids(f"{STATE}starred") == [a.keepers]
@@ -301,7 +289,10 @@ def test_every_stream_holds_what_it_names(
 def test_paging_walks_the_whole_stream_in_either_order_without_repeats(
     ann: App, subscribed: Archive
 ) -> None:
-    for order, expected in (("n", everything(subscribed)), ("o", everything(subscribed)[::-1])):
+    for order, expected in (
+        ("n", subscribed.newest_first()),
+        ("o", subscribed.newest_first()[::-1]),
+    ):
         seen: list[int] = []
         params: dict[str, object] = {"s": READING, "n": 2, "r": order}
         while True:
@@ -315,7 +306,7 @@ def test_paging_walks_the_whole_stream_in_either_order_without_repeats(
     contents = ann.json(f"{API}/stream/contents/{READING}", n=4)
     rest = ann.json(f"{API}/stream/contents/{READING}", n=4, c=contents["continuation"])
     got = [i["id"] for i in [*contents["items"], *rest["items"]]]  # type: ignore[misc]
-    assert got == [long(i) for i in everything(subscribed)]
+    assert got == [long(i) for i in subscribed.newest_first()]
 
 
 def test_time_bounds_are_unix_seconds_ot_the_oldest_and_nt_the_newest(
@@ -346,7 +337,7 @@ def test_stream_contents_takes_the_stream_escaped_in_the_path_as_s_or_none(
     # No stream at all is the reading list, as FreshRSS answers EasyRSS and FeedMe.
     everyone = ann.json(f"{API}/stream/contents", n=100)
     assert everyone["id"] == READING
-    assert [i["id"] for i in everyone["items"]] == [long(i) for i in everything(subscribed)]  # type: ignore[union-attr, index]
+    assert [i["id"] for i in everyone["items"]] == [long(i) for i in subscribed.newest_first()]  # type: ignore[union-attr, index]
 
 
 def test_huge_n_is_capped_and_never_an_error(ann: App, subscribed: Archive) -> None:

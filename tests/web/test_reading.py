@@ -57,18 +57,6 @@ def unread(client: TestClient) -> list[int]:
     return [a["id"] for a in client.get("/unread.json").json()["articles"]]
 
 
-def all_ids(archive: Archive) -> list[int]:
-    """Newest first, as the lists show them."""
-    return [
-        archive.passes,
-        archive.evil,
-        archive.copy,
-        archive.keepers,
-        archive.ferry,
-        archive.vote,
-    ]
-
-
 # --- anonymous ------------------------------------------------------------------------------
 
 
@@ -173,7 +161,7 @@ def test_two_readers_keep_their_own_state(
     post(site, f"/articles/{archive.vote}/star.json")
     post(site, "/mark-read.json", ids=f"{archive.ferry},{archive.copy}")
     sign_in(site, store, "bob")
-    assert unread(site) == all_ids(archive)
+    assert unread(site) == archive.newest_first()
     assert site.get("/starred.json").json()["articles"] == []
     assert site.get("/unread.json").json()["unread"] == 6
     sign_in(site, store, "ann")
@@ -381,7 +369,7 @@ def test_unread_page_counts_by_feed_and_category(
     assert "Local (2)" in doc.xpath("string(//aside)").replace("\n", "")
     assert "Coast (3)" in doc.xpath("string(//aside)")
     assert doc.xpath("//input[@name='ids']/@value") == [
-        " ".join(str(i) for i in all_ids(archive) if i != archive.vote)
+        " ".join(str(i) for i in archive.newest_first() if i != archive.vote)
     ]
     by_feed = ann.get(f"/unread.json?feed={coast.id}").json()
     assert [a["id"] for a in by_feed["articles"]] == [archive.passes, archive.copy, archive.ferry]
@@ -406,7 +394,7 @@ def test_a_category_holds_the_categories_nested_in_it(
     coast = next(f for f in store.feeds() if f.url == COAST + "feed.xml")
     store.edit_feed(coast.id, None, "Local/Coast")
     local = ann.get("/unread.json?category=Local").json()
-    assert sorted(a["id"] for a in local["articles"]) == sorted(all_ids(archive))
+    assert sorted(a["id"] for a in local["articles"]) == sorted(archive.newest_first())
     nested = ann.get("/unread.json?category=Local/Coast").json()
     assert [a["id"] for a in nested["articles"]] == [archive.passes, archive.copy, archive.ferry]
     aside = page_html(ann.get("/unread").text).xpath("string(//aside)").replace("\n", "")
