@@ -83,6 +83,20 @@ from nutgraf.store.sync import SyncQueries
 from nutgraf.store.users import UserQueries
 
 
+@contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction on ``db``, its lock taken up front; committed when the block
+    is done, rolled back on any error."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
 class SQLiteStore(
     ReadingQueries,
     StoryQueries,
@@ -170,15 +184,8 @@ class SQLiteStore(
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, the lock taken up front; rolled back on any error."""
         self.require_writable()
-        with self._lock, self._errors():
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        with self._lock, self._errors(), _transaction(self._db) as db:
+            yield db
 
     def set_read_batch(self, marks: list[tuple[str, list[int]]]) -> int:
         """As ``MarkQueries.set_read_batch``, on the side connection: the pages this process
@@ -190,16 +197,8 @@ class SQLiteStore(
         with self._side_lock, self._errors():
             if self._side is None:
                 self._side, _ = connect(self.path)
-            db = self._side
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                written = sum(self._set_read(db, user, ids, True) for user, ids in marks)
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
-            return written
+            with _transaction(self._side) as db:
+                return sum(self._set_read(db, user, ids, True) for user, ids in marks)
 
     def _read(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock, self._errors():
