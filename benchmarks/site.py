@@ -53,6 +53,7 @@ from nutgraf.accounts import hash_password
 from nutgraf.store import SQLiteStore
 from nutgraf.store.records import Session, User
 from nutgraf.web.auth import SESSION_COOKIE, session_key
+from nutgraf.web.csrf import CSRF_COOKIE
 from nutgraf.web.identity import user_credential
 
 HOST = "127.0.0.1"
@@ -285,7 +286,7 @@ def run_scenario(
             warmup=args.warmup,
             duration=args.duration,
             probe=lambda: (tree_cpu(pid), machine_cpu()),
-            headers={"Cookie": f"{SESSION_COOKIE}={cookie}"} if cookie else None,
+            headers={"Cookie": browser_cookies(cookie)} if cookie else None,
         )
     assert result.probe is not None
     (server_start, busy_start), (server_end, busy_end) = result.probe
@@ -381,6 +382,13 @@ def open_reader(db: Path, name: str) -> str:
     return cookie
 
 
+def browser_cookies(session: str) -> str:
+    """The Cookie header a browser sends once signed in: the session's cookie and the CSRF
+    token's, which the site set on the first page (without it every response would hand out
+    a new token, as it does to a browser's first request only)."""
+    return f"{SESSION_COOKIE}={session}; {CSRF_COOKIE}=bench-csrf-{session[-16:]}"
+
+
 def forget_reader(db: Path, name: str) -> None:
     with SQLiteStore(db) as store:
         store.forget_reader(name)
@@ -400,7 +408,7 @@ def measure_unread(db: Path, articles: int, args: argparse.Namespace) -> list[Un
     through it); then the store calls the reader's bulk actions make, timed in-process."""
     name = f"bench-unread-{random.getrandbits(32):08x}"
     cookie = open_reader(db, name)
-    headers = {"Cookie": f"{SESSION_COOKIE}={cookie}"}
+    headers = {"Cookie": browser_cookies(cookie)}
     where = placement(1)
     rows = []
     try:

@@ -165,18 +165,38 @@ def serve_command(
     os.environ["NUTGRAF_SERVE_HOST"] = host
     click.echo(f"serving {shown} on http://{host}:{port}/", err=True)
     with _quiet_signals() as stopping, _polling(path, settings, on=poll and not demo):
-        uvicorn.run(
-            "nutgraf.web.server:app_from_environment",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="warning",
-            access_log=False,
-            server_header=False,
-            proxy_headers=False,
-        )
+        from nutgraf.web.workers import reuse_port_supported
+
+        if workers > 1 and reuse_port_supported():
+            _run_workers(host, port, workers)
+        else:
+            uvicorn.run(
+                APP,
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                log_level="warning",
+                access_log=False,
+                server_header=False,
+                proxy_headers=False,
+            )
         stopping.set()
+
+
+def _run_workers(host: str, port: int, workers: int) -> None:
+    """``workers`` processes, each listening on the address (``nutgraf.web.workers``)."""
+    from nutgraf.web.workers import ServerOptions, WorkerFailed, run_workers
+
+    try:
+        run_workers(ServerOptions(APP, host, port), workers)
+    except OSError as error:
+        fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
+    except WorkerFailed as error:
+        fail(str(error))
+
+
+APP = "nutgraf.web.server:app_from_environment"
 
 
 @contextmanager

@@ -74,33 +74,31 @@ class ReadingQueries(SharedQueries):
     def neighbours(
         self, article_id: int, *, site: str | None = None
     ) -> tuple[Headline | None, Headline | None]:
-        rows = self._sql_read("SELECT sort_time FROM articles WHERE id = ?", (article_id,))
-        if not rows:
-            return None, None
-        here = (rows[0]["sort_time"], article_id)
+        # One statement (every article page asks): the article's place in time, read once
+        # by each side's subquery, and the nearest article on either side of it.
         where = "AND site = ?" if site else ""
         extra = (site,) if site else ()
-        found = []
-        for compare, order in (("<", "DESC"), (">", "ASC")):
-            rows = self._sql_read(
-                f"SELECT {HEADLINE_COLUMNS} FROM articles "
-                f"WHERE (sort_time, id) {compare} (?, ?) {where} "
-                f"ORDER BY sort_time {order}, id {order} LIMIT 1",
-                (*here, *extra),
-            )
-            found.append(headline(rows[0]) if rows else None)
+        here = "((SELECT sort_time FROM articles WHERE id = ?), ?)"
+        sides = [
+            f"SELECT * FROM (SELECT {side} AS side, {HEADLINE_COLUMNS} FROM articles "
+            f"WHERE (sort_time, id) {compare} {here} {where} "
+            f"ORDER BY sort_time {order}, id {order} LIMIT 1) AS side{side}"
+            for side, compare, order in ((0, "<", "DESC"), (1, ">", "ASC"))
+        ]
+        rows = self._sql_read(" UNION ALL ".join(sides), (article_id, article_id, *extra) * 2)
+        found: list[Headline | None] = [None, None]
+        for row in rows:
+            found[int(row["side"])] = headline(row)
         return found[0], found[1]
 
     def copies(self, article_id: int) -> list[Headline]:
+        # The first of the article's group (itself, or what it duplicates) and its copies.
+        first = "(SELECT coalesce(duplicate_of, id) FROM articles WHERE id = ?)"
         rows = self._sql_read(
-            "SELECT coalesce(duplicate_of, id) AS first FROM articles WHERE id = ?", (article_id,)
-        )
-        if not rows:
-            return []
-        first = int(rows[0]["first"])
-        rows = self._sql_read(
-            f"SELECT {HEADLINE_COLUMNS} FROM articles WHERE id = ? OR duplicate_of = ? ORDER BY id",
-            (first, first),
+            f"SELECT {HEADLINE_COLUMNS} FROM articles WHERE id = {first} "
+            f"UNION ALL SELECT {HEADLINE_COLUMNS} FROM articles WHERE duplicate_of = {first} "
+            "ORDER BY id",
+            (article_id, article_id),
         )
         return [headline(row) for row in rows]
 

@@ -9,6 +9,7 @@ fingerprint then no longer matches.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -44,6 +45,7 @@ def session_key(cookie: str) -> str:
     return hashlib.sha256(cookie.encode("utf-8", "replace")).hexdigest()
 
 
+@functools.lru_cache(maxsize=256)  # every signed-in request checks its session's credential
 def fingerprint(secret: str, purpose: str) -> str:
     """A fingerprint of the credential behind a session: it changes when the secret does,
     and says nothing of it."""
@@ -79,7 +81,7 @@ def start_session(
         httponly=True,
         samesite="strict",
         path="/",
-        secure=request.url.scheme == "https",
+        secure=request.scope.get("scheme") == "https",
     )
     return session
 

@@ -52,7 +52,7 @@ def set_csrf_cookie(response: Response, request: Request, token: str) -> None:
         httponly=True,
         samesite="strict",
         path="/",
-        secure=request.url.scheme == "https",
+        secure=request.scope.get("scheme") == "https",
     )
 
 
