@@ -68,6 +68,21 @@ def _serving(db: Path, port: int) -> Iterator[subprocess.Popen[bytes]]:
             process.communicate()
 
 
+@contextmanager
+def _two_workers(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, list[int]]]:
+    """A served empty archive, once both workers listen: (serve's process, port, workers)."""
+    db = tmp_path / "workers.db"
+    open_store(str(db)).close()
+    port = _free_port()
+    with _serving(db, port) as process:
+        deadline = time.monotonic() + 30
+        while len(workers := _workers(process.pid)) < 2:
+            assert time.monotonic() < deadline, "the second worker did not start"
+            time.sleep(0.1)
+        _ready(port, workers)
+        yield process, port, workers
+
+
 def _workers(pid: int) -> list[int]:
     """The worker processes under ``pid`` (not multiprocessing's resource tracker)."""
     found = []
@@ -131,15 +146,7 @@ def _in_a_thread(port: int, workers: list[int]) -> dict[int, int]:
 
 
 def test_bursts_of_keep_alive_connections_reach_every_worker(tmp_path: Path) -> None:
-    db = tmp_path / "workers.db"
-    open_store(str(db)).close()
-    port = _free_port()
-    with _serving(db, port) as process:
-        deadline = time.monotonic() + 30
-        while len(workers := _workers(process.pid)) < 2:
-            assert time.monotonic() < deadline, "the second worker did not start"
-            time.sleep(0.1)
-        _ready(port, workers)
+    with _two_workers(tmp_path) as (_, port, workers):
         for _ in range(BURSTS):
             held = _in_a_thread(port, workers)
             assert sum(held.values()) == CONNECTIONS, held
@@ -200,15 +207,7 @@ def test_a_second_server_on_the_same_port_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_worker_that_dies_is_started_again(tmp_path: Path) -> None:
-    db = tmp_path / "workers.db"
-    open_store(str(db)).close()
-    port = _free_port()
-    with _serving(db, port) as process:
-        deadline = time.monotonic() + 30
-        while len(workers := _workers(process.pid)) < 2:
-            assert time.monotonic() < deadline, "the second worker did not start"
-            time.sleep(0.1)
-        _ready(port, workers)
+    with _two_workers(tmp_path) as (process, port, workers):
         os.kill(workers[0], signal.SIGKILL)
         deadline = time.monotonic() + 30
         while True:
