@@ -1,10 +1,14 @@
 """Extraction benchmark: token F1 and speed of nutgraf and its peers on the shared dev pages.
 
-    .venv/bin/python -m benchmarks.extraction [--limit N] [--systems a,b] [--data DIR]
+    .venv/bin/python -m benchmarks.extraction [--limit N] [--systems a,b] [--data DIR ...]
                                               [--output BENCHMARKS.md]
 
-Every system extracts the article body of the 131 pages of `extraction/ground-truth.jsonl` in one
-run, one process pinned to one core, each page passed through every system in turn. The score is
+Every system extracts the article body of every page of each family in one run, one process
+pinned to one core, each page passed through every system in turn, and each family gets its own
+table. The families are the `ground-truth.jsonl` of each data folder (by default
+`extraction/`, 131 pages, and `extraction-readability/`, Mozilla Readability's test pages),
+with a folder's pages marked `synthetic: true` (hand-made unit-test fixtures) scored as a
+family of their own, apart from its real pages. The score is
 token F1 as in ../shared/PEERS.md: per page, the precision and recall of the lower-cased `\\w+`
 tokens (as multisets) of the extracted text against the ground-truth body, then the mean precision
 and mean recall over the pages, and F1 from those two means. The mean of the per-page F1 is shown
@@ -40,7 +44,8 @@ from pathlib import Path
 from benchmarks.report import command, machine, versions, write_section
 
 REPO = Path(__file__).resolve().parents[1]
-DATA_DIR = REPO.parent / "shared" / "data" / "extraction"
+SHARED_DATA = REPO.parent / "shared" / "data"
+DATA_DIRS = (SHARED_DATA / "extraction", SHARED_DATA / "extraction-readability")
 GROUND_TRUTH = "ground-truth.jsonl"
 PEER_PACKAGES = (
     "trafilatura",
@@ -65,7 +70,7 @@ _JUSTEXT_LANGUAGES = {
     "bg": "Bulgarian", "hr": "Croatian", "sr": "Serbian", "sl": "Slovenian", "ca": "Catalan",
 }  # fmt: skip
 
-ExtractFn = Callable[[bytes, str], str]  # (HTML bytes, url) -> body text
+ExtractFn = Callable[[bytes, str | None], str]  # (HTML bytes, url if known) -> body text
 
 
 class Unavailable(Exception):
@@ -81,9 +86,17 @@ class System:
 @dataclass(frozen=True, slots=True)
 class Page:
     id: str
-    url: str
+    url: str | None
     html: bytes
     body: str
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """The pages of one family, scored in a table of their own."""
+
+    name: str  # e.g. "extraction-readability (synthetic)"
+    pages: tuple[Page, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +164,7 @@ def load_nutgraf() -> System:
     except ImportError as error:
         raise Unavailable(f"nutgraf cannot be imported: {error}") from error
 
-    def run(html: bytes, url: str) -> str:
+    def run(html: bytes, url: str | None) -> str:
         return extract(html, url=url, name="page.html").text
 
     return System("nutgraf", run)
@@ -163,7 +176,7 @@ def load_trafilatura() -> System:
     except ImportError as error:
         raise Unavailable(f"trafilatura is not installed: {error}") from error
 
-    def run(html: bytes, url: str) -> str:
+    def run(html: bytes, url: str | None) -> str:
         text = trafilatura.extract(
             _decoded(html), url=url, include_comments=False, with_metadata=True
         )
@@ -180,7 +193,7 @@ def load_readability() -> System:
     except ImportError as error:
         raise Unavailable(f"readability-lxml or html-text is not installed: {error}") from error
 
-    def run(html: bytes, url: str) -> str:
+    def run(html: bytes, url: str | None) -> str:
         summary = Document(_decoded(html), url=url).summary(html_partial=True)
         text: str = html_text.extract_text(summary)
         return text
@@ -201,8 +214,8 @@ def load_newspaper() -> System:
     config = Configuration()
     config.fetch_images = False
 
-    def run(html: bytes, url: str) -> str:
-        article = Article(url, config=config)
+    def run(html: bytes, url: str | None) -> str:
+        article = Article(url or "", config=config)
         article.download(input_html=_decoded(html))
         article.parse()
         text: str = article.text
@@ -219,7 +232,7 @@ def load_boilerpy3() -> System:
 
     extractor = extractors.ArticleExtractor(raise_on_failure=True)
 
-    def run(html: bytes, url: str) -> str:
+    def run(html: bytes, url: str | None) -> str:
         text: str = extractor.get_content(_decoded(html))
         return text
 
@@ -234,7 +247,7 @@ def load_goose3() -> System:
 
     goose = Goose({"enable_image_fetching": False})
 
-    def run(html: bytes, url: str) -> str:
+    def run(html: bytes, url: str | None) -> str:
         text: str = goose.extract(url=url, raw_html=_decoded(html)).cleaned_text
         return text
 
@@ -259,7 +272,7 @@ def load_justext() -> System:
         if name in justext.get_stoplists()
     }
 
-    def run(html: bytes, url: str) -> str:
+    def run(html: bytes, url: str | None) -> str:
         # jusText needs the page's language: detected from the whole page's text.
         language = py3langid.classify(html_text.extract_text(_decoded(html)))[0]
         stoplist = stoplists.get(language, stoplists["en"])
@@ -275,7 +288,7 @@ def load_whole_page() -> System:
     except ImportError as error:
         raise Unavailable(f"html-text is not installed: {error}") from error
 
-    def run(html: bytes, url: str) -> str:
+    def run(html: bytes, url: str | None) -> str:
         text: str = html_text.extract_text(_decoded(html))
         return text
 
@@ -326,18 +339,27 @@ def load_systems(names: Iterable[str]) -> dict[str, System]:
 # --- running ----------------------------------------------------------------------------------
 
 
-def load_pages(folder: Path, limit: int | None = None) -> list[Page]:
-    pages: list[Page] = []
+def load_families(folder: Path, limit: int | None = None) -> list[Family]:
+    """A folder's pages: its real pages, then (if any) its synthetic ones as a second family.
+
+    ``limit`` keeps the first N pages of each family.
+    """
+    real: list[Page] = []
+    synthetic: list[Page] = []
     with (folder / GROUND_TRUTH).open(encoding="utf-8") as lines:
         for line in lines:
-            if limit is not None and len(pages) >= limit:
-                break
             if not line.strip():
                 continue
             raw = json.loads(line)
+            kept = synthetic if raw.get("synthetic") else real
+            if limit is not None and len(kept) >= limit:
+                continue
             html = gzip.decompress((folder / raw["html_file"]).read_bytes())
-            pages.append(Page(id=raw["id"], url=raw["url"], html=html, body=raw["body"]))
-    return pages
+            kept.append(Page(id=raw["id"], url=raw.get("url"), html=html, body=raw["body"]))
+    families = [Family(folder.name, tuple(real))] if real else []
+    if synthetic:
+        families.append(Family(f"{folder.name} (synthetic)", tuple(synthetic)))
+    return families
 
 
 @dataclass(slots=True)
@@ -347,6 +369,10 @@ class Run:
     texts: list[str]
     seconds: list[float]  # CPU seconds per call
     failures: list[str]  # "" or "<page id>: <error>"
+
+    def slice(self, start: int, end: int) -> Run:
+        """The outputs on pages ``start`` to ``end`` (one family's)."""
+        return Run(self.texts[start:end], self.seconds[start:end], self.failures[start:end])
 
 
 @contextlib.contextmanager
@@ -363,7 +389,7 @@ def one_core() -> Iterator[None]:
         os.sched_setaffinity(0, cpus)
 
 
-def extract_all(pages: list[Page], systems: dict[str, System]) -> dict[str, Run]:
+def extract_all(pages: Sequence[Page], systems: dict[str, System]) -> dict[str, Run]:
     """Every system on every page, one page at a time through all systems.
 
     Interleaving spreads changes in machine load over all systems; each call is timed in CPU
@@ -395,7 +421,7 @@ def extract_all(pages: list[Page], systems: dict[str, System]) -> dict[str, Run]
     return runs
 
 
-def aggregate(name: str, label: str, pages: list[Page], run: Run) -> Result:
+def aggregate(name: str, label: str, pages: Sequence[Page], run: Run) -> Result:
     scores = [score_page(text, page.body) for text, page in zip(run.texts, pages, strict=True)]
     errors = [failure for failure in run.failures if failure]
     count = len(scores)
@@ -414,10 +440,11 @@ def aggregate(name: str, label: str, pages: list[Page], run: Run) -> Result:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    folder = Path(args.data)
-    if not (folder / GROUND_TRUTH).is_file():
-        print(f"Error: {GROUND_TRUTH} not found in {folder}; pass --data DIR", file=sys.stderr)
-        return 1
+    folders = [Path(data) for data in args.data] if args.data else list(DATA_DIRS)
+    for folder in folders:
+        if not (folder / GROUND_TRUTH).is_file():
+            print(f"Error: {GROUND_TRUTH} not found in {folder}; pass --data DIR", file=sys.stderr)
+            return 1
     names = args.systems.split(",") if args.systems else list(SYSTEMS)
     unknown = [name for name in names if name not in SYSTEMS]
     if unknown:
@@ -426,11 +453,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    pages = load_pages(folder, args.limit)
+    families = [family for folder in folders for family in load_families(folder, args.limit)]
     systems = load_systems(names)
-    runs = extract_all(pages, systems)
-    results = [aggregate(name, systems[name].label, pages, runs[name]) for name in systems]
-    report = render_report(results, len(pages), command("benchmarks.extraction", argv))
+    # One run over every page of every family, then one table per family.
+    runs = extract_all([page for family in families for page in family.pages], systems)
+    tables: list[tuple[Family, list[Result]]] = []
+    start = 0
+    for family in families:
+        end = start + len(family.pages)
+        results = [
+            aggregate(name, systems[name].label, family.pages, runs[name].slice(start, end))
+            for name in systems
+        ]
+        tables.append((family, results))
+        start = end
+    report = render_report(tables, command("benchmarks.extraction", argv))
     print(report)
     if args.output:
         write_section(Path(args.output), "extraction", report)
@@ -442,12 +479,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.extraction", description=__doc__.split("\n\n")[0]
     )
-    parser.add_argument("--limit", type=int, help="only the first N pages")
+    parser.add_argument("--limit", type=int, help="only the first N pages of each family")
     parser.add_argument(
         "--systems", help=f"comma-separated systems (default: all of {','.join(SYSTEMS)})"
     )
     parser.add_argument(
-        "--data", default=str(DATA_DIR), help=f"extraction data directory (default: {DATA_DIR})"
+        "--data",
+        action="append",
+        help="an extraction data directory, once per family folder (default: "
+        + ", ".join(str(folder) for folder in DATA_DIRS)
+        + ")",
     )
     parser.add_argument("--output", help="markdown file whose extraction section to replace or add")
     args = parser.parse_args(argv)
@@ -459,7 +500,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 # --- the report -------------------------------------------------------------------------------
 
 
-def render_report(results: list[Result], pages: int, command_line: str) -> str:
+def render_report(tables: Sequence[tuple[Family, list[Result]]], command_line: str) -> str:
     lines = [
         "## Extraction",
         "",
@@ -470,16 +511,27 @@ def render_report(results: list[Result], pages: int, command_line: str) -> str:
         command_line,
         "```",
         "",
-        f"`extraction/ground-truth.jsonl` (dev set, {pages} pages). Token F1 as in PEERS.md: per "
-        "page, precision and recall of the lower-cased `\\w+` tokens of the extracted text against "
-        "the ground-truth body (as multisets); mean precision and mean recall over the pages, and "
-        "F1 of those means. `page F1`: the mean of the per-page F1. nutgraf is scored on "
-        "`extract(...).text` (paragraphs; subheadings left out). Speed: CPU time of the extraction "
-        "call alone (one process on one core; each page goes through every system in turn), "
-        "median ms per page. A failed call scores 0 on its page. trafilatura is scored without "
-        "the front-matter header that `with_metadata=True` puts before its text; jusText gets "
-        "the stoplist of the page's language (py3langid on the whole page's text; English "
+        "Every system on every page of every family, in one run; one table per family "
+        "(`ground-truth.jsonl` of each data folder; a folder's pages marked `synthetic` are "
+        "hand-made fixtures, scored apart from its real pages). Token F1 as in PEERS.md: per "
+        "page, precision and recall of the lower-cased `\\w+` tokens of the extracted text "
+        "against the ground-truth body (as multisets); mean precision and mean recall over the "
+        "pages, and F1 of those means. `page F1`: the mean of the per-page F1. nutgraf is scored "
+        "on `extract(...).text` (paragraphs; subheadings left out). Speed: CPU time of the "
+        "extraction call alone (one process on one core; each page goes through every system in "
+        "turn), median ms per page. A failed call scores 0 on its page. trafilatura is scored "
+        "without the front-matter header that `with_metadata=True` puts before its text; jusText "
+        "gets the stoplist of the page's language (py3langid on the whole page's text; English "
         "where jusText has none).",
+    ]
+    for family, results in tables:
+        lines += ["", *_family_table(family, results)]
+    return "\n".join(lines) + "\n"
+
+
+def _family_table(family: Family, results: list[Result]) -> list[str]:
+    lines = [
+        f"### `{family.name}` ({len(family.pages)} pages)",
         "",
         "| system | precision | recall | F1 | page F1 | median ms | failed |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -497,7 +549,7 @@ def render_report(results: list[Result], pages: int, command_line: str) -> str:
     ]
     if notes:
         lines += ["", *notes]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _version(package: str) -> str:

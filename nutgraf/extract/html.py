@@ -45,6 +45,14 @@ _HUGE_START_TAG = re.compile(r"<([a-zA-Z][\w:.-]{0,40}+)[^<>]{8000,}+>")
 _MAX_SUBHEADING_WORDS = 30
 _MAX_BYLINE_WORDS = 15
 _BYLINE_PREFIX = re.compile(r"^(?:by|von|par|por|di|door|av|af)\s+", re.IGNORECASE)
+# Precision mode drops whole sections of some pages (an article split over several
+# containers, a body inside a table): when it keeps less than this share of the text of
+# the page's own paragraphs, trafilatura runs again in recall mode, and that text replaces
+# the precise one when the precise one is under _PRECISE_SHARE_OF_RECALL of its length.
+# Set on Mozilla Readability's pages, checked on the extraction/ dev pages (unchanged
+# there); the second pass runs on about one page in nine (BENCHMARKS.md, CHANGELOG.md).
+_RECALL_CHECK_SHARE = 0.7
+_PRECISE_SHARE_OF_RECALL = 0.6
 # What trafilatura, lxml and its regexes can raise on hostile input; anything else is a bug.
 _EXTRACTION_ERRORS = (ValueError, TypeError, LookupError, RecursionError, etree.LxmlError)
 
@@ -54,7 +62,8 @@ def extract_html(html: str, *, url: str | None = None) -> Article:
 
     Nothing is fetched: ``url`` is only recorded and used to resolve the site name.
     trafilatura runs in precision mode (0.968 token F1 on the dev set against 0.955
-    balanced, and no page worse), then balanced if that finds nothing; then its baseline
+    balanced), then in recall mode when precision finds nothing or, judged by length
+    against the page's own paragraphs, too little (``_recall_blocks``); then its baseline
     extractor and the page's ``<p>`` texts. A page with no text gives an ``Article``
     without blocks. A page larger than any real one is cut first (``pagebounds``), one
     nested too deep for trafilatura is read from its ``<p>`` texts alone, and the body is
@@ -76,14 +85,14 @@ def extract_html(html: str, *, url: str | None = None) -> Article:
     blocks: list[Block] = []
     document = None
     deep = too_deep(tree)
-    # Precision keeps page chrome out; balanced finds more.
-    for precision in () if deep else (True, False):
-        found = _run_trafilatura(tree, url, precision=precision)
-        if found is not None:
-            document = found
-            blocks = list(_blocks(found.body))
-            if blocks:
-                break
+    if not deep:
+        # Precision keeps page chrome out; recall finds what precision drops.
+        document = _run_trafilatura(tree, url, precision=True, metadata=True)
+        blocks = list(_blocks(document.body)) if document is not None else []
+        recall = _recall_blocks(tree, url, blocks, metadata=document is None)
+        if recall is not None:
+            document = recall[0] if document is None else document
+            blocks = recall[1]
     if document is None:
         document = _metadata(copy(tree), url)
     if not blocks:
@@ -130,16 +139,46 @@ def _parse(html: str) -> HtmlElement | None:
     return tree
 
 
+def _recall_blocks(
+    tree: HtmlElement, url: str | None, precise: list[Block], *, metadata: bool
+) -> tuple[TrafilaturaDocument, list[Block]] | None:
+    """Recall mode's document and blocks where they should replace the precise ones, else None.
+
+    Recall runs only when the precise blocks are empty or hold less than
+    ``_RECALL_CHECK_SHARE`` of the text of the page's visible paragraphs, so
+    most pages pay for one pass; its blocks win when the precise ones are shorter than
+    ``_PRECISE_SHARE_OF_RECALL`` of theirs.
+    """
+    precise_chars = _chars(precise)
+    if precise and precise_chars >= _RECALL_CHECK_SHARE * _visible_paragraph_chars(tree):
+        return None
+    document = _run_trafilatura(tree, url, precision=False, metadata=metadata)
+    if document is None:
+        return None
+    blocks = list(_blocks(document.body))
+    if not blocks or precise_chars >= _PRECISE_SHARE_OF_RECALL * _chars(blocks):
+        return None
+    return document, blocks
+
+
+def _chars(blocks: list[Block]) -> int:
+    return sum(len(block.text) for block in blocks)
+
+
 def _run_trafilatura(
-    tree: HtmlElement, url: str | None, *, precision: bool
+    tree: HtmlElement, url: str | None, *, precision: bool, metadata: bool
 ) -> TrafilaturaDocument | None:
-    """trafilatura's body and metadata, or ``None`` when it finds no text or fails."""
+    """trafilatura's body (and metadata), or ``None`` when it finds no text or fails.
+
+    ``precision`` picks trafilatura's precision mode, else its recall mode.
+    """
     try:
         document = trafilatura.bare_extraction(
             tree,  # copied by trafilatura: ``tree`` stays intact for the fallbacks
             url=url,
             favor_precision=precision,
-            with_metadata=True,
+            favor_recall=not precision,
+            with_metadata=metadata,
             include_comments=False,
             include_formatting=False,
             include_images=False,
@@ -196,6 +235,24 @@ def _paragraph_blocks(tree: HtmlElement) -> list[Block]:
             if text:
                 blocks.append(Block("paragraph", text))
     return blocks
+
+
+# The page's paragraphs a reader sees: outside its chrome and hidden elements (about 1.4 ms
+# a page on the dev pages, with their text). ``style`` is lower-cased and its spaces taken
+# out (XPath 1.0 has no lower-case()).
+_STYLE = "translate(@style, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ ', 'abcdefghijklmnopqrstuvwxyz')"
+_VISIBLE_PARAGRAPHS = etree.XPath(
+    "//p[not(ancestor-or-self::*["
+    + " or ".join(f"self::{tag}" for tag in _CHROME_TAGS)
+    + " or @hidden or @aria-hidden='true'"
+    + f" or contains({_STYLE}, 'display:none') or contains({_STYLE}, 'visibility:hidden')"
+    + "])]"
+)
+
+
+def _visible_paragraph_chars(tree: HtmlElement) -> int:
+    """How many characters of text the page's visible ``<p>`` elements hold (spaces collapsed)."""
+    return sum(len(" ".join(p.text_content().split())) for p in _VISIBLE_PARAGRAPHS(tree))
 
 
 # --- trafilatura's output tree to blocks -----------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from nutgraf.extract.html import extract_html
+from nutgraf.extract.html import _parse, _visible_paragraph_chars, extract_html
 from nutgraf.records import Article
 
 PAGES = Path(__file__).parent.parent / "data" / "html"
@@ -145,6 +145,22 @@ def test_lists_become_paragraphs() -> None:
     paragraphs = extract_html(html).paragraphs
     assert "Roads: twelve million for resurfacing the ring road." in paragraphs
     assert "Schools: two new primary schools in the north of the town." in paragraphs
+
+
+def test_the_recall_check_counts_only_the_paragraphs_a_reader_sees() -> None:
+    # Hidden text counted as the page's would make a short precise text look like a miss
+    # and call recall mode, which keeps hidden text, to replace it.
+    shown = "Shown."
+    html = (
+        "<html><body><nav><p>Menu entry</p></nav><article>"
+        '<div style="visibility: hidden"><p>Hidden one</p></div>'
+        '<div style="DISPLAY: none"><p>Hidden two</p></div><div hidden><p>Hidden three</p></div>'
+        '<p aria-hidden="true">Hidden four</p>'
+        f"<div><p>  {shown}  </p></div></article><footer><p>Footer</p></footer></body></html>"
+    )
+    tree = _parse(html)
+    assert tree is not None
+    assert _visible_paragraph_chars(tree) == len(shown)
 
 
 def test_a_page_without_text_gives_no_blocks() -> None:
