@@ -545,11 +545,14 @@ def render_reading(
         f'The same setup as "Reading site under load" above ({site["articles"]:,} articles, '
         f"{args.connections} connections, {args.warmup:g} s warm-up, {args.duration:g} s "
         "measured, page cache off: every request read and rendered), run twice in the same "
-        "session: anonymous, and with a signed-in reader's session cookie on every request "
-        "(the reader's slots filled: account, Unread (N), the read class and buttons; the "
+        "session: anonymous, and with a signed-in reader's cookies on every request (the "
+        "session's and the CSRF token's, as a browser sends them after its first page; the "
+        "reader's slots filled: account, Unread (N), the read class and buttons; the "
         'reader\'s setting "opening an article marks it read" on, so each first view writes). '
         "The two rows side by side say what a reader costs on this machine, whatever else it "
-        "runs.",
+        "runs. With 2 workers, `nutgraf serve` gives each its own listening socket "
+        "(`SO_REUSEPORT`): with uvicorn's one shared socket, the 32 connections all landed on "
+        "one worker in about one run of three, which halved that run's rate.",
         "",
         "| workers | who | req/s | p50 ms | p95 ms | p99 ms | max ms | errors "
         "| server CPU ms/req |",
