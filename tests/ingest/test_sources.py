@@ -378,3 +378,12 @@ def test_utf8_text_decodes_to_itself_normalised(text: str) -> None:
     except InputError:
         return  # binary-looking, blank, or a known magic number
     assert got == expected
+
+
+def test_a_file_whose_size_says_zero_is_read_whole() -> None:
+    """Reads ask for the size fstat gives, then go on when there is more: a /proc file says 0."""
+    status = Path("/proc/self/status")
+    if not status.is_file():
+        pytest.skip("no /proc on this system")
+    data = read_source(str(status)).data
+    assert data.startswith(b"Name:") and len(data) > 100
