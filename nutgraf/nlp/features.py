@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import chain
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -209,9 +210,7 @@ def sentence_features(
 def _add_content_columns(matrix: np.ndarray, bags: list[list[str]]) -> None:
     """Centrality: how much of what a sentence says the rest of the text says too."""
     uniques = [set(bag) for bag in bags]
-    document: Counter[str] = Counter()
-    for unique in uniques:
-        document.update(unique)
+    document = Counter(chain.from_iterable(uniques))
     top = max(document.values(), default=1)
     norm = math.sqrt(sum(v * v for v in document.values())) or 1.0
     leads = uniques[:_LEAD]

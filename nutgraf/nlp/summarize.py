@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -468,9 +468,7 @@ def _select(
 def _key_words(stem_sets: list[frozenset[str]]) -> dict[str, float]:
     """The words at least ``COVERAGE_MIN_DF`` sentences hold, weighted by the log of how many
     (``stem_sets``: each sentence's content stems, once each)."""
-    counts: Counter[str] = Counter()
-    for stems in stem_sets:
-        counts.update(stems)
+    counts = Counter(chain.from_iterable(stem_sets))  # one count, not an update a sentence
     return {w: math.log(n) for w, n in counts.items() if n >= COVERAGE_MIN_DF}
 
 
