@@ -44,6 +44,7 @@ bench: $(VENV)/.bench  ## measure against the peers; writes BENCHMARKS.md
 	$(BIN)/python -m benchmarks.site --output BENCHMARKS.md
 	$(BIN)/python -m benchmarks.stories --output BENCHMARKS.md
 	$(BIN)/python -m benchmarks.startup --output BENCHMARKS.md
+	$(BIN)/python -m benchmarks.summarize_cli --output BENCHMARKS.md
 
 bench-scale: $(VENV)/.bench  ## issue 5's runs: needs PostgreSQL and Redis on localhost; about 1.5 h
 	$(BIN)/python -m benchmarks.ingest --articles 50000 --output BENCHMARKS.md

@@ -161,3 +161,21 @@ def test_no_source_reads_standard_input_and_empty_input_is_an_error() -> None:
     result = run("summarize", stdin=b"")
     assert result.returncode == 1
     assert result.stderr.startswith("Error: ") and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_summarize_of_many_files_prints_one_block_each(tmp_path: Path) -> None:
+    """Each file's block is written at once: its name, its title,
+    its sentences, then a blank line."""
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    first.write_text(
+        "Storm hits\n\nA strong storm hit the northern coast on Monday, cutting power.\n",
+        encoding="utf-8",
+    )
+    second.write_text("Officials said repairs would take several more days.\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["summarize", str(first), str(second)])
+    assert result.exit_code == 0
+    assert result.output == (
+        f"==> {first} <==\nStorm hits\n"
+        "- A strong storm hit the northern coast on Monday, cutting power.\n\n"
+        f"==> {second} <==\n- Officials said repairs would take several more days.\n\n"
+    )

@@ -15,7 +15,7 @@ import click
 
 from nutgraf.controls import json_line, strip_controls
 
-__all__ = ["echo", "echo_json", "echo_line", "fail"]
+__all__ = ["echo", "echo_json", "echo_line", "echo_lines", "fail"]
 
 
 def echo(text: str = "", *, err: bool = False) -> None:
@@ -26,6 +26,13 @@ def echo(text: str = "", *, err: bool = False) -> None:
 def echo_line(text: str, *, err: bool = False) -> None:
     """Print ``text`` on one line: line breaks and tabs become spaces, controls go."""
     click.echo(strip_controls(text), err=err)
+
+
+def echo_lines(lines: list[str], *, err: bool = False) -> None:
+    """Print each of ``lines`` as ``echo_line`` does, in one write (and one flush): a
+    summary of each of 600 files was 3,000 writes."""
+    if lines:
+        click.echo("\n".join([strip_controls(line) for line in lines]), err=err)
 
 
 def echo_json(value: dict[str, Any]) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from nutgraf.cli.lazy import LazyGroup
-from nutgraf.cli.output import echo, echo_json, echo_line, fail
+from nutgraf.cli.output import echo, echo_json, echo_line, echo_lines, fail
 from nutgraf.controls import strip_controls
 from nutgraf.errors import NutgrafError
 from nutgraf.extract import extract
@@ -195,14 +195,13 @@ def _print_json(value: dict[str, Any]) -> None:
 
 
 def _print_summary(name: str, article: Article, summary: Summary, many: bool) -> None:
-    if many:
-        echo_line(f"==> {name} <==")
+    lines = [f"==> {name} <=="] if many else []
     if article.title:
-        echo_line(article.title)
-    for sentence in summary.sentences:
-        echo_line(f"- {sentence.text}")
+        lines.append(article.title)
+    lines.extend(f"- {sentence.text}" for sentence in summary.sentences)
     if many:
-        echo()
+        lines.append("")  # a blank line between files
+    echo_lines(lines)
 
 
 def _print_article(name: str, article: Article, many: bool) -> None:

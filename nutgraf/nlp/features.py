@@ -14,8 +14,9 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import chain
 from operator import itemgetter
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
 import numpy as np
 
@@ -145,13 +146,18 @@ def _stems(words: list[str], language: str) -> list[str]:
         return list(map(lexicon.__getitem__, words))
     except KeyError:
         pass
-    stems = list(map(lexicon.get, words))
-    for i, word in enumerate(words):
-        if stems[i] is None:
-            stems[i] = stem = _content_stem(word, language)
-            if len(lexicon) < _LEXICON_LIMIT:
-                lexicon[word] = stem
-    return cast(list[str], stems)  # no None is left
+    # Each new word is stemmed once, however often the text repeats it: in a fresh process
+    # (one ``nutgraf summarize`` run) most words of the first articles are new.
+    stop, stem = stopwords(language), stemmer(language)
+    found = {
+        word: "" if word in stop or len(word) < 2 or word.isdigit() else stem(word)
+        for word in set(words)
+        if word not in lexicon
+    }
+    if len(lexicon) + len(found) <= _LEXICON_LIMIT:
+        lexicon.update(found)
+        return list(map(lexicon.__getitem__, words))
+    return [found[word] if word in found else lexicon[word] for word in words]
 
 
 _LEXICON_LIMIT = 500_000
@@ -164,12 +170,6 @@ def _lexicon(language: str) -> dict[str, str]:
     It starts with the marker ``content_stems_each`` puts between texts, its own stem.
     """
     return {_TEXT_END: _TEXT_END}
-
-
-def _content_stem(word: str, language: str) -> str:
-    if word in stopwords(language) or len(word) < 2 or word.isdigit():
-        return ""
-    return stemmer(language)(word)
 
 
 def sentence_features(
@@ -210,9 +210,7 @@ def sentence_features(
 def _add_content_columns(matrix: np.ndarray, bags: list[list[str]]) -> None:
     """Centrality: how much of what a sentence says the rest of the text says too."""
     uniques = [set(bag) for bag in bags]
-    document: Counter[str] = Counter()
-    for unique in uniques:
-        document.update(unique)
+    document = Counter(chain.from_iterable(uniques))
     top = max(document.values(), default=1)
     norm = math.sqrt(sum(v * v for v in document.values())) or 1.0
     leads = uniques[:_LEAD]

@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from itertools import chain, repeat
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -218,18 +219,19 @@ def summarize(
         # No finished sentence anywhere (Chinese or Thai cut by length, a chat log, a list of
         # quotes): any long unit, so an article of 60+ words still gets a summary.
         eligible = [i for i in order.tolist() if len(units[i].words) >= _MIN_WORDS]
+    stem_sets = [frozenset(bag) for bag in bags]
     candidates = [
         _Candidate(
             position=i,
             sentence=units[i],
             words=len(units[i].words),
-            stems=frozenset(bags[i]),
+            stems=stem_sets[i],
             score=float(scores[i]),
             anaphoric=bool(anaphoric[i]),
         )
         for i in eligible
     ]
-    chosen = _select(candidates, bags, sentences, words)
+    chosen = _select(candidates, stem_sets, sentences, words)
     chosen.sort(key=lambda c: c.position)
     return Summary(tuple(_record(c.sentence) for c in chosen), language, reading_minutes)
 
@@ -439,7 +441,7 @@ def _is_finished(text: str) -> bool:
 
 def _select(
     ranked: list[_Candidate],
-    bags: list[list[str]],
+    stem_sets: list[frozenset[str]],
     max_sentences: int | None,
     max_words: int | None,
 ) -> list[_Candidate]:
@@ -447,7 +449,7 @@ def _select(
     skipping repeats and what overflows the word budget. ``ranked`` come best first."""
     if not ranked:
         return []
-    weights = _key_words(bags)
+    weights = _key_words(stem_sets)
     base = _standardize(np.array([c.score for c in ranked])).tolist()
     top = max(_weight(c.stems, weights) for c in ranked) or 1.0
     bonus = COVERAGE_WEIGHT / top
@@ -491,16 +493,19 @@ def _select(
     return _fix_opening(chosen, ranked, max_words)
 
 
-def _key_words(bags: list[list[str]]) -> dict[str, float]:
-    """The words at least ``COVERAGE_MIN_DF`` sentences hold, weighted by the log of how many."""
-    counts: Counter[str] = Counter()
-    for bag in bags:
-        counts.update(set(bag))
+def _key_words(stem_sets: list[frozenset[str]]) -> dict[str, float]:
+    """The words at least ``COVERAGE_MIN_DF`` sentences hold, weighted by the log of how many
+    (``stem_sets``: each sentence's content stems, once each)."""
+    counts = Counter(chain.from_iterable(stem_sets))  # one count, not an update a sentence
     return {w: math.log(n) for w, n in counts.items() if n >= COVERAGE_MIN_DF}
 
 
 def _weight(words: frozenset[str] | set[str], weights: dict[str, float]) -> float:
-    return sum(weights[w] for w in words if w in weights)
+    # A word without a weight adds 0.0, which leaves the sum as it was, in one C loop.
+    return sum(map(weights.get, words, _ZEROS))
+
+
+_ZEROS = repeat(0.0)
 
 
 def _redundant(a: _Candidate, b: _Candidate) -> bool:

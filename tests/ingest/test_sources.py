@@ -361,3 +361,29 @@ def test_is_html_by_name(name: str) -> None:
 def test_content_decides_when_the_name_is_not_html() -> None:
     assert is_html("<html><body><p>x</p></body></html>", "page.txt")
     assert not is_html("plain words", "page.txt")
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=200))
+def test_utf8_text_decodes_to_itself_normalised(text: str) -> None:
+    """Text with no control character or line break to normalise skips the normalising
+    passes; whatever the text, the result is what those passes give."""
+    expected = text.lstrip("\ufeff").replace("\r\n", "\n")
+    for char in "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029":
+        expected = expected.replace(char, "\n")
+    stray = {chr(c) for c in (*range(0x00, 0x09), *range(0x0E, 0x1C), 0x1F, *range(0x7F, 0xA0))}
+    expected = "".join(c for c in expected if c not in stray)
+    try:
+        got = decode_text(Document("x.txt", text.encode("utf-8")))
+    except InputError:
+        return  # binary-looking, blank, or a known magic number
+    assert got == expected
+
+
+def test_a_file_whose_size_says_zero_is_read_whole() -> None:
+    """Reads ask for the size fstat gives, then go on when there is more: a /proc file says 0."""
+    status = Path("/proc/self/status")
+    if not status.is_file():
+        pytest.skip("no /proc on this system")
+    data = read_source(str(status)).data
+    assert data.startswith(b"Name:") and len(data) > 100

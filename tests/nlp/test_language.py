@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from nutgraf.nlp.language import detect_language, stemmer, stopwords
+from nutgraf.nlp import language
+from nutgraf.nlp.language import _by_function_words, detect_language, stemmer, stopwords
 
 
 @pytest.mark.parametrize(
@@ -98,3 +99,46 @@ def test_every_list_is_made_of_letters(code: str) -> None:
 
 def test_a_language_without_a_list_has_no_stopwords() -> None:
     assert stopwords("xx") == frozenset()
+
+
+# A first-person opening: "I", "a" and "to" are Polish function words too, and the first
+# 300 characters hold few of the listed English ones.
+ESSAY = (
+    "I was finishing my studies when the war began four years ago. I had only two subjects "
+    "remaining before I graduated from university with a degree in English literature. Since "
+    "I was 10 years old, I have loved English and dreamed of becoming a teacher. I want to "
+    "teach the younger ones, especially the girls of my village, who had to leave school when "
+    "the fighting reached it. Every morning I walk to the camp where a small tent is our "
+    "classroom, and I see in the faces of the children that they want to learn as much as I did."
+)
+
+
+def test_words_english_shares_with_polish_do_not_count_against_english() -> None:
+    """Named by its function words, so the language model (0.4 s to load) is not needed."""
+    assert _by_function_words(ESSAY) == "en"
+    polish = (
+        "Prezydent Andrzej Duda przyjął w Lublinie prezydenta Litwy. To była wizyta, która "
+        "pokazała, że oba kraje współpracują i nie boją się zagrożeń ze wschodu, a także że "
+        "wspólne ćwiczenia wojsk na granicy będą kontynuowane w przyszłym roku przez oba kraje."
+    )
+    assert _by_function_words(polish) is None
+    assert detect_language(polish) == "pl"
+
+
+def test_a_second_longer_look_before_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first 300 characters hold names and few function words; the next ones tell."""
+
+    def no_model(sample: str) -> str:
+        raise AssertionError(f"the language model was asked about {sample[:40]!r}")
+
+    opening = (
+        "Lewis Hamilton, Nico Rosberg, Sebastian Vettel, Kimi Raikkonen, Felipe Massa, Valtteri "
+        "Bottas, Daniel Ricciardo, Daniil Kvyat, Max Verstappen, Carlos Sainz, Romain Grosjean, "
+        "Pastor Maldonado, Nico Hulkenberg, Sergio Perez, Jenson Button, Fernando Alonso. "
+    )
+    text = opening + ESSAY
+    assert len(opening) >= 250
+    assert _by_function_words(text[:300]) is None
+    monkeypatch.setattr(language, "_classify", no_model)
+    assert detect_language(text) == "en"
+    assert _by_function_words(text[:1500]) == "en"
