@@ -13,6 +13,7 @@ file under 0.3 s wall. The heaviest imports of that command are listed from ``-X
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import os
 import statistics
@@ -76,12 +77,17 @@ CASES = (
 )
 
 
-def run_once(argv: list[str]) -> tuple[float, float]:
-    """Wall and CPU seconds (user + system) of one run; its output is discarded."""
-    started = time.perf_counter()
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - started
+def run_once(
+    argv: list[str], *, output: Path | None = None, env: dict[str, str] | None = None
+) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system) of one run; its standard output goes to
+    ``output`` (discarded when None)."""
+    with contextlib.ExitStack() as stack:
+        stdout = stack.enter_context(output.open("wb")) if output else subprocess.DEVNULL
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.DEVNULL, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"Error: {' '.join(argv)} exited with {process.returncode}")

@@ -26,15 +26,14 @@ import datetime
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.report import command, machine, versions, write_section
+from benchmarks.startup import run_once
 
 DATA = Path(__file__).resolve().parent.parent / ".." / "shared" / "data" / "summaries"
 GOAL = 10.0
@@ -70,19 +69,6 @@ class Run:
     name: str
     argv: list[str]
     env: dict[str, str]
-
-
-def run_once(run: Run, output: Path) -> tuple[float, float]:
-    """Wall and CPU seconds (user + system) of one run, its standard output in ``output``."""
-    with output.open("wb") as handle:
-        started = time.perf_counter()
-        process = subprocess.Popen(run.argv, stdout=handle, stderr=subprocess.DEVNULL, env=run.env)
-        _, status, usage = os.wait4(process.pid, 0)
-        wall = time.perf_counter() - started
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        raise SystemExit(f"Error: {run.name} exited with {code}")
-    return wall, usage.ru_utime + usage.ru_stime
 
 
 def write_stories(data: Path, folder: Path, count: int) -> list[str]:
@@ -141,14 +127,14 @@ def main(argv: list[str] | None = None) -> int:
         ]
         outputs = [folder / "nutgraf.out", folder / "sumy.out"]
         for run, output in zip(runs, outputs, strict=True):
-            run_once(run, output)  # warm the file cache
+            run_once(run.argv, output=output, env=run.env)  # warm the file cache
             found = count_summaries(output)
             if found != args.stories:
                 raise SystemExit(f"Error: {run.name} gave {found} summaries, not {args.stories}")
         samples: list[list[tuple[float, float]]] = [[] for _ in runs]
         for _ in range(args.repeats):
             for taken, run, output in zip(samples, runs, outputs, strict=True):
-                taken.append(run_once(run, output))
+                taken.append(run_once(run.argv, output=output, env=run.env))
     walls = [statistics.median(s[0] for s in taken) for taken in samples]
     fastest = [min(s[0] for s in taken) for taken in samples]
     cpus = [statistics.median(s[1] for s in taken) for taken in samples]

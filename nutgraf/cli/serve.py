@@ -165,22 +165,12 @@ def serve_command(
     os.environ["NUTGRAF_SERVE_HOST"] = host
     click.echo(f"serving {shown} on http://{host}:{port}/", err=True)
     with _quiet_signals() as stopping, _polling(path, settings, on=poll and not demo):
-        from nutgraf.web.workers import reuse_port_supported
+        from nutgraf.web.workers import UVICORN_OPTIONS, reuse_port_supported
 
         if workers > 1 and reuse_port_supported():
             _run_workers(host, port, workers)
         else:
-            uvicorn.run(
-                APP,
-                factory=True,
-                host=host,
-                port=port,
-                workers=workers,
-                log_level="warning",
-                access_log=False,
-                server_header=False,
-                proxy_headers=False,
-            )
+            uvicorn.run(APP, factory=True, host=host, port=port, workers=workers, **UVICORN_OPTIONS)
         stopping.set()
 
 

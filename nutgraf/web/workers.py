@@ -26,8 +26,15 @@ import time
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from types import FrameType
+from typing import Any
 
-__all__ = ["ServerOptions", "WorkerFailed", "reuse_port_supported", "run_workers"]
+__all__ = [
+    "UVICORN_OPTIONS",
+    "ServerOptions",
+    "WorkerFailed",
+    "reuse_port_supported",
+    "run_workers",
+]
 
 log = logging.getLogger("nutgraf.web")
 
@@ -42,6 +49,16 @@ MAX_QUICK_DEATHS = 3
 
 class WorkerFailed(RuntimeError):
     """A worker could not start (its error went to standard error)."""
+
+
+# How every nutgraf server process runs uvicorn, one or many: quiet, no Server header, and
+# the client's address as the socket gives it (no proxy headers believed).
+UVICORN_OPTIONS: dict[str, Any] = {
+    "log_level": "warning",
+    "access_log": False,
+    "server_header": False,
+    "proxy_headers": False,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,14 +96,7 @@ def _worker(options: ServerOptions) -> None:
     import uvicorn
 
     config = uvicorn.Config(
-        options.app,
-        factory=True,
-        host=options.host,
-        port=options.port,
-        log_level="warning",
-        access_log=False,
-        server_header=False,
-        proxy_headers=False,
+        options.app, factory=True, host=options.host, port=options.port, **UVICORN_OPTIONS
     )
     try:
         sock = _bind(options.host, options.port)

@@ -22,17 +22,12 @@ import pytest
 
 from nutgraf.store import open_store
 from nutgraf.web.workers import reuse_port_supported
+from tests.batch.test_serve_poll import _free_port
 
 CONNECTIONS = 32
 BURSTS = 5
 
 pytestmark = pytest.mark.skipif(not reuse_port_supported(), reason="needs SO_REUSEPORT (Linux)")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager
