@@ -373,7 +373,108 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX reader_labels_by_article ON reader_labels(article_id);
     ALTER TABLE reader_settings ADD COLUMN api_summaries INTEGER NOT NULL DEFAULT 1;
     """,
+    # 17: an article's small columns first (issue 17). SQLite reads a row's columns in order,
+    # and those stored after its long ones (blocks, html, text) are read by walking the row's
+    # overflow pages: every headline (a list's, previous and next, Read also) paid that walk
+    # for ``kind``, ``image``, ``first_seen`` and ``dated``, added last by migration 7. The
+    # table is rebuilt with what headlines and lists read first and the long texts last; ids
+    # and search keys are kept, so the full-text index stays as it is. It runs with foreign
+    # keys off (``FOREIGN_KEYS_OFF``) and checks them before it commits.
+    """
+    DROP VIEW articles_search;
+    CREATE TABLE articles_rebuilt (
+        id INTEGER PRIMARY KEY,
+        url TEXT,
+        canonical_url TEXT UNIQUE,
+        feed TEXT,
+        guid TEXT,
+        site TEXT,
+        source TEXT,
+        title TEXT,
+        byline TEXT,
+        published TEXT,
+        fetched TEXT NOT NULL,
+        sort_time TEXT NOT NULL,
+        language TEXT,
+        content_hash TEXT NOT NULL,
+        duplicate_of INTEGER REFERENCES articles(id),
+        duplicate_kind TEXT,
+        overlap REAL,
+        duplicate_reason TEXT,
+        search_key INTEGER,
+        summarizer TEXT,
+        kind TEXT NOT NULL DEFAULT 'article',
+        image TEXT,
+        first_seen TEXT,
+        dated INTEGER NOT NULL DEFAULT 1,
+        related TEXT NOT NULL DEFAULT '[]',
+        previous TEXT,
+        next TEXT,
+        summary TEXT NOT NULL,
+        blocks TEXT NOT NULL,
+        html TEXT,
+        text TEXT NOT NULL,
+        search_title TEXT,
+        search_text TEXT,
+        search_stems TEXT,
+        UNIQUE (feed, guid)
+    );
+    INSERT INTO articles_rebuilt(
+        id, url, canonical_url, feed, guid, site, source, title, byline, published,
+        fetched, sort_time, language, content_hash, duplicate_of, duplicate_kind,
+        overlap, duplicate_reason, search_key, summarizer, kind, image, first_seen,
+        dated, related, previous, next, summary, blocks, html, text, search_title,
+        search_text, search_stems
+    )
+    SELECT
+        id, url, canonical_url, feed, guid, site, source, title, byline, published,
+        fetched, sort_time, language, content_hash, duplicate_of, duplicate_kind,
+        overlap, duplicate_reason, search_key, summarizer, kind, image, first_seen,
+        dated, related, previous, next, summary, blocks, html, text, search_title,
+        search_text, search_stems
+    FROM articles;
+    DROP TABLE articles;
+    ALTER TABLE articles_rebuilt RENAME TO articles;
+    CREATE INDEX articles_by_time ON articles(sort_time DESC, id DESC);
+    CREATE INDEX articles_by_site ON articles(site, sort_time DESC, id DESC);
+    CREATE INDEX articles_by_hash ON articles(content_hash);
+    CREATE INDEX articles_by_duplicate ON articles(duplicate_of);
+    CREATE UNIQUE INDEX articles_by_search_key ON articles(search_key);
+    CREATE INDEX articles_by_feed ON articles(feed, sort_time DESC, id DESC);
+    CREATE INDEX articles_by_language ON articles(language);
+    CREATE VIEW articles_search AS
+        SELECT search_key, coalesce(search_title, title) AS title,
+            coalesce(search_text, text) AS text, search_stems AS stems
+        FROM articles;
+    CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts(rowid, title, text, stems) VALUES (
+            new.search_key, coalesce(new.search_title, new.title),
+            coalesce(new.search_text, new.text), new.search_stems
+        );
+    END;
+    CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, text, stems) VALUES (
+            'delete', old.search_key, coalesce(old.search_title, old.title),
+            coalesce(old.search_text, old.text), old.search_stems
+        );
+    END;
+    CREATE TRIGGER articles_fts_update
+    AFTER UPDATE OF title, text, search_key, search_title, search_text, search_stems
+    ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, text, stems) VALUES (
+            'delete', old.search_key, coalesce(old.search_title, old.title),
+            coalesce(old.search_text, old.text), old.search_stems
+        );
+        INSERT INTO articles_fts(rowid, title, text, stems) VALUES (
+            new.search_key, coalesce(new.search_title, new.title),
+            coalesce(new.search_text, new.text), new.search_stems
+        );
+    END;
+    """,
 )
+# The migrations (numbered from 1) that rebuild a table: SQLite would otherwise delete every
+# row that refers to the dropped table's rows, or refuse to drop it.
+FOREIGN_KEYS_OFF = frozenset({17})
 
 
 # PostgreSQL starts from SQLite's schema as of its migration 3, with two differences that

@@ -41,7 +41,7 @@ from nutgraf.store.fever import FeverQueries
 from nutgraf.store.fts import any_exact, every_word
 from nutgraf.store.manage import DELETED_THROUGH, ManageQueries
 from nutgraf.store.marks import MarkQueries
-from nutgraf.store.migrations import SQLITE_MIGRATIONS
+from nutgraf.store.migrations import FOREIGN_KEYS_OFF, SQLITE_MIGRATIONS
 from nutgraf.store.query import SEARCH_COUNT_CAP, search_words
 from nutgraf.store.reading import ReadingQueries
 from nutgraf.store.rows import (
@@ -63,7 +63,6 @@ from nutgraf.store.rows import (
     kept_values,
     lease_end,
     read_also_json,
-    read_also_pairs,
     same_fetch,
     same_text,
     second,
@@ -171,10 +170,22 @@ class SQLiteStore(
                 "nutgraf command on it once as a user who may write the file and its folder"
             )
         for number, script in enumerate(SQLITE_MIGRATIONS[version:], start=version + 1):
-            with self._write() as db:
-                for statement in _statements(script):
-                    db.execute(statement)
-                db.execute(f"PRAGMA user_version = {number}")
+            # A rebuilt table keeps every row and id, so no reference is broken by it; with
+            # foreign keys on, dropping the old table would delete (or refuse to drop) them.
+            # The setting cannot change inside a transaction.
+            keys_off = number in FOREIGN_KEYS_OFF
+            if keys_off:
+                self._db.execute("PRAGMA foreign_keys = OFF")
+            try:
+                with self._write() as db:
+                    if self.schema_version >= number:
+                        continue  # another process applied it meanwhile
+                    for statement in _statements(script):
+                        db.execute(statement)
+                    db.execute(f"PRAGMA user_version = {number}")
+            finally:
+                if keys_off:
+                    self._db.execute("PRAGMA foreign_keys = ON")
 
     def require_writable(self) -> None:
         if self.read_only:
@@ -446,18 +457,12 @@ class SQLiteStore(
         return kept
 
     def read_also(self, article_id: int) -> list[tuple[Headline, float]] | None:
-        rows = self._read("SELECT related FROM read_also WHERE article_id = ?", (article_id,))
+        # One statement (every article page asks): no row, not kept; a row of NULLs, kept
+        # empty (or every related article deleted since).
+        rows = self._read(_READ_ALSO, (article_id,))
         if not rows:
             return None
-        pairs = read_also_pairs(rows[0]["related"])
-        if not pairs:
-            return []
-        found = self._read(
-            f"SELECT {HEADLINE_COLUMNS} FROM articles WHERE id IN ({', '.join('?' * len(pairs))})",
-            tuple(i for i, _ in pairs),
-        )
-        by_id = {int(row["id"]): headline(row) for row in found}
-        return [(by_id[i], score) for i, score in pairs if i in by_id]
+        return [(headline(row), float(row["score"])) for row in rows if row["id"] is not None]
 
     def keep_read_also(
         self, article_id: int, related: Sequence[tuple[int, float]], computed: str
@@ -719,6 +724,18 @@ def _near_copy(db: sqlite3.Connection, near: NearQuery | None) -> Duplicate | No
         keys,
     ).fetchall()
     return best_near(rows, near)
+
+
+# The related articles kept for an article, best first, with their scores: ``related`` holds
+# [[id, score], ...] (``rows.read_also_json``).
+_READ_ALSO = (
+    "SELECT "
+    + ", ".join(f"a.{c.strip()}" for c in HEADLINE_COLUMNS.split(","))
+    + ", json_extract(j.value, '$[1]') AS score FROM read_also r "
+    "LEFT JOIN json_each(r.related) j "
+    "LEFT JOIN articles a ON a.id = json_extract(j.value, '$[0]') "
+    "WHERE r.article_id = ? ORDER BY j.key"
+)
 
 
 def _statements(script: str) -> list[str]:

@@ -429,3 +429,43 @@ def test_a_version_1_archive_is_migrated_and_searchable(tmp_path: Path) -> None:
         assert {(a.dated, a.first_seen) for a in found} == {(False, NOW)}
         store.save(item("The harbour closed again.", url="https://x/3", published="2026-04-01"))
         assert store.search("harbour")[0].item.url == "https://x/3"
+
+
+def test_migration_17_puts_small_columns_first_and_keeps_everything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An archive of schema 16 (long texts before ``kind``, ``image``, ``first_seen``...) is
+    rebuilt: every article, its search entry, reading state, Read also and the references
+    to it are kept, and foreign keys are enforced again afterwards."""
+    path = tmp_path / "v16.db"
+    monkeypatch.setattr("nutgraf.store.sqlite.SQLITE_MIGRATIONS", SQLITE_MIGRATIONS[:16])
+    with SQLiteStore(path) as store:
+        assert store.schema_version == 16
+        first = store.save(item("The harbour reopened after the storm.", url="https://x/1")).id
+        second = store.save(item("Ferries sail again from the harbour.", url="https://x/2")).id
+        store.keep_read_also(first, [(second, 2.5)], NOW)
+        store.set_read("reader", [first], True)
+        store.set_starred("reader", second, True, NOW)
+    order = [r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(articles)")]
+    assert order.index("kind") > order.index("html")  # the layout the migration fixes
+    monkeypatch.undo()
+
+    with SQLiteStore(path) as store:
+        assert store.schema_version == len(SQLITE_MIGRATIONS)
+        order = [r[1] for r in store._db.execute("PRAGMA table_info(articles)")]
+        assert max(order.index(c) for c in ("kind", "image", "first_seen", "dated")) < min(
+            order.index(c) for c in ("blocks", "html", "text")
+        )
+        assert store.count() == 2
+        assert {a.id for a in store.search("harbour")} == {first, second}
+        kept = store.read_also(first)
+        assert kept is not None and [(h.id, s) for h, s in kept] == [(second, 2.5)]
+        marks = store.article_marks("reader", [first, second])
+        assert (marks[first].read, marks[second].starred) == (True, True)
+        assert store._db.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert store._db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+            store._db.execute("INSERT INTO read_also VALUES (999999, ?, '[]')", (NOW,))
+        # The triggers came back: a new article is found, and an edited one by its new words.
+        third = store.save(item("A lighthouse keeper retired.", url="https://x/3")).id
+        assert [a.id for a in store.search("lighthouse")] == [third]
