@@ -21,6 +21,10 @@ from urllib.parse import quote
 from nutgraf.errors import NutgrafError
 
 BUSY_TIMEOUT_MS = 10_000
+# Pages are read through a memory map of the file's first MMAP_BYTES, not a read() each: the
+# site reads a few dozen pages a request, mostly past the connection's page cache (2 MiB).
+# Measured on the site's benchmark archive: a fifth off an article's queries.
+MMAP_BYTES = 256 * 1024 * 1024
 # The tables every nutgraf archive has had since its first schema: what tells one from
 # another program's SQLite database.
 ARCHIVE_TABLES = frozenset({"articles", "feeds"})
@@ -91,6 +95,7 @@ def refuses_writes(db: sqlite3.Connection) -> bool:
         if db.in_transaction:
             db.execute("ROLLBACK")
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
 
 
 def read_only_message(path: str) -> str:
@@ -153,6 +158,7 @@ def _connection(target: str, *, uri: bool) -> sqlite3.Connection:
 def _prepare(db: sqlite3.Connection, *, writable: bool) -> None:
     """The settings every connection runs with; WAL is set (written) only when writing."""
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
     if writable:
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
