@@ -21,6 +21,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.settings import Document as TrafilaturaDocument
 
+from nutgraf.extract.boilerplate import drop_slide_runs, sentence_headings_as_paragraphs
 from nutgraf.extract.bounds import bound_blocks
 from nutgraf.extract.pagebounds import bound_tree, cut_tags, too_deep
 from nutgraf.records import Article, Block
@@ -97,6 +98,7 @@ def extract_html(html: str, *, url: str | None = None) -> Article:
         document = _metadata(copy(tree), url)
     if not blocks:
         blocks = _paragraph_blocks(tree) if deep else _fallback_blocks(tree)
+    blocks = sentence_headings_as_paragraphs(drop_slide_runs(blocks))
     if document is None:
         return Article(blocks=bound_blocks(blocks), url=url)
     title, byline = _clean(document.title), _clean(document.author)

@@ -1,0 +1,72 @@
+"""Rules on extracted blocks that trafilatura's own rules miss: pure functions on ``Block`` lists.
+
+- A slideshow embedded in the article ("1/50 United goin down...", "2/50 ...") reads as a run
+  of paragraphs, each opened by its slide counter; the run is a gallery, not the body.
+- A "heading" that is a whole sentence (a lead or a dek styled as ``<h2>``) is a paragraph.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from nutgraf.records import Block
+
+__all__ = ["drop_slide_runs", "sentence_headings_as_paragraphs"]
+
+# "3/50 ", "3 / 50 ", "3 of 50 " at the start of a block: a slide counter.
+_SLIDE_COUNTER = re.compile(r"^(\d{1,4})\s?(?:/|of)\s?(\d{1,4})(?!\d)")
+# Fewer slides in a row than this are left alone ("1/2 tsp" in a recipe is no gallery).
+_MIN_SLIDE_RUN = 3
+# A heading this long that ends like a sentence reads as a paragraph (a lead in ``<h2>``);
+# shorter ones ("Read more.", "What next?") stay headings.
+_MIN_SENTENCE_HEADING_WORDS = 8
+_SENTENCE_END = re.compile(r"[.!?\u3002\uff01\uff1f\u2026][\"'\u201d\u2019\u00bb)]*$")
+
+
+def drop_slide_runs(blocks: Sequence[Block]) -> list[Block]:
+    """The blocks without runs of slideshow captions: ``_MIN_SLIDE_RUN`` or more blocks in a
+    row opened by counters of one slideshow (k/N, k+1/N, ...)."""
+    kept: list[Block] = []
+    run: list[Block] = []
+    expected: tuple[int, int] | None = None  # the counter the next slide of the run would carry
+    for block in blocks:
+        counter = _counter(block.text)
+        if counter is not None and counter == expected and run:
+            run.append(block)
+        else:
+            if len(run) < _MIN_SLIDE_RUN:
+                kept.extend(run)
+            run = [block] if counter is not None else []
+            if counter is None:
+                kept.append(block)
+        expected = (counter[0] + 1, counter[1]) if counter is not None else None
+    if len(run) < _MIN_SLIDE_RUN:
+        kept.extend(run)
+    return kept
+
+
+def _counter(text: str) -> tuple[int, int] | None:
+    """The slide counter (k, N) that opens ``text``, or None; k must be within 1..N."""
+    match = _SLIDE_COUNTER.match(text)
+    if match is None:
+        return None
+    slide, total = int(match[1]), int(match[2])
+    return (slide, total) if 1 <= slide <= total else None
+
+
+def sentence_headings_as_paragraphs(blocks: Sequence[Block]) -> list[Block]:
+    """Subheadings that are whole sentences of ``_MIN_SENTENCE_HEADING_WORDS`` words or more
+    turned into paragraphs; every other block as it is."""
+    return [
+        Block("paragraph", block.text)
+        if block.kind == "subheading" and _is_sentence(block.text)
+        else block
+        for block in blocks
+    ]
+
+
+def _is_sentence(text: str) -> bool:
+    return (
+        len(text.split()) >= _MIN_SENTENCE_HEADING_WORDS and _SENTENCE_END.search(text) is not None
+    )

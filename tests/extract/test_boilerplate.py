@@ -1,0 +1,60 @@
+"""Block rules trafilatura misses: slideshow caption runs out, sentence headings in (#19)."""
+
+from __future__ import annotations
+
+from nutgraf.extract.boilerplate import drop_slide_runs, sentence_headings_as_paragraphs
+from nutgraf.extract.html import extract_html
+from nutgraf.records import Block
+
+BODY = "Real body paragraph that talks about the news of the day at some length."
+
+
+def _paragraphs(*texts: str) -> list[Block]:
+    return [Block("paragraph", text) for text in texts]
+
+
+def test_a_run_of_slide_counters_is_dropped() -> None:
+    slides = [f"{k}/50 Caption of slide {k} with its own few words." for k in range(1, 6)]
+    blocks = _paragraphs(BODY, *slides, "After the gallery the article goes on.")
+    assert drop_slide_runs(blocks) == _paragraphs(BODY, "After the gallery the article goes on.")
+
+
+def test_counters_spelled_with_of_count_too() -> None:
+    blocks = _paragraphs(*(f"{k} of 4 Slide caption" for k in range(1, 5)), BODY)
+    assert drop_slide_runs(blocks) == _paragraphs(BODY)
+
+
+def test_short_or_broken_runs_stay() -> None:
+    recipe = _paragraphs("1/2 tsp ground cloves", "1/4 cup sugar", "3/4 cup flour", BODY)
+    assert drop_slide_runs(recipe) == recipe
+    two = _paragraphs("1/3 First slide", "2/3 Second slide", BODY)
+    assert drop_slide_runs(two) == two
+    other_total = _paragraphs("1/3 a", "2/3 b", "3/4 c", BODY)
+    assert drop_slide_runs(other_total) == other_total
+
+
+def test_a_sentence_heading_is_a_paragraph() -> None:
+    lead = "The U.S. has long been heralded as a land of opportunity for everyone."
+    blocks = [Block("subheading", lead), Block("subheading", "What comes next?")]
+    assert sentence_headings_as_paragraphs(blocks) == [
+        Block("paragraph", lead),
+        Block("subheading", "What comes next?"),
+    ]
+    title = Block("subheading", "How eight hotels handle towels and sheets in the spring")
+    assert sentence_headings_as_paragraphs([title]) == [title]
+
+
+def test_extract_html_applies_both_rules() -> None:
+    lead = "Hotels do not wash every blanket between guests, their managers say."
+    slides = "".join(
+        f"<p>{k}/20 A slide caption that goes on for a while here.</p>" for k in (1, 2, 3)
+    )
+    html = (
+        "<html><head><title>Hotels</title></head><body><article>"
+        f"<h2>{lead}</h2>" + f"<p>{BODY}</p>" * 4 + slides + f"<p>{BODY} The end.</p>"
+        "</article></body></html>"
+    )
+    article = extract_html(html)
+    assert article.paragraphs[0] == lead
+    assert not any("/20" in paragraph for paragraph in article.paragraphs)
+    assert article.paragraphs[-1] == f"{BODY} The end."
