@@ -3,6 +3,7 @@
 - A slideshow embedded in the article ("1/50 United goin down...", "2/50 ...") reads as a run
   of paragraphs, each opened by its slide counter; the run is a gallery, not the body.
 - A "heading" that is a whole sentence (a lead or a dek styled as ``<h2>``) is a paragraph.
+- Headings with no paragraph to head are the page's only text: paragraphs.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 
 from nutgraf.records import Block
 
-__all__ = ["drop_slide_runs", "sentence_headings_as_paragraphs"]
+__all__ = ["drop_slide_runs", "lone_headings_as_paragraphs", "sentence_headings_as_paragraphs"]
 
 # "3/50 ", "3 / 50 ", "3 of 50 " at the start of a block: a slide counter.
 _SLIDE_COUNTER = re.compile(r"^(\d{1,4})\s?(?:/|of)\s?(\d{1,4})(?!\d)")
@@ -70,3 +71,11 @@ def _is_sentence(text: str) -> bool:
     return (
         len(text.split()) >= _MIN_SENTENCE_HEADING_WORDS and _SENTENCE_END.search(text) is not None
     )
+
+
+def lone_headings_as_paragraphs(blocks: Sequence[Block]) -> list[Block]:
+    """A body of subheadings alone (a page of headed pictures) as paragraphs: there is no
+    paragraph for them to head, and they are all the text the page has."""
+    if any(block.kind == "paragraph" for block in blocks):
+        return list(blocks)
+    return [Block("paragraph", block.text) for block in blocks]

@@ -21,7 +21,11 @@ from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.settings import Document as TrafilaturaDocument
 
-from nutgraf.extract.boilerplate import drop_slide_runs, sentence_headings_as_paragraphs
+from nutgraf.extract.boilerplate import (
+    drop_slide_runs,
+    lone_headings_as_paragraphs,
+    sentence_headings_as_paragraphs,
+)
 from nutgraf.extract.bounds import bound_blocks
 from nutgraf.extract.pagebounds import bound_tree, cut_tags, too_deep
 from nutgraf.records import Article, Block
@@ -103,7 +107,7 @@ def extract_html(html: str, *, url: str | None = None) -> Article:
         document = _metadata(copy(tree), url)
     if not blocks:
         blocks = _paragraph_blocks(tree) if deep else _fallback_blocks(tree)
-    blocks = sentence_headings_as_paragraphs(drop_slide_runs(blocks))
+    blocks = lone_headings_as_paragraphs(sentence_headings_as_paragraphs(drop_slide_runs(blocks)))
     if document is None:
         return Article(blocks=bound_blocks(blocks), url=url)
     title, byline = _clean(document.title), _clean(document.author)
@@ -135,6 +139,7 @@ def _parse(html: str) -> HtmlElement | None:
     if tree is None:
         return None
     bound_tree(tree)
+    _drop_hidden(tree)
     for element in _ATTRIBUTE_SUSPECTS(tree):
         if len(element.attrib) > _MAX_ATTRIBUTES:
             element.attrib.clear()
@@ -142,6 +147,19 @@ def _parse(html: str) -> HtmlElement | None:
             if len(value) > _MAX_ATTRIBUTE_CHARS:
                 del element.attrib[name]
     return tree
+
+
+def _drop_hidden(tree: HtmlElement) -> None:
+    """Take out the block elements a reader does not see, unless they hold most of the
+    page's text: a page that shows its article by script only hides it until then."""
+    hidden = _HIDDEN(tree)
+    if not hidden:
+        return
+    hidden_chars = sum(len(element.text_content()) for element in hidden)  # nested: overcounted
+    if hidden_chars > _MAX_HIDDEN_SHARE * _BODY_CHARS(tree):
+        return
+    for element in hidden:
+        element.drop_tree()  # its tail stays: that text is visible
 
 
 def _recall_blocks(
@@ -252,6 +270,20 @@ _VISIBLE_PARAGRAPHS = etree.XPath(
     + " or @hidden or @aria-hidden='true'"
     + f" or contains({_STYLE}, 'display:none') or contains({_STYLE}, 'visibility:hidden')"
     + "])]"
+)
+_BODY_CHARS = etree.XPath("string-length(string(/descendant::body[1]))")
+_MAX_HIDDEN_SHARE = 0.8  # of the body's text, scripts counted (hidden-nodes: 0.67)
+_STYLE_VALUE = _STYLE.replace("@style", ".")
+# Block elements a reader never sees: the hidden attribute, or hidden by their style. Inline
+# ones stay (Wikipedia hides the MathML twin of each formula, which Readability keeps).
+_HIDDEN_BLOCK_TAGS = (
+    "p div section article aside header footer form ul ol li dl table figure blockquote"
+    " h1 h2 h3 h4 h5 h6"
+).split()
+_HIDDEN = etree.XPath(
+    "/descendant::body//*[@hidden or @style["
+    f"contains({_STYLE_VALUE}, 'display:none') or contains({_STYLE_VALUE}, 'visibility:hidden')]]"
+    "[" + " or ".join(f"self::{tag}" for tag in _HIDDEN_BLOCK_TAGS) + "]"
 )
 
 

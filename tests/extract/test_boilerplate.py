@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from nutgraf.extract.boilerplate import drop_slide_runs, sentence_headings_as_paragraphs
+from nutgraf.extract.boilerplate import (
+    drop_slide_runs,
+    lone_headings_as_paragraphs,
+    sentence_headings_as_paragraphs,
+)
 from nutgraf.extract.html import extract_html
 from nutgraf.records import Block
 
@@ -58,3 +62,29 @@ def test_extract_html_applies_both_rules() -> None:
     assert article.paragraphs[0] == lead
     assert not any("/20" in paragraph for paragraph in article.paragraphs)
     assert article.paragraphs[-1] == f"{BODY} The end."
+
+
+def test_headings_alone_are_the_text() -> None:
+    headings = [Block("subheading", "Test Case 1"), Block("subheading", "Test Case 2")]
+    assert lone_headings_as_paragraphs(headings) == _paragraphs("Test Case 1", "Test Case 2")
+    headed = [Block("subheading", "Test Case 1"), *_paragraphs(BODY)]
+    assert lone_headings_as_paragraphs(headed) == headed
+
+
+def test_hidden_blocks_are_not_read() -> None:
+    hidden = "Nobody sees this paragraph of the page, hidden as it is by its style."
+    html = (
+        "<html><head><title>Hidden</title></head><body><article>"
+        + f"<p>{BODY}</p>" * 3
+        + f'<p style="Display: None">{hidden}</p><div hidden><p>{hidden}</p></div>'
+        + f"<p>{BODY} Last.</p></article></body></html>"
+    )
+    assert "Nobody" not in extract_html(html).text
+
+
+def test_a_page_that_hides_most_of_its_text_keeps_it() -> None:
+    html = (
+        "<html><head><title>Shown by script</title></head><body><p>Menu</p>"
+        f'<article style="display:none">{f"<p>{BODY}</p>" * 5}</article></body></html>'
+    )
+    assert BODY in extract_html(html).text
