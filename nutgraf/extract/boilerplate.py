@@ -4,16 +4,24 @@
   of paragraphs, each opened by its slide counter; the run is a gallery, not the body.
 - A "heading" that is a whole sentence (a lead or a dek styled as ``<h2>``) is a paragraph.
 - Headings with no paragraph to head are the page's only text: paragraphs.
+- A paragraph the page repeats in ``<p>`` after ``<p>`` is kept as often as the page has it:
+  trafilatura keeps one of equal neighbours (its own overlapping candidates).
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 from nutgraf.records import Block
 
-__all__ = ["drop_slide_runs", "lone_headings_as_paragraphs", "sentence_headings_as_paragraphs"]
+__all__ = [
+    "drop_slide_runs",
+    "lone_headings_as_paragraphs",
+    "restore_repeats",
+    "sentence_headings_as_paragraphs",
+]
 
 # "3/50 ", "3 / 50 ", "3 of 50 " at the start of a block: a slide counter.
 _SLIDE_COUNTER = re.compile(r"^(\d{1,4})\s?(?:/|of)\s?(\d{1,4})(?!\d)")
@@ -79,3 +87,22 @@ def lone_headings_as_paragraphs(blocks: Sequence[Block]) -> list[Block]:
     if any(block.kind == "paragraph" for block in blocks):
         return list(blocks)
     return [Block("paragraph", block.text) for block in blocks]
+
+
+def restore_repeats(blocks: Sequence[Block], repeats: Counter[str]) -> list[Block]:
+    """The blocks with each paragraph the page repeats in a row shown as often as there:
+    ``repeats`` maps a paragraph's text (spaces collapsed) to how many times the page
+    follows it with itself. A run the blocks already hold in full is left as it is."""
+    kept: list[Block] = []
+    for index, block in enumerate(blocks):
+        kept.append(block)
+        extra = repeats.get(block.text, 0)
+        if not extra or block.kind != "paragraph":
+            continue
+        if index + 1 < len(blocks) and blocks[index + 1] == block:
+            continue  # the last of the run decides
+        run = 1
+        while run <= index and blocks[index - run] == block:
+            run += 1
+        kept.extend([block] * max(0, extra + 1 - run))
+    return kept

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from collections.abc import Iterator
 from copy import copy
 from datetime import datetime
@@ -24,6 +25,7 @@ from trafilatura.settings import Document as TrafilaturaDocument
 from nutgraf.extract.boilerplate import (
     drop_slide_runs,
     lone_headings_as_paragraphs,
+    restore_repeats,
     sentence_headings_as_paragraphs,
 )
 from nutgraf.extract.bounds import bound_blocks
@@ -107,6 +109,8 @@ def extract_html(html: str, *, url: str | None = None) -> Article:
         document = _metadata(copy(tree), url)
     if not blocks:
         blocks = _paragraph_blocks(tree) if deep else _fallback_blocks(tree)
+    if not deep:  # trafilatura keeps one of equal neighbours
+        blocks = restore_repeats(blocks, _repeated_paragraphs(tree))
     blocks = lone_headings_as_paragraphs(sentence_headings_as_paragraphs(drop_slide_runs(blocks)))
     if document is None:
         return Article(blocks=bound_blocks(blocks), url=url)
@@ -160,6 +164,19 @@ def _drop_hidden(tree: HtmlElement) -> None:
         return
     for element in hidden:
         element.drop_tree()  # its tail stays: that text is visible
+
+
+# A <p> followed by a <p> of the same text, long enough for trafilatura to keep only one
+# (its MIN_DUPLICATE_LENGTH: 50).
+_REPEATED_PARAGRAPHS = etree.XPath(
+    "/descendant::p[string-length(normalize-space()) > 50]"
+    "[normalize-space() = normalize-space(following-sibling::*[1][self::p])]"
+)
+
+
+def _repeated_paragraphs(tree: HtmlElement) -> Counter[str]:
+    """How many times the page follows each paragraph text with itself, by text."""
+    return Counter(" ".join(p.text_content().split()) for p in _REPEATED_PARAGRAPHS(tree))
 
 
 def _recall_blocks(

@@ -1,10 +1,14 @@
-"""Block rules trafilatura misses: slideshow caption runs out, sentence headings in (#19)."""
+"""Block rules trafilatura misses (#19): slideshow caption runs out, sentence headings and
+lone headings in, hidden blocks out, a paragraph the page repeats kept each time."""
 
 from __future__ import annotations
+
+from collections import Counter
 
 from nutgraf.extract.boilerplate import (
     drop_slide_runs,
     lone_headings_as_paragraphs,
+    restore_repeats,
     sentence_headings_as_paragraphs,
 )
 from nutgraf.extract.html import extract_html
@@ -88,3 +92,25 @@ def test_a_page_that_hides_most_of_its_text_keeps_it() -> None:
         f'<article style="display:none">{f"<p>{BODY}</p>" * 5}</article></body></html>'
     )
     assert BODY in extract_html(html).text
+
+
+def test_repeats_are_restored_to_the_page_count() -> None:
+    other = Block("paragraph", "Another paragraph of the article, said only once.")
+    body = Block("paragraph", BODY)
+    assert restore_repeats([body, other], Counter({BODY: 2})) == [body, body, body, other]
+    assert restore_repeats([body, body, body, other], Counter({BODY: 2})) == [
+        body,
+        body,
+        body,
+        other,
+    ]
+    assert restore_repeats([body, other], Counter()) == [body, other]
+
+
+def test_a_paragraph_the_page_repeats_is_kept_each_time() -> None:
+    html = (
+        "<html><head><title>Lorem</title></head><body><article><h1>Lorem</h1>"
+        + f"<p>{BODY}</p>" * 3
+        + "</article></body></html>"
+    )
+    assert extract_html(html).paragraphs == (BODY, BODY, BODY)
