@@ -424,11 +424,11 @@ def _drop_echoes(blocks: list[Block], title: str | None, byline: str | None) -> 
     return blocks[start:]
 
 
-_DATE_XPATH = (
-    "//meta[@property='article:published_time' or @name='article:published_time'"
+_DATE_XPATH = etree.XPath(
+    "/descendant::meta[@property='article:published_time' or @name='article:published_time'"
     " or @itemprop='datePublished' or @name='pubdate' or @name='publishdate'"
     " or @name='date' or @name='dc.date.issued' or @name='DC.date.issued']/@content"
-    " | //time/@datetime | //*[@itemprop='datePublished']/@datetime"
+    " | /descendant::time/@datetime | /descendant::*[@itemprop='datePublished']/@datetime"
 )
 _JSON_LD_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]{10,40})"')
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
@@ -436,7 +436,7 @@ _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 def _precise_date(tree: HtmlElement, date: str) -> str:
     """The page's own date-time for trafilatura's ``date``, when the page gives one."""
-    candidates: list[str] = [str(value) for value in tree.xpath(_DATE_XPATH)]
+    candidates: list[str] = [str(value) for value in _DATE_XPATH(tree)]
     for script in tree.iter("script"):
         if script.get("type") == "application/ld+json" and script.text:
             candidates.extend(_JSON_LD_DATE.findall(script.text))
