@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from collections.abc import Iterator
 from copy import copy
 from datetime import datetime
@@ -21,6 +22,12 @@ from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.settings import Document as TrafilaturaDocument
 
+from nutgraf.extract.boilerplate import (
+    drop_slide_runs,
+    lone_headings_as_paragraphs,
+    restore_repeats,
+    sentence_headings_as_paragraphs,
+)
 from nutgraf.extract.bounds import bound_blocks
 from nutgraf.extract.pagebounds import bound_tree, cut_tags, too_deep
 from nutgraf.records import Article, Block
@@ -38,6 +45,11 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 # (the dev set: 64 attributes on one element at most).
 _MAX_ATTRIBUTE_CHARS = 2000
 _MAX_ATTRIBUTES = 256
+# Elements with too many or too long attributes, found in libxml2: a Python walk over every
+# element costs 2 ms a page.
+_ATTRIBUTE_SUSPECTS = etree.XPath(
+    f"/descendant::*[count(@*) > {_MAX_ATTRIBUTES} or @*[string-length() > {_MAX_ATTRIBUTE_CHARS}]]"
+)
 # A start tag this long is cut to its name before parsing: libxml2 checks attributes for
 # duplicates in quadratic time (100,000 attributes on one tag: 40 s to parse).
 _HUGE_START_TAG = re.compile(r"<([a-zA-Z][\w:.-]{0,40}+)[^<>]{8000,}+>")
@@ -97,6 +109,9 @@ def extract_html(html: str, *, url: str | None = None) -> Article:
         document = _metadata(copy(tree), url)
     if not blocks:
         blocks = _paragraph_blocks(tree) if deep else _fallback_blocks(tree)
+    if not deep:  # trafilatura keeps one of equal neighbours
+        blocks = restore_repeats(blocks, _repeated_paragraphs(tree))
+    blocks = lone_headings_as_paragraphs(sentence_headings_as_paragraphs(drop_slide_runs(blocks)))
     if document is None:
         return Article(blocks=bound_blocks(blocks), url=url)
     title, byline = _clean(document.title), _clean(document.author)
@@ -128,15 +143,40 @@ def _parse(html: str) -> HtmlElement | None:
     if tree is None:
         return None
     bound_tree(tree)
-    for element in tree.iter():
-        if not isinstance(element.tag, str):  # comments, processing instructions
-            continue
+    _drop_hidden(tree)
+    for element in _ATTRIBUTE_SUSPECTS(tree):
         if len(element.attrib) > _MAX_ATTRIBUTES:
             element.attrib.clear()
         for name, value in element.attrib.items():
             if len(value) > _MAX_ATTRIBUTE_CHARS:
                 del element.attrib[name]
     return tree
+
+
+def _drop_hidden(tree: HtmlElement) -> None:
+    """Take out the block elements a reader does not see, unless they hold most of the
+    page's text: a page that shows its article by script only hides it until then."""
+    hidden = _HIDDEN(tree)
+    if not hidden:
+        return
+    hidden_chars = sum(len(element.text_content()) for element in hidden)  # nested: overcounted
+    if hidden_chars > _MAX_HIDDEN_SHARE * _BODY_CHARS(tree):
+        return
+    for element in hidden:
+        element.drop_tree()  # its tail stays: that text is visible
+
+
+# A <p> followed by a <p> of the same text, long enough for trafilatura to keep only one
+# (its MIN_DUPLICATE_LENGTH: 50).
+_REPEATED_PARAGRAPHS = etree.XPath(
+    "/descendant::p[string-length(normalize-space()) > 50]"
+    "[normalize-space() = normalize-space(following-sibling::*[1][self::p])]"
+)
+
+
+def _repeated_paragraphs(tree: HtmlElement) -> Counter[str]:
+    """How many times the page follows each paragraph text with itself, by text."""
+    return Counter(" ".join(p.text_content().split()) for p in _REPEATED_PARAGRAPHS(tree))
 
 
 def _recall_blocks(
@@ -247,6 +287,20 @@ _VISIBLE_PARAGRAPHS = etree.XPath(
     + " or @hidden or @aria-hidden='true'"
     + f" or contains({_STYLE}, 'display:none') or contains({_STYLE}, 'visibility:hidden')"
     + "])]"
+)
+_BODY_CHARS = etree.XPath("string-length(string(/descendant::body[1]))")
+_MAX_HIDDEN_SHARE = 0.8  # of the body's text, scripts counted (hidden-nodes: 0.67)
+_STYLE_VALUE = _STYLE.replace("@style", ".")
+# Block elements a reader never sees: the hidden attribute, or hidden by their style. Inline
+# ones stay (Wikipedia hides the MathML twin of each formula, which Readability keeps).
+_HIDDEN_BLOCK_TAGS = (
+    "p div section article aside header footer form ul ol li dl table figure blockquote"
+    " h1 h2 h3 h4 h5 h6"
+).split()
+_HIDDEN = etree.XPath(
+    "/descendant::body//*[@hidden or @style["
+    f"contains({_STYLE_VALUE}, 'display:none') or contains({_STYLE_VALUE}, 'visibility:hidden')]]"
+    "[" + " or ".join(f"self::{tag}" for tag in _HIDDEN_BLOCK_TAGS) + "]"
 )
 
 
@@ -370,11 +424,11 @@ def _drop_echoes(blocks: list[Block], title: str | None, byline: str | None) -> 
     return blocks[start:]
 
 
-_DATE_XPATH = (
-    "//meta[@property='article:published_time' or @name='article:published_time'"
+_DATE_XPATH = etree.XPath(
+    "/descendant::meta[@property='article:published_time' or @name='article:published_time'"
     " or @itemprop='datePublished' or @name='pubdate' or @name='publishdate'"
     " or @name='date' or @name='dc.date.issued' or @name='DC.date.issued']/@content"
-    " | //time/@datetime | //*[@itemprop='datePublished']/@datetime"
+    " | /descendant::time/@datetime | /descendant::*[@itemprop='datePublished']/@datetime"
 )
 _JSON_LD_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]{10,40})"')
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
@@ -382,7 +436,7 @@ _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 def _precise_date(tree: HtmlElement, date: str) -> str:
     """The page's own date-time for trafilatura's ``date``, when the page gives one."""
-    candidates: list[str] = [str(value) for value in tree.xpath(_DATE_XPATH)]
+    candidates: list[str] = [str(value) for value in _DATE_XPATH(tree)]
     for script in tree.iter("script"):
         if script.get("type") == "application/ld+json" and script.text:
             candidates.extend(_JSON_LD_DATE.findall(script.text))

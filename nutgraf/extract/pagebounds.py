@@ -17,6 +17,7 @@ blocks is 953 (a Taiwanese blog).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from itertools import islice
 from typing import Final
 
@@ -62,6 +63,22 @@ _BLOCK_TAGS: Final = frozenset(
     tr ul""".split()
 )
 
+# The checks that find a real page within every bound run in libxml2 (XPath), where no Python
+# object is made per element; the walks that cut run only on a page that fails one of them.
+# What ``tree.iter()`` yields: elements, comments, processing instructions.
+_NODE_COUNT = etree.XPath(
+    "count(/descendant::*) + count(/descendant::comment())"
+    " + count(/descendant::processing-instruction())"
+)
+_ELEMENT_COUNT = etree.XPath("count(/descendant::*)")
+_TEXT_CHARS = etree.XPath("string-length(string(/))")  # every text node, scripts included
+_LONG_TEXT_NODE = etree.XPath(
+    "boolean(/descendant::text()[string-length() > $limit][not(parent::script or parent::style)])"
+)
+_COMMENTS = etree.XPath("/descendant::comment() | /descendant::processing-instruction()")
+# Depths beyond this are looked for by the walk itself (a page of so few elements walks fast).
+_MAX_DEPTH_PATH = 200
+
 
 def cut_tags(html: str) -> str:
     """``html`` with its first ``MAX_TAGS`` tags (``<``), cut before the next: parsing a page
@@ -85,12 +102,19 @@ def bound_tree(tree: HtmlElement) -> None:
             parent = element.getparent()
             if parent is not None:
                 parent.remove(element)  # its tail too: part of the run
-    _truncate(tree, MAX_ELEMENTS)
-    _cut_text(tree)
+    if _NODE_COUNT(tree) > MAX_ELEMENTS:
+        _truncate(tree, MAX_ELEMENTS)
+    if _text_over_bounds(tree):
+        _cut_text(tree)
 
 
 def too_deep(tree: HtmlElement) -> bool:
     """Whether the sum of the depths of the page's elements passes ``MAX_DEPTH_SUM``."""
+    # n elements none deeper than d sum to at most n * d: a page none of whose elements is
+    # deeper than MAX_DEPTH_SUM // n (every real page) needs no walk.
+    elements = int(_ELEMENT_COUNT(tree))
+    if not elements or not _deeper_than(min(MAX_DEPTH_SUM // elements, _MAX_DEPTH_PATH))(tree):
+        return False
     depth = total = 0
     for event, _ in etree.iterwalk(tree, events=("start", "end")):
         if event == "start":
@@ -101,6 +125,12 @@ def too_deep(tree: HtmlElement) -> bool:
         else:
             depth -= 1
     return False
+
+
+@lru_cache(maxsize=64)
+def _deeper_than(depth: int) -> etree.XPath:
+    """An XPath telling whether some element lies deeper than ``depth`` (the root at 1)."""
+    return etree.XPath("boolean(" + "/*" * (depth + 1) + ")")
 
 
 def _beyond_short_runs(tree: HtmlElement) -> list[HtmlElement]:
@@ -121,6 +151,21 @@ def _beyond_short_runs(tree: HtmlElement) -> list[HtmlElement]:
         if run > MAX_SHORT_RUN:
             excess.append(element)
     return excess
+
+
+def _text_over_bounds(tree: HtmlElement) -> bool:
+    """Whether ``_cut_text`` may have something to cut: some text node or comment over
+    ``MAX_NODE_TEXT``, or all the text (scripts and comments counted too: more than
+    ``_cut_text`` counts) over ``MAX_PAGE_TEXT``."""
+    if _LONG_TEXT_NODE(tree, limit=MAX_NODE_TEXT):
+        return True
+    comment_chars = 0
+    for comment in _COMMENTS(tree):
+        chars = len(comment.text or "")
+        if chars > MAX_NODE_TEXT:
+            return True
+        comment_chars += chars
+    return bool(_TEXT_CHARS(tree) + comment_chars > MAX_PAGE_TEXT)
 
 
 def _cut_text(tree: HtmlElement) -> None:

@@ -25,6 +25,8 @@ from nutgraf.extract.html import _parse, extract_html
 from nutgraf.extract.pagebounds import (
     MAX_DEPTH_SUM,
     MAX_ELEMENTS,
+    MAX_NODE_TEXT,
+    MAX_PAGE_TEXT,
     MAX_SHORT_RUN,
     MAX_TAGS,
     bound_tree,
@@ -154,6 +156,27 @@ def test_long_text_is_cut_in_the_tree() -> None:
     tree = lxml.html.document_fromstring(_page("<p>" + "word " * 100_000 + "</p>"))
     bound_tree(tree)
     assert len(tree.xpath("string(//p)")) <= 50_000
+
+
+def test_a_long_comment_and_many_long_nodes_are_cut_too() -> None:
+    comment = lxml.html.document_fromstring(_page("<!--" + "c" * 100_000 + "--><p>x</p>"))
+    bound_tree(comment)
+    assert all(len(node.text or "") <= MAX_NODE_TEXT for node in comment.iter())
+    node = "word " * (MAX_NODE_TEXT // 5 - 1)  # just under the bound of one node
+    many = lxml.html.document_fromstring(_page(f"<p>{node}</p>" * (MAX_PAGE_TEXT // len(node) + 5)))
+    bound_tree(many)
+    assert len(many.xpath("string(/)")) <= MAX_PAGE_TEXT
+
+
+def _depth_sum(tree: lxml.html.HtmlElement) -> int:
+    return sum(len(list(element.iterancestors())) + 1 for element in tree.iter())
+
+
+@pytest.mark.parametrize(("depth", "width"), [(10, 100), (60, 5_000), (150, 2_300), (200, 1_000)])
+def test_too_deep_is_the_sum_of_depths(depth: int, width: int) -> None:
+    html = _page("<div>" * depth + "<p>x</p>" * width + "</div>" * depth)
+    tree = lxml.html.document_fromstring(html)
+    assert too_deep(tree) == (_depth_sum(tree) > MAX_DEPTH_SUM)
 
 
 def test_a_page_nested_too_deep_for_trafilatura_is_read_from_its_paragraphs() -> None:
