@@ -151,6 +151,7 @@ _CHROME = re.compile(
         (?:photo|image|picture|video|graphic|illustration|caption|credit|source|getty)s?\b\W
       | read\ (?:more|also)\b | see\ also\b | related\b | more\ from\b | click\ here\b
       | watch\b.{0,40}$ | follow\ (?:us|@|\w+\ on\ twitter) | sign\ up\b | subscribe\b
+      | listen\ (?:to\ (?:the\ )?(?:full|whole)\b|again\b|live\b)
       | share\ this\b | advertisement\b | (?:updated|published|posted)\W
       | by\ [A-Z][\w.'-]+(?:\ [A-Z][\w.'-]+){0,3}\W*$ | ©|copyright\b
       | czytaj\ (?:też|także|również) | zobacz\ (?:też|także) | lesen\ sie\ auch
@@ -170,7 +171,7 @@ _PUNCTUATION = "\"'“”‘’«»„()[]{}<>.,:;!?…-–—*•|/\\"
 _CHROME_OPENERS = frozenset(
     """photo photos image images picture pictures video videos graphic graphics illustration
     illustrations caption captions credit credits source sources getty read see related more
-    click watch follow sign subscribe share advertisement updated published posted by
+    click watch listen follow sign subscribe share advertisement updated published posted by
     copyright czytaj zobacz lesen mehr читайте смотрите фото источник""".split()
 )
 _CREDIT_MARKERS = ("contributed to this", "mail to a friend", "rights reserved")

@@ -79,3 +79,24 @@ def test_one_sentence_of_a_bbc_article_is_its_news_not_its_background() -> None:
     rows = {r.id: r for r in read_rows(DATA / "bbc-dev2-sample.jsonl")}
     (one,) = summarize(rows["bbc-sport-574"].text, sentences=1).sentences
     assert one.text.startswith("paula radcliffe has called for all athletes")
+
+
+def test_a_lede_set_apart_is_the_one_sentence_summary() -> None:
+    """A first sentence that is a paragraph of its own (``LEDE_WEIGHT``): before it, the model
+    picked a detail from the second paragraph ("in a filing to us regulators...", "the sale, at
+    guernsey's auction house...")."""
+    rows = {r.id: r for r in read_rows(DATA / "bbc-dev2-sample.jsonl")}
+    (airline,) = summarize(rows["bbc-business-2114"].text, sentences=1).sentences
+    assert airline.text.startswith("shares in continental airlines have tumbled")
+    (auction,) = summarize(rows["bbc-entertainment-1576"].text, sentences=1).sentences
+    assert auction.text.startswith("a saxophone belonging to legendary jazz musician")
+
+
+def test_a_call_to_listen_set_apart_is_not_the_lede() -> None:
+    """ "listen to the full interview on sport on five..." opens this article as a paragraph of
+    its own: page furniture, not what happened."""
+    rows = {r.id: r for r in read_rows(DATA / "bbc-dev2-sample.jsonl")}
+    for count in (1, 3):
+        texts = [s.text for s in summarize(rows["bbc-sport-848"].text, sentences=count).sentences]
+        assert texts
+        assert not any(text.startswith("listen to") for text in texts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from nutgraf import Article, Block, extract, summarize
@@ -176,3 +177,32 @@ def test_a_headline_raises_the_sentences_that_echo_it() -> None:
 
     assert second_pick(None).startswith("Members then voted")
     assert second_pick("Railway depot noise angers residents").startswith("Residents complained")
+
+
+def test_summaries_of_several_sentences_prefer_the_ones_with_fewer_empty_words() -> None:
+    """``LENGTH_WEIGHT``: of two sentences the model scores alike, a summary of three ranks
+    first the one that says as much in fewer words without content; one sentence is left
+    alone (which one says what happened matters more there)."""
+    from nutgraf.nlp.features import SentenceText, content_stems_each
+    from nutgraf.nlp.summarize import _with_length
+
+    texts = [
+        "Rebels seized the airport in Goma on Sunday.",
+        "It was on Sunday that the rebels were said to have seized the airport that is in Goma.",
+        "Aid agencies moved staff out of the city.",
+        "The United Nations called for talks.",
+        "Prices of food rose in the markets.",
+        "Schools closed for the week.",
+        "Banks opened late on Monday.",
+        "Flights to the east were cancelled.",
+        "Families crossed the border into Rwanda.",
+        "The army sent more troops north.",
+        "Doctors treated the wounded at the main hospital.",
+        "Roads out of the city were blocked.",
+    ]  # 12 sentences: three are a quarter, where the model still decides alone
+    units = [SentenceText(t, 0, i == 0, tuple(t.split())) for i, t in enumerate(texts)]
+    bags = content_stems_each(texts, "en")
+    scores = np.zeros(len(units))
+    three = _with_length(scores, units, bags, 3 / len(units))
+    assert three[0] > three[1]
+    assert np.array_equal(_with_length(scores, units, bags, 1 / len(units)), scores)
