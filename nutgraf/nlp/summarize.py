@@ -3,7 +3,9 @@
 A small learned model (``model.json``, trained by ``scripts/train_model.py`` on CNN stories
 and their highlights) scores every sentence from the features in ``features.py``; when the
 summary is asked to keep a large share of the article, TextRank centrality
-(``centrality.py``) takes over from it. The summary takes the best sentences, skipping
+(``centrality.py``) takes over from it. A short summary leans to the opening sentence (more
+when it is a paragraph of its own), and one of several sentences to sentences with few words
+that carry no content. The summary takes the best sentences, skipping
 chrome, near-repeats and sentences whose opening pronoun would point to nobody, and returns
 them in document order with their offsets into ``Article.text``.
 """
@@ -305,8 +307,10 @@ def score_sentences(
     """Every sentence of an article with the score ``summarize`` ranks it by.
 
     For callers that choose sentences themselves (a summary of many articles): the same
-    sentences, model, centrality blend for a summary of ``sentences`` sentences, and headline
-    weight as ``summarize``, before its selection.
+    sentences, model, centrality blend for a summary of ``sentences`` sentences, headline
+    weight and lead weight as ``summarize``, before its selection; without its lede and
+    length terms (``LEDE_WEIGHT``, ``LENGTH_WEIGHT``), which were chosen on single articles
+    (story summaries are tuned on their own: ``nutgraf.stories.summary.SummaryOptions``).
     """
     article, language, units, _ = _prepare(source, language)
     if not units:

@@ -41,22 +41,24 @@ def test_one_sentence_floor_on_the_shipped_cnn_sample() -> None:
 
 
 def test_one_sentence_floor_on_the_shipped_bbc_sample() -> None:
-    """40 BBC articles against their headline: measured 22.34 (Lead-1 23.42)."""
+    """40 BBC articles against their headline: measured 23.75 (Lead-1 23.42; 22.34 before the
+    lede weight)."""
     rows = headlines(DATA / "bbc-dev2-sample.jsonl")
-    assert evaluate(rows, sentences=1).rouge1 > 21.5
+    assert evaluate(rows, sentences=1).rouge1 > 23.2
 
 
 def test_one_sentence_floors_on_the_full_families(shared_data: Path) -> None:
-    """Measured at one sentence: CNN first highlight 25.65 (Lead-1 21.99), BBC headlines 20.13
-    (Lead-1 21.62, still above nutgraf), AllSides headlines 26.47 (Lead-1 25.74)."""
+    """Measured at one sentence: CNN first highlight 25.65 (Lead-1 21.99), BBC headlines 21.52
+    (Lead-1 21.62, still above nutgraf; 20.13 before the lede weight), AllSides headlines 26.71
+    (Lead-1 25.74)."""
     cnn = first_highlight(read_rows(shared_data / "summaries" / "dev.jsonl"))
     cnn_ours = evaluate(cnn, sentences=1).rouge1
     assert cnn_ours > 25.0
     assert cnn_ours > evaluate(cnn, sentences=1, lead=True).rouge1 + 3.0
-    assert evaluate(headlines(shared_data / "summaries" / "dev2.jsonl"), sentences=1).rouge1 > 19.5
+    assert evaluate(headlines(shared_data / "summaries" / "dev2.jsonl"), sentences=1).rouge1 > 21.0
     allsides = headlines(shared_data / "stories" / "multidoc.jsonl")
     allsides_ours = evaluate(allsides, sentences=1).rouge1
-    assert allsides_ours > 25.8
+    assert allsides_ours > 26.3
     assert allsides_ours > evaluate(allsides, sentences=1, lead=True).rouge1
 
 

@@ -132,7 +132,7 @@ def test_empty_article_gives_an_empty_summary() -> None:
 
 
 def test_quality_floor_on_the_shipped_cnn_sample() -> None:
-    """40 CNN validation stories shipped in tests/: measured 33.7 / 14.7 / 30.0.
+    """40 CNN validation stories shipped in tests/: measured 33.6 / 14.5 / 29.7.
 
     Too few stories to compare with Lead-3 reliably; the full-set test below does that.
     """
@@ -143,7 +143,7 @@ def test_quality_floor_on_the_shipped_cnn_sample() -> None:
 
 
 def test_quality_floor_on_the_shipped_bbc_sample() -> None:
-    """40 BBC articles at reference length: measured 82.5 / 76.9 / 82.2."""
+    """40 BBC articles at reference length: measured 82.4 / 76.7 / 82.1."""
     report = evaluate(
         read_rows(DATA / "summaries" / "bbc-dev2-sample.jsonl"), reference_length=True
     )
@@ -158,9 +158,9 @@ def test_quality_floors_on_the_full_dev_sets(shared_data: Path) -> None:
     assert ours.rouge1 >= lead.rouge1 + 1.5
     assert ours.rouge2 > lead.rouge2
     assert ours.rouge_lsum > lead.rouge_lsum
-    assert ours.rouge1 > 30.3  # measured 30.64
+    assert ours.rouge1 > 30.8  # measured 31.28 (Lead-3 28.87)
     bbc = evaluate(read_rows(shared_data / "summaries" / "dev2.jsonl"), reference_length=True)
-    assert bbc.rouge1 > 81.8  # measured 82.23 (summa TextRank, the best peer: 82.03)
+    assert bbc.rouge1 > 81.8  # measured 82.20 (summa TextRank, the best peer: 82.03)
 
 
 def test_a_headline_raises_the_sentences_that_echo_it() -> None:
