@@ -183,7 +183,7 @@ def test_summaries_of_several_sentences_prefer_the_ones_with_fewer_empty_words()
     """``LENGTH_WEIGHT``: of two sentences the model scores alike, a summary of three ranks
     first the one that says as much in fewer words without content; one sentence is left
     alone (which one says what happened matters more there)."""
-    from nutgraf.nlp.features import SentenceText, content_stems_each
+    from nutgraf.nlp.features import SentenceText, sentence_features
     from nutgraf.nlp.summarize import _with_length
 
     texts = [
@@ -201,8 +201,8 @@ def test_summaries_of_several_sentences_prefer_the_ones_with_fewer_empty_words()
         "Roads out of the city were blocked.",
     ]  # 12 sentences: three are a quarter, where the model still decides alone
     units = [SentenceText(t, 0, i == 0, tuple(t.split())) for i, t in enumerate(texts)]
-    bags = content_stems_each(texts, "en")
+    rows = sentence_features(units, "en")
     scores = np.zeros(len(units))
-    three = _with_length(scores, units, bags, 3 / len(units))
+    three = _with_length(scores, rows, 3 / len(units))
     assert three[0] > three[1]
-    assert np.array_equal(_with_length(scores, units, bags, 1 / len(units)), scores)
+    assert np.array_equal(_with_length(scores, rows, 1 / len(units)), scores)
