@@ -41,22 +41,24 @@ def test_one_sentence_floor_on_the_shipped_cnn_sample() -> None:
 
 
 def test_one_sentence_floor_on_the_shipped_bbc_sample() -> None:
-    """40 BBC articles against their headline: measured 22.34 (Lead-1 23.42)."""
+    """40 BBC articles against their headline: measured 23.75 (Lead-1 23.42; 22.34 before the
+    lede weight)."""
     rows = headlines(DATA / "bbc-dev2-sample.jsonl")
-    assert evaluate(rows, sentences=1).rouge1 > 21.5
+    assert evaluate(rows, sentences=1).rouge1 > 23.2
 
 
 def test_one_sentence_floors_on_the_full_families(shared_data: Path) -> None:
-    """Measured at one sentence: CNN first highlight 25.65 (Lead-1 21.99), BBC headlines 20.13
-    (Lead-1 21.62, still above nutgraf), AllSides headlines 26.47 (Lead-1 25.74)."""
+    """Measured at one sentence: CNN first highlight 25.65 (Lead-1 21.99), BBC headlines 21.52
+    (Lead-1 21.62, still above nutgraf; 20.13 before the lede weight), AllSides headlines 26.71
+    (Lead-1 25.74)."""
     cnn = first_highlight(read_rows(shared_data / "summaries" / "dev.jsonl"))
     cnn_ours = evaluate(cnn, sentences=1).rouge1
     assert cnn_ours > 25.0
     assert cnn_ours > evaluate(cnn, sentences=1, lead=True).rouge1 + 3.0
-    assert evaluate(headlines(shared_data / "summaries" / "dev2.jsonl"), sentences=1).rouge1 > 19.5
+    assert evaluate(headlines(shared_data / "summaries" / "dev2.jsonl"), sentences=1).rouge1 > 21.0
     allsides = headlines(shared_data / "stories" / "multidoc.jsonl")
     allsides_ours = evaluate(allsides, sentences=1).rouge1
-    assert allsides_ours > 25.8
+    assert allsides_ours > 26.3
     assert allsides_ours > evaluate(allsides, sentences=1, lead=True).rouge1
 
 
@@ -79,3 +81,24 @@ def test_one_sentence_of_a_bbc_article_is_its_news_not_its_background() -> None:
     rows = {r.id: r for r in read_rows(DATA / "bbc-dev2-sample.jsonl")}
     (one,) = summarize(rows["bbc-sport-574"].text, sentences=1).sentences
     assert one.text.startswith("paula radcliffe has called for all athletes")
+
+
+def test_a_lede_set_apart_is_the_one_sentence_summary() -> None:
+    """A first sentence that is a paragraph of its own (``LEDE_WEIGHT``): before it, the model
+    picked a detail from the second paragraph ("in a filing to us regulators...", "the sale, at
+    guernsey's auction house...")."""
+    rows = {r.id: r for r in read_rows(DATA / "bbc-dev2-sample.jsonl")}
+    (airline,) = summarize(rows["bbc-business-2114"].text, sentences=1).sentences
+    assert airline.text.startswith("shares in continental airlines have tumbled")
+    (auction,) = summarize(rows["bbc-entertainment-1576"].text, sentences=1).sentences
+    assert auction.text.startswith("a saxophone belonging to legendary jazz musician")
+
+
+def test_a_call_to_listen_set_apart_is_not_the_lede() -> None:
+    """ "listen to the full interview on sport on five..." opens this article as a paragraph of
+    its own: page furniture, not what happened."""
+    rows = {r.id: r for r in read_rows(DATA / "bbc-dev2-sample.jsonl")}
+    for count in (1, 3):
+        texts = [s.text for s in summarize(rows["bbc-sport-848"].text, sentences=count).sentences]
+        assert texts
+        assert not any(text.startswith("listen to") for text in texts)

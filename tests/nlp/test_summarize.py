@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from nutgraf import Article, Block, extract, summarize
@@ -131,7 +132,7 @@ def test_empty_article_gives_an_empty_summary() -> None:
 
 
 def test_quality_floor_on_the_shipped_cnn_sample() -> None:
-    """40 CNN validation stories shipped in tests/: measured 33.7 / 14.7 / 30.0.
+    """40 CNN validation stories shipped in tests/: measured 33.6 / 14.5 / 29.7.
 
     Too few stories to compare with Lead-3 reliably; the full-set test below does that.
     """
@@ -142,7 +143,7 @@ def test_quality_floor_on_the_shipped_cnn_sample() -> None:
 
 
 def test_quality_floor_on_the_shipped_bbc_sample() -> None:
-    """40 BBC articles at reference length: measured 82.5 / 76.9 / 82.2."""
+    """40 BBC articles at reference length: measured 82.4 / 76.7 / 82.1."""
     report = evaluate(
         read_rows(DATA / "summaries" / "bbc-dev2-sample.jsonl"), reference_length=True
     )
@@ -157,9 +158,9 @@ def test_quality_floors_on_the_full_dev_sets(shared_data: Path) -> None:
     assert ours.rouge1 >= lead.rouge1 + 1.5
     assert ours.rouge2 > lead.rouge2
     assert ours.rouge_lsum > lead.rouge_lsum
-    assert ours.rouge1 > 30.3  # measured 30.64
+    assert ours.rouge1 > 30.8  # measured 31.28 (Lead-3 28.87)
     bbc = evaluate(read_rows(shared_data / "summaries" / "dev2.jsonl"), reference_length=True)
-    assert bbc.rouge1 > 81.8  # measured 82.23 (summa TextRank, the best peer: 82.03)
+    assert bbc.rouge1 > 81.8  # measured 82.20 (summa TextRank, the best peer: 82.03)
 
 
 def test_a_headline_raises_the_sentences_that_echo_it() -> None:
@@ -176,3 +177,32 @@ def test_a_headline_raises_the_sentences_that_echo_it() -> None:
 
     assert second_pick(None).startswith("Members then voted")
     assert second_pick("Railway depot noise angers residents").startswith("Residents complained")
+
+
+def test_summaries_of_several_sentences_prefer_the_ones_with_fewer_empty_words() -> None:
+    """``LENGTH_WEIGHT``: of two sentences the model scores alike, a summary of three ranks
+    first the one that says as much in fewer words without content; one sentence is left
+    alone (which one says what happened matters more there)."""
+    from nutgraf.nlp.features import SentenceText, sentence_features
+    from nutgraf.nlp.summarize import _with_length
+
+    texts = [
+        "Rebels seized the airport in Goma on Sunday.",
+        "It was on Sunday that the rebels were said to have seized the airport that is in Goma.",
+        "Aid agencies moved staff out of the city.",
+        "The United Nations called for talks.",
+        "Prices of food rose in the markets.",
+        "Schools closed for the week.",
+        "Banks opened late on Monday.",
+        "Flights to the east were cancelled.",
+        "Families crossed the border into Rwanda.",
+        "The army sent more troops north.",
+        "Doctors treated the wounded at the main hospital.",
+        "Roads out of the city were blocked.",
+    ]  # 12 sentences: three are a quarter, where the model still decides alone
+    units = [SentenceText(t, 0, i == 0, tuple(t.split())) for i, t in enumerate(texts)]
+    rows = sentence_features(units, "en")
+    scores = np.zeros(len(units))
+    three = _with_length(scores, rows, 3 / len(units))
+    assert three[0] > three[1]
+    assert np.array_equal(_with_length(scores, rows, 1 / len(units)), scores)
