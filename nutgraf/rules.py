@@ -67,7 +67,8 @@ class Rule:
     def describe(self) -> str:
         """One line: what it matches and what it does."""
         where = f"feed {self.scope}" if self.scope else "every feed"
-        what = f"{self.kind} {self.pattern!r} in {self.field}"
+        field = "any field" if self.field == "any" else self.field
+        what = f"{self.kind} {self.pattern!r} in {field}"
         does = f"tag {self.tag!r}" if self.action == "tag" else self.action
         whose = f" for {self.user}" if self.user else ""
         return f"{what}, {where}: {does}{whose}"

@@ -241,7 +241,7 @@ def rules_test_command(rule_id: int | None, limit: int, db: str | None, **option
 
     A keep rule lists what it would keep; a disabled rule is tested as if it were on.
     """
-    given = options["keyword"] is not None or options["pattern"] is not None
+    given = any(options[name] is not None for name in ("keyword", "pattern", "feed", "tag", "user"))
     with _archive(db) as store:
         if rule_id is not None:
             if given:
