@@ -14,6 +14,7 @@ from nutgraf.batch.pipeline import Origin, archive_item
 from nutgraf.cli import main
 from nutgraf.records import ArchiveItem, Article, Block
 from nutgraf.store import Store, open_store
+from tests.batch.test_ingest_cli import STORIES, html_body, rss
 from tests.store.conftest import fresh_postgres, postgres_server
 
 __all__ = ["fresh_postgres", "postgres_server"]
@@ -196,3 +197,34 @@ def test_a_dry_run_of_a_missing_rule_or_of_both_an_id_and_options_is_refused(db:
     assert invoke("rules", "test", "--regex", "[", "--db", db)[2].startswith(
         "Error: the regular expression '[' does not compile"
     )
+
+
+def test_ingest_reports_what_the_rules_kept_out_and_exits_zero(db: str, tmp_path: Path) -> None:
+    feed = tmp_path / "feed.xml"
+    titles = ["Football tonight", "Budget day", "Cricket scores"]
+    items = [
+        {
+            "title": title,
+            "link": f"https://other.example/{n}",
+            "guid": f"x{n}",
+            "date": "Mon, 23 Nov 2026 10:00:00 GMT",
+            "content": html_body(STORIES[10 + n]),
+        }
+        for n, title in enumerate(titles)
+    ]
+    feed.write_bytes(rss("Other News", "https://other.example/", items))
+    assert (
+        invoke("rules", "add", "--keyword", "football, cricket", "--field", "title", "--db", db)[0]
+        == 0
+    )
+    for expected in ("1 new", "0 new"):
+        code, out, err = invoke("ingest", "--quiet", str(feed), "--db", db)
+        assert (code, err) == (0, "")
+        assert out.splitlines()[-1].startswith(expected)
+        assert out.splitlines()[-1].endswith(" 0 failed, 2 blocked by rule 1")
+    store = open_store(db)
+    try:
+        assert store.failures() == []
+        assert store.count() == 4 + 1
+    finally:
+        store.close()
