@@ -28,6 +28,7 @@ from typing import Any, Literal, get_args
 
 import regex
 
+from nutgraf.controls import strip_controls
 from nutgraf.errors import InputError
 
 Field = Literal["title", "text", "author", "url", "any"]
@@ -134,6 +135,8 @@ def check_rule(rule: Rule) -> Rule:
         raise InputError(f"only a tag rule takes a tag, not a {rule.action} rule")
     if rule.tag and len(rule.tag) > MAX_TAG_CHARS:
         raise InputError(f"a tag is at most {MAX_TAG_CHARS} characters")
+    if rule.tag and strip_controls(rule.tag) != rule.tag:
+        raise InputError("a tag holds no control characters (tabs, line breaks, escapes)")
     if rule.action in ("star", "tag") and not rule.user:
         raise InputError(f"a {rule.action} rule marks a reader's articles: give --user NAME")
     return rule

@@ -118,6 +118,8 @@ def test_an_enormous_field_is_searched_only_so_far() -> None:
         (rule("x", action="star"), "give --user NAME"),
         (rule("x", action="block", tag="t"), "only a tag rule takes a tag"),
         (rule("x", field="body"), "unknown field 'body'"),
+        (rule("x", action="tag", tag="a\x1b[31mb", user="ann"), "no control characters"),
+        (rule("x", action="tag", tag="t" * 101, user="ann"), "at most 100 characters"),
         (rule("x", action="delete"), "unknown action 'delete'"),
     ],
 )
