@@ -26,8 +26,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal, get_args
 
-import regex
-
 from nutgraf.controls import strip_controls
 from nutgraf.errors import InputError
 
@@ -123,6 +121,8 @@ def check_rule(rule: Rule) -> Rule:
         )
     if rule.kind == "keyword" and not keywords(rule.pattern):
         raise InputError(f"keywords {rule.pattern!r} hold no word; give words separated by commas")
+    import regex  # imported when rules are used (20 ms): not by every command
+
     try:
         compiled(rule.kind, rule.pattern)
     except (regex.error, ValueError, OverflowError, RecursionError) as error:
@@ -154,6 +154,8 @@ def compiled(kind: MatchKind, pattern: str) -> Any:
     Raises:
         regex.error: a regular expression that does not compile.
     """
+    import regex
+
     if kind == "regex":
         return regex.compile(pattern)
     phrases = (r"\s+".join(regex.escape(word) for word in k.split()) for k in keywords(pattern))
