@@ -7,6 +7,8 @@ import logging
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nutgraf.errors import InputError
 from nutgraf.rules import (
@@ -183,3 +185,20 @@ def test_stars_and_tags_are_gathered_once_each() -> None:
     decision = decide(rules, RuleItem(title="Cats and kittens"))
     assert decision == Decision(stars=("ann", "bob"), tags=(("ann", "pets"),))
     assert decide(rules, RuleItem(title="Birds")) == Decision()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    words=st.lists(st.text(alphabet=st.characters(categories=["L", "N"]), min_size=1), min_size=1),
+    before=st.text(),
+    after=st.text(),
+)
+def test_a_keyword_set_off_by_spaces_is_always_found_and_nothing_raises(
+    words: list[str], before: str, after: str
+) -> None:
+    phrase = " ".join(words)
+    found = rule_matches(
+        rule(phrase, field="text"), RuleItem(text=f"{before} {phrase.upper()} {after}")
+    )
+    assert found or any(w.upper().lower() != w.lower() for w in words)  # case folding aside
+    rule_matches(rule(phrase, field="text"), RuleItem(text=before + after))
