@@ -120,9 +120,10 @@ def judge(rules: Sequence[Rule], article: Article, origin: Origin) -> Decision:
 
 
 def mark_saved(store: Store, result: SaveResult, decision: Decision, at: str) -> None:
-    """Star and tag a newly stored article for the readers ``decision`` names; an article
-    stored before (unchanged, deleted) keeps what its readers made of it."""
-    if result.status not in ("new", "updated", "duplicate") or not result.id:
+    """Star and tag a newly stored article (new, or a new copy of another) for the readers
+    ``decision`` names; an article stored before (updated, unchanged) keeps what its readers
+    made of it: one a reader unstarred is not starred again when its text changes."""
+    if result.status not in ("new", "duplicate") or not result.id:
         return
     for user in decision.stars:
         store.set_starred(user, result.id, True, at)
