@@ -3,10 +3,13 @@ with block, keep-only, star and tag rules."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from nutgraf.batch.ingest import Ingestor
 from nutgraf.batch.poll import poll_due
+from nutgraf.batch.poller import PollerOptions, poll_round
 from nutgraf.config import Settings
 from nutgraf.rules import Rule
 from nutgraf.store import Store
@@ -139,3 +142,16 @@ def test_the_author_and_url_fields_are_judged(store: Store, site: Site) -> None:
 @pytest.fixture(autouse=True)
 def _loopback(loopback_allowed: None) -> None:
     """The address guard lets the tests reach the loopback site."""
+
+
+def test_serve_s_poller_counts_what_the_rules_kept_out(store: Store, site: Site) -> None:
+    feed = serve_feed(site, "/round.xml", TITLES)
+    store.add_rule(Rule(0, None, "title", "keyword", "football, sponsored", "block"))
+    store.add_feed(feed, title=None, site=None, category=None, now="2026-12-08T00:00:00Z")
+    report = poll_round(
+        store, LOOPBACK, owner="test", options=PollerOptions(workers=1), stop=threading.Event()
+    )
+    assert (report.feeds, report.new, report.blocked) == (1, 2, 2)
+    assert report.line() == (
+        "poll: 1 feed(s): 2 new, 0 updated, 0 duplicate article(s), 2 kept out by rules"
+    )
