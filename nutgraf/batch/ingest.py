@@ -15,14 +15,21 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
 import httpx
 
-from nutgraf.batch.pipeline import Origin, already_stored, archive_item, save
+from nutgraf.batch.pipeline import (
+    Origin,
+    already_stored,
+    archive_item,
+    judge,
+    mark_saved,
+    save,
+)
 from nutgraf.batch.placing import placed_at
 from nutgraf.config import Settings
 from nutgraf.errors import FeedError, FetchError, InputError, NutgrafError
@@ -46,6 +53,7 @@ from nutgraf.ingest.opml import parse_opml
 from nutgraf.ingest.sources import Document, decode_text, is_html, read_source
 from nutgraf.ingest.xmlguard import GZIP_MAGIC, gunzip_limited, root_name
 from nutgraf.records import Article, Feed, FeedEntry, ItemKind
+from nutgraf.rules import Rule
 from nutgraf.store.base import SaveResult, Store
 
 Kind = Literal["feed", "opml", "html", "text"]
@@ -90,6 +98,11 @@ class Tally:
     notes: list[tuple[str, str]] = field(default_factory=list)
     subscribed: int = 0
     failed: int = 0
+    # Items the rules kept out of the archive, by reason ("blocked by rule 3").
+    blocked: dict[str, int] = field(default_factory=dict)
+
+    def block(self, reason: str) -> None:
+        self.blocked[reason] = self.blocked.get(reason, 0) + 1
 
     def count(self, result: SaveResult) -> None:
         if result.status == "new":
@@ -102,9 +115,11 @@ class Tally:
             self.unchanged += 1  # nothing to store: as it was, or deleted on purpose
 
     def summary_line(self) -> str:
+        """The counts; items the rules kept out come last, by reason, when there are any."""
+        blocked = "".join(f", {n} {reason}" for reason, n in sorted(self.blocked.items()))
         return (
             f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.duplicates} duplicates, {self.failed} failed"
+            f"{self.duplicates} duplicates, {self.failed} failed{blocked}"
         )
 
 
@@ -474,6 +489,10 @@ class Ingestor:
         if known is not None:
             self.tally.count(known)
             return
+        decision = judge(self.rules, article, origin)
+        if decision.reason is not None:
+            self.tally.block(decision.reason)
+            return
         item = archive_item(
             article,
             origin=origin,
@@ -483,7 +502,14 @@ class Ingestor:
             image=image,
             placed=placed,
         )
-        self.tally.count(save(self.store, item))
+        result = save(self.store, item)
+        mark_saved(self.store, result, decision, item.fetched)
+        self.tally.count(result)
+
+    @cached_property
+    def rules(self) -> list[Rule]:
+        """The archive's rules that are on, read once for this ingestor's run."""
+        return self.store.rules(enabled_only=True)
 
     def _guard(self, label: str, work: Callable[[], object]) -> None:
         """Run one item; a user-facing error is recorded and the batch goes on."""

@@ -9,6 +9,7 @@ only map these over their items.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from nutgraf.controls import strip_controls
@@ -21,6 +22,7 @@ from nutgraf.ingest.repair import repair_headline, repair_text
 from nutgraf.nlp.summarize import summarize
 from nutgraf.records import PARAGRAPH_SEPARATOR, ArchiveItem, Article, Block, Fetch, ItemKind
 from nutgraf.relate import keep_read_also
+from nutgraf.rules import Decision, Rule, RuleItem, decide
 from nutgraf.store.base import NearQuery, SaveResult, Store
 
 
@@ -99,6 +101,34 @@ def already_stored(store: Store, article: Article, origin: Origin) -> SaveResult
         return SaveResult(0, "deleted")  # a feed still carrying it does not bring it back
     known = store.unchanged(fetch)
     return SaveResult(known, "unchanged") if known is not None else None
+
+
+def judge(rules: Sequence[Rule], article: Article, origin: Origin) -> Decision:
+    """What ``rules`` make of the article (``nutgraf.rules.decide``), judged on its cleaned
+    headline, text, byline and address and the feed it came through; no rules, no work."""
+    if not rules:
+        return Decision()
+    article, origin = clean_article(article, origin)
+    item = RuleItem(
+        title=article.title,
+        text=article.text,
+        author=article.byline,
+        url=origin.url or article.url,
+        feed=origin.feed,
+    )
+    return decide(rules, item)
+
+
+def mark_saved(store: Store, result: SaveResult, decision: Decision, at: str) -> None:
+    """Star and tag a newly stored article (new, or a new copy of another) for the readers
+    ``decision`` names; an article stored before (updated, unchanged) keeps what its readers
+    made of it: one a reader unstarred is not starred again when its text changes."""
+    if result.status not in ("new", "duplicate") or not result.id:
+        return
+    for user in decision.stars:
+        store.set_starred(user, result.id, True, at)
+    for user, label in decision.tags:
+        store.set_label(user, [result.id], label, True)
 
 
 def archive_item(

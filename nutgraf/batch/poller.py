@@ -56,19 +56,22 @@ class PollerOptions:
 
 @dataclass(frozen=True, slots=True)
 class RoundReport:
-    """What one round did: feeds polled, of which failed, and the articles stored."""
+    """What one round did: feeds polled, of which failed, the articles stored, and the items
+    the rules kept out (``nutgraf.rules``)."""
 
     feeds: int = 0
     failed: int = 0
     new: int = 0
     updated: int = 0
     duplicates: int = 0
+    blocked: int = 0
 
     def line(self) -> str:
         failed = f" ({self.failed} failed)" if self.failed else ""
+        blocked = f", {self.blocked} kept out by rules" if self.blocked else ""
         return (
             f"poll: {self.feeds} feed(s){failed}: {self.new} new, {self.updated} updated, "
-            f"{self.duplicates} duplicate article(s)"
+            f"{self.duplicates} duplicate article(s){blocked}"
         )
 
 
@@ -100,6 +103,7 @@ def poll_round(
         new=sum(tally.new for _, tally in done),
         updated=sum(tally.updated for _, tally in done),
         duplicates=sum(tally.duplicates for _, tally in done),
+        blocked=sum(sum(tally.blocked.values()) for _, tally in done),
     )
 
 

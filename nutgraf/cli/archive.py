@@ -69,8 +69,9 @@ def _archive(db: str | None, *, write: bool = False) -> Iterator[Store]:
 def ingest_command(sources: tuple[str, ...], db: str | None, quiet: bool) -> None:
     """Ingest files, folders, URLs, feeds, OPML lists, or '-' (stdin) into the archive.
 
-    The last line is 'N new, N updated, N unchanged, N duplicates, N failed'; each failure is
-    listed on its own line, and the exit status is 1 when anything failed.
+    The last line is 'N new, N updated, N unchanged, N duplicates, N failed', then what the
+    rules kept out, if anything ('N blocked by rule 3'); each failure is listed on its own
+    line, and the exit status is 1 when anything failed.
     """
     settings = _settings()
     with _archive(db, write=True) as store:

@@ -32,6 +32,7 @@ _LAZY_COMMANDS = (
     "nutgraf.cli.manage:MANAGE_COMMANDS",
     "nutgraf.cli.backfill:backfill_command",
     "nutgraf.cli.serve:serve_command",
+    "nutgraf.cli.rules:RULES_COMMANDS",
     "nutgraf.cli.stories:stories_command",
     "nutgraf.cli.users:USERS_COMMANDS",
 )

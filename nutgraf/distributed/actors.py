@@ -122,6 +122,8 @@ def declare_actors(
             return
         if done.note:
             log.info("%s: %s", done.label, done.note)
+        if done.blocked:
+            log.info("%s: not stored, %s", done.label, done.blocked)
         if done.failure:
             log.warning("%s failed: %s", done.label, done.failure)
 

@@ -21,7 +21,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -34,7 +34,14 @@ from nutgraf.batch.ingest import (
     draft_entry,
     read_page,
 )
-from nutgraf.batch.pipeline import already_stored, archive_item, near_query, save
+from nutgraf.batch.pipeline import (
+    already_stored,
+    archive_item,
+    judge,
+    mark_saved,
+    near_query,
+    save,
+)
 from nutgraf.batch.placing import placed_at
 from nutgraf.batch.poll import poll_failed, polled
 from nutgraf.config import Settings
@@ -42,6 +49,7 @@ from nutgraf.errors import FetchError, InputError, NutgrafError
 from nutgraf.ingest.feeds import parse_feed
 from nutgraf.ingest.fetch import FEED_MAX_BYTES
 from nutgraf.records import Feed, FeedEntry
+from nutgraf.rules import Rule
 from nutgraf.store.base import FeedState, PollOutcome, SaveStatus, Store
 
 # The steps timed, in the order an entry meets them. "page" is a teaser's page, fetched and
@@ -86,15 +94,40 @@ class StepClock:
         return taken
 
 
+# Seconds a worker keeps the archive's rules before reading them again: a rule added or
+# removed reaches the workers within this long, and entries do not read the rules each.
+RULES_SECONDS = 30.0
+
+
+class RuleCache:
+    """The archive's rules that are on, read again at most every ``RULES_SECONDS``
+    (thread-safe)."""
+
+    def __init__(self, seconds: float = RULES_SECONDS) -> None:
+        self._lock = threading.Lock()
+        self._seconds = seconds
+        self._read_at: float | None = None
+        self._rules: list[Rule] = []
+
+    def get(self, store: Store) -> list[Rule]:
+        with self._lock:
+            now = time.monotonic()
+            if self._read_at is None or now - self._read_at >= self._seconds:
+                self._rules = store.rules(enabled_only=True)
+                self._read_at = now
+            return self._rules
+
+
 @dataclass(frozen=True, slots=True)
 class Resources:
     """What a worker process shares between its threads: the archive, the fetcher (one HTTP
-    client, one per-host limiter), the settings and the step clock."""
+    client, one per-host limiter), the settings, the step clock and the rules."""
 
     store: Store
     fetcher: Fetcher
     settings: Settings
     clock: StepClock
+    rules: RuleCache = field(default_factory=RuleCache)
 
 
 class Transient(Exception):
@@ -213,6 +246,7 @@ class EntryDone:
     status: SaveStatus | None = None
     failure: str | None = None
     note: str | None = None
+    blocked: str | None = None  # why the rules kept it out ("blocked by rule 3")
 
 
 def ingest_entry(
@@ -258,6 +292,10 @@ def ingest_entry(
         known = _archive(lambda: already_stored(resources.store, chosen.article, draft.origin))
     if known is not None:
         return EntryDone(chosen.label, status=known.status, note=note)
+    rules = _archive(lambda: resources.rules.get(resources.store))
+    decision = judge(rules, chosen.article, draft.origin)
+    if decision.reason is not None:
+        return EntryDone(chosen.label, note=note, blocked=decision.reason)
     with clock.step("summarize"):
         position = message.get("position")
         placed = placed_at(
@@ -278,6 +316,7 @@ def ingest_entry(
         near = near_query(item.article.text)
     with clock.step("store"):
         result = _archive(lambda: save(resources.store, item, near))
+        _archive(lambda: mark_saved(resources.store, result, decision, now))
     return EntryDone(chosen.label, status=result.status, note=note)
 
 

@@ -24,6 +24,7 @@ from nutgraf.records import (
     StoredArticle,
     Summary,
 )
+from nutgraf.rules import Rule
 from nutgraf.store.records import (
     Arrival,
     ArticleMarks,
@@ -611,4 +612,24 @@ class Store(Protocol):
 
     def trim_app_sessions(self, user: str) -> None:
         """Make room for one more app session of the user, ending their oldest."""
+        ...
+
+    # --- rules applied at ingest (``nutgraf.rules``) -------------------------------------------
+
+    def add_rule(self, rule: Rule) -> Rule:
+        """Store a checked rule; the stored rule with its id (InputError: not sound)."""
+        ...
+
+    def rules(self, *, enabled_only: bool = False) -> list[Rule]:
+        """Every rule (only those switched on, when ``enabled_only``), by id."""
+        ...
+
+    def rule(self, rule_id: int) -> Rule | None: ...
+
+    def remove_rule(self, rule_id: int) -> bool:
+        """Remove the rule; False when there is none of that id."""
+        ...
+
+    def set_rule_enabled(self, rule_id: int, enabled: bool) -> bool:
+        """Switch the rule on or off; False when there is none of that id."""
         ...

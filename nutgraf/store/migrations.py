@@ -471,6 +471,23 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
         );
     END;
     """,
+    # 18: rules applied at ingest (issue 20, ``nutgraf.rules``): a keyword or regular
+    # expression on a field, for every feed (``scope`` NULL) or one feed's URL, with what it
+    # does; ``user_name`` is whose star or label a star or tag rule puts.
+    """
+    CREATE TABLE rules (
+        id INTEGER PRIMARY KEY,
+        scope TEXT,
+        field TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        pattern TEXT NOT NULL,
+        action TEXT NOT NULL,
+        tag TEXT,
+        user_name TEXT,
+        enabled INTEGER NOT NULL DEFAULT 1,
+        created TEXT NOT NULL
+    );
+    """,
 )
 # The migrations (numbered from 1) that rebuild a table: SQLite would otherwise delete every
 # row that refers to the dropped table's rows, or refuse to drop it.
@@ -717,5 +734,20 @@ POSTGRES_MIGRATIONS: tuple[str | PythonStep, ...] = (
     ALTER TABLE articles ADD COLUMN IF NOT EXISTS feed_key text
         GENERATED ALWAYS AS (md5(feed)) STORED;
     CREATE INDEX IF NOT EXISTS articles_feed_counts ON articles (sort_time, feed_key);
+    """,
+    # 15: as SQLite's 18: rules applied at ingest.
+    """
+    CREATE TABLE IF NOT EXISTS rules (
+        id bigserial PRIMARY KEY,
+        scope text,
+        field text NOT NULL,
+        kind text NOT NULL,
+        pattern text NOT NULL,
+        action text NOT NULL,
+        tag text,
+        user_name text,
+        enabled integer NOT NULL DEFAULT 1,
+        created text COLLATE "C" NOT NULL
+    );
     """,
 )

@@ -88,6 +88,7 @@ from nutgraf.store.rows import (
     stored_summary,
     summary_json,
 )
+from nutgraf.store.rules import RuleQueries
 from nutgraf.store.sessions import SessionQueries
 from nutgraf.store.stories import StoryQueries
 from nutgraf.store.sync import SyncQueries
@@ -162,6 +163,7 @@ class Statistics:
 
 class PostgresStore(
     ReadingQueries,
+    RuleQueries,
     StoryQueries,
     SessionQueries,
     UserQueries,

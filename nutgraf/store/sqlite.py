@@ -70,6 +70,7 @@ from nutgraf.store.rows import (
     stored_summary,
     summary_json,
 )
+from nutgraf.store.rules import RuleQueries
 from nutgraf.store.sessions import SessionQueries
 from nutgraf.store.sqlite_open import (
     BUSY_TIMEOUT_MS,
@@ -98,6 +99,7 @@ def _transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 class SQLiteStore(
     ReadingQueries,
+    RuleQueries,
     StoryQueries,
     SessionQueries,
     UserQueries,

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 POSTGRES = os.environ.get("NUTGRAF_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 TABLES = (
     "articles, near_keys, read_also, feeds, failures, stories, story_state, story_summaries, "
-    "sessions, users, reader_marks, reader_settings, reader_labels"
+    "sessions, users, reader_marks, reader_settings, reader_labels, rules"
 )
 
 
