@@ -281,16 +281,16 @@ def _paragraph_blocks(tree: HtmlElement) -> list[Block]:
 # a page on the dev pages, with their text). ``style`` is lower-cased and its spaces taken
 # out (XPath 1.0 has no lower-case()).
 _STYLE = "translate(@style, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ ', 'abcdefghijklmnopqrstuvwxyz')"
+# An element its own style hides (the style lower-cased, its spaces taken out).
+_HIDDEN_BY_STYLE = f"contains({_STYLE}, 'display:none') or contains({_STYLE}, 'visibility:hidden')"
 _VISIBLE_PARAGRAPHS = etree.XPath(
     "//p[not(ancestor-or-self::*["
     + " or ".join(f"self::{tag}" for tag in _CHROME_TAGS)
-    + " or @hidden or @aria-hidden='true'"
-    + f" or contains({_STYLE}, 'display:none') or contains({_STYLE}, 'visibility:hidden')"
+    + f" or @hidden or @aria-hidden='true' or {_HIDDEN_BY_STYLE}"
     + "])]"
 )
 _BODY_CHARS = etree.XPath("string-length(string(/descendant::body[1]))")
 _MAX_HIDDEN_SHARE = 0.8  # of the body's text, scripts counted (hidden-nodes: 0.67)
-_STYLE_VALUE = _STYLE.replace("@style", ".")
 # Block elements a reader never sees: the hidden attribute, or hidden by their style. Inline
 # ones stay (Wikipedia hides the MathML twin of each formula, which Readability keeps).
 _HIDDEN_BLOCK_TAGS = (
@@ -298,8 +298,7 @@ _HIDDEN_BLOCK_TAGS = (
     " h1 h2 h3 h4 h5 h6"
 ).split()
 _HIDDEN = etree.XPath(
-    "/descendant::body//*[@hidden or @style["
-    f"contains({_STYLE_VALUE}, 'display:none') or contains({_STYLE_VALUE}, 'visibility:hidden')]]"
+    f"/descendant::body//*[@hidden or {_HIDDEN_BY_STYLE}]"
     "[" + " or ".join(f"self::{tag}" for tag in _HIDDEN_BLOCK_TAGS) + "]"
 )
 
