@@ -7,6 +7,48 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The view the full-text index reads articles through, and the triggers that keep the index
+# in step with the table (migration 14; made again by 17, which rebuilds the table).
+_SEARCH_VIEW = """\
+    CREATE VIEW articles_search AS
+        SELECT search_key, coalesce(search_title, title) AS title,
+            coalesce(search_text, text) AS text, search_stems AS stems
+        FROM articles;
+"""
+_SEARCH_TRIGGERS = """\
+    CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts(rowid, title, text, stems) VALUES (
+            new.search_key, coalesce(new.search_title, new.title),
+            coalesce(new.search_text, new.text), new.search_stems
+        );
+    END;
+    CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, text, stems) VALUES (
+            'delete', old.search_key, coalesce(old.search_title, old.title),
+            coalesce(old.search_text, old.text), old.search_stems
+        );
+    END;
+    CREATE TRIGGER articles_fts_update
+    AFTER UPDATE OF title, text, search_key, search_title, search_text, search_stems
+    ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, text, stems) VALUES (
+            'delete', old.search_key, coalesce(old.search_title, old.title),
+            coalesce(old.search_text, old.text), old.search_stems
+        );
+        INSERT INTO articles_fts(rowid, title, text, stems) VALUES (
+            new.search_key, coalesce(new.search_title, new.title),
+            coalesce(new.search_text, new.text), new.search_stems
+        );
+    END;
+"""
+# The columns of the articles table as migration 17 lays them out (copied in that order).
+_REBUILT_COLUMNS = """\
+        id, url, canonical_url, feed, guid, site, source, title, byline, published,
+        fetched, sort_time, language, content_hash, duplicate_of, duplicate_kind,
+        overlap, duplicate_reason, search_key, summarizer, kind, image, first_seen,
+        dated, related, previous, next, summary, blocks, html, text, search_title,
+        search_text, search_stems"""
+
 SQLITE_MIGRATIONS: tuple[str, ...] = (
     # 1: articles, their full-text index, near-duplicate keys, feeds, failed items.
     """
@@ -309,7 +351,7 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
     # ``nlp.stems``), written by nutgraf at save; here by ``nutgraf_stems``, the same Python
     # function registered on the connection. Re-indexing 100,000 articles takes about a
     # minute (BENCHMARKS.md).
-    """
+    f"""
     DROP TRIGGER articles_fts_insert;
     DROP TRIGGER articles_fts_delete;
     DROP TRIGGER articles_fts_update;
@@ -318,40 +360,12 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE articles ADD COLUMN search_stems TEXT;
     UPDATE articles SET search_stems = nutgraf_stems(language, title, text);
     CREATE INDEX articles_by_language ON articles(language);
-    CREATE VIEW articles_search AS
-        SELECT search_key, coalesce(search_title, title) AS title,
-            coalesce(search_text, text) AS text, search_stems AS stems
-        FROM articles;
-    CREATE VIRTUAL TABLE articles_fts USING fts5(
+{_SEARCH_VIEW}    CREATE VIRTUAL TABLE articles_fts USING fts5(
         title, text, stems, content='articles_search', content_rowid='search_key',
         tokenize='unicode61'
     );
     INSERT INTO articles_fts(articles_fts) VALUES ('rebuild');
-    CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
-        INSERT INTO articles_fts(rowid, title, text, stems) VALUES (
-            new.search_key, coalesce(new.search_title, new.title),
-            coalesce(new.search_text, new.text), new.search_stems
-        );
-    END;
-    CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
-        INSERT INTO articles_fts(articles_fts, rowid, title, text, stems) VALUES (
-            'delete', old.search_key, coalesce(old.search_title, old.title),
-            coalesce(old.search_text, old.text), old.search_stems
-        );
-    END;
-    CREATE TRIGGER articles_fts_update
-    AFTER UPDATE OF title, text, search_key, search_title, search_text, search_stems
-    ON articles BEGIN
-        INSERT INTO articles_fts(articles_fts, rowid, title, text, stems) VALUES (
-            'delete', old.search_key, coalesce(old.search_title, old.title),
-            coalesce(old.search_text, old.text), old.search_stems
-        );
-        INSERT INTO articles_fts(rowid, title, text, stems) VALUES (
-            new.search_key, coalesce(new.search_title, new.title),
-            coalesce(new.search_text, new.text), new.search_stems
-        );
-    END;
-    """,
+{_SEARCH_TRIGGERS}    """,
     # 15: apps (issue 18). ``fever_key`` is the Fever API's key of the user's API password,
     # md5("name:password") as that protocol requires, unique so a key names one user; it is
     # set with the API password (``api_password_hash``, argon2id) and cleared with it.
@@ -380,7 +394,7 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
     # table is rebuilt with what headlines and lists read first and the long texts last; ids
     # and search keys are kept, so the full-text index stays as it is. It runs with foreign
     # keys off (``FOREIGN_KEYS_OFF``) and checks them before it commits.
-    """
+    f"""
     DROP VIEW articles_search;
     CREATE TABLE articles_rebuilt (
         id INTEGER PRIMARY KEY,
@@ -420,18 +434,10 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
         UNIQUE (feed, guid)
     );
     INSERT INTO articles_rebuilt(
-        id, url, canonical_url, feed, guid, site, source, title, byline, published,
-        fetched, sort_time, language, content_hash, duplicate_of, duplicate_kind,
-        overlap, duplicate_reason, search_key, summarizer, kind, image, first_seen,
-        dated, related, previous, next, summary, blocks, html, text, search_title,
-        search_text, search_stems
+{_REBUILT_COLUMNS}
     )
     SELECT
-        id, url, canonical_url, feed, guid, site, source, title, byline, published,
-        fetched, sort_time, language, content_hash, duplicate_of, duplicate_kind,
-        overlap, duplicate_reason, search_key, summarizer, kind, image, first_seen,
-        dated, related, previous, next, summary, blocks, html, text, search_title,
-        search_text, search_stems
+{_REBUILT_COLUMNS}
     FROM articles;
     DROP TABLE articles;
     ALTER TABLE articles_rebuilt RENAME TO articles;
@@ -442,35 +448,7 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
     CREATE UNIQUE INDEX articles_by_search_key ON articles(search_key);
     CREATE INDEX articles_by_feed ON articles(feed, sort_time DESC, id DESC);
     CREATE INDEX articles_by_language ON articles(language);
-    CREATE VIEW articles_search AS
-        SELECT search_key, coalesce(search_title, title) AS title,
-            coalesce(search_text, text) AS text, search_stems AS stems
-        FROM articles;
-    CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
-        INSERT INTO articles_fts(rowid, title, text, stems) VALUES (
-            new.search_key, coalesce(new.search_title, new.title),
-            coalesce(new.search_text, new.text), new.search_stems
-        );
-    END;
-    CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
-        INSERT INTO articles_fts(articles_fts, rowid, title, text, stems) VALUES (
-            'delete', old.search_key, coalesce(old.search_title, old.title),
-            coalesce(old.search_text, old.text), old.search_stems
-        );
-    END;
-    CREATE TRIGGER articles_fts_update
-    AFTER UPDATE OF title, text, search_key, search_title, search_text, search_stems
-    ON articles BEGIN
-        INSERT INTO articles_fts(articles_fts, rowid, title, text, stems) VALUES (
-            'delete', old.search_key, coalesce(old.search_title, old.title),
-            coalesce(old.search_text, old.text), old.search_stems
-        );
-        INSERT INTO articles_fts(rowid, title, text, stems) VALUES (
-            new.search_key, coalesce(new.search_title, new.title),
-            coalesce(new.search_text, new.text), new.search_stems
-        );
-    END;
-    """,
+{_SEARCH_VIEW}{_SEARCH_TRIGGERS}    """,
     # 18: rules applied at ingest (issue 20, ``nutgraf.rules``): a keyword or regular
     # expression on a field, for every feed (``scope`` NULL) or one feed's URL, with what it
     # does; ``user_name`` is whose star or label a star or tag rule puts.
