@@ -28,6 +28,7 @@ from typing import Any, Literal, get_args
 
 from nutgraf.controls import strip_controls
 from nutgraf.errors import InputError
+from nutgraf.records import Article
 
 Field = Literal["title", "text", "author", "url", "any"]
 MatchKind = Literal["keyword", "regex"]
@@ -97,6 +98,18 @@ class Decision:
     @property
     def blocked(self) -> bool:
         return self.reason is not None
+
+
+def rule_item(article: Article, *, url: str | None, feed: str | None) -> RuleItem:
+    """What rules look at in an article read at ``url`` through ``feed``: its headline, text,
+    byline and address (``url``, else the article's own)."""
+    return RuleItem(
+        title=article.title,
+        text=article.text,
+        author=article.byline,
+        url=url or article.url,
+        feed=feed,
+    )
 
 
 def check_rule(rule: Rule) -> Rule:

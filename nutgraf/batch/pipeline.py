@@ -22,7 +22,7 @@ from nutgraf.ingest.repair import repair_headline, repair_text
 from nutgraf.nlp.summarize import summarize
 from nutgraf.records import PARAGRAPH_SEPARATOR, ArchiveItem, Article, Block, Fetch, ItemKind
 from nutgraf.relate import keep_read_also
-from nutgraf.rules import Decision, Rule, RuleItem, decide
+from nutgraf.rules import Decision, Rule, decide, rule_item
 from nutgraf.store.base import NearQuery, SaveResult, Store
 
 
@@ -109,14 +109,7 @@ def judge(rules: Sequence[Rule], article: Article, origin: Origin) -> Decision:
     if not rules:
         return Decision()
     article, origin = clean_article(article, origin)
-    item = RuleItem(
-        title=article.title,
-        text=article.text,
-        author=article.byline,
-        url=origin.url or article.url,
-        feed=origin.feed,
-    )
-    return decide(rules, item)
+    return decide(rules, rule_item(article, url=origin.url, feed=origin.feed))
 
 
 def mark_saved(store: Store, result: SaveResult, decision: Decision, at: str) -> None:

@@ -5,7 +5,7 @@ the archive that writes nothing."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import replace
 from typing import Any, cast
 
 import click
@@ -13,7 +13,7 @@ import click
 from nutgraf.cli.archive import _archive, db_option
 from nutgraf.cli.output import echo, echo_json, echo_line, fail
 from nutgraf.errors import NutgrafError
-from nutgraf.records import StoredArticle
+from nutgraf.manage import utc_now
 from nutgraf.rules import (
     ACTIONS,
     FIELDS,
@@ -21,15 +21,12 @@ from nutgraf.rules import (
     Field,
     MatchKind,
     Rule,
-    RuleItem,
+    applies,
     check_rule,
+    rule_item,
     rule_matches,
 )
 from nutgraf.store.base import Store
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _rule_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -115,7 +112,7 @@ def _rule_from(
                 action=cast(Action, action),
                 tag=tag.strip() if tag and tag.strip() else None,
                 user=user.strip().lower() if user and user.strip() else None,
-                created=_now(),
+                created=utc_now(),
             )
         )
     except NutgrafError as error:
@@ -216,18 +213,6 @@ rules_group.command("disable", help="Switch the rule ID off: kept, but not appli
 )
 
 
-def rule_item(stored: StoredArticle) -> RuleItem:
-    """What a rule looks at in an archived article, as at ingest."""
-    item = stored.item
-    return RuleItem(
-        title=item.article.title,
-        text=item.article.text,
-        author=item.article.byline,
-        url=item.url or item.article.url,
-        feed=item.feed,
-    )
-
-
 @rules_group.command("test")
 @click.argument("rule_id", metavar="[RULE]", type=int, required=False)
 @_rule_options
@@ -253,11 +238,10 @@ def rules_test_command(rule_id: int | None, limit: int, db: str | None, **option
         else:
             rule = _rule_from(**options)
         matches: list[tuple[str, int, str, str]] = []
+        tried = replace(rule, enabled=True)  # a disabled rule is tried as if it were on
         for stored in store.articles():
-            item = rule_item(stored)
-            if rule.scope is not None and rule.scope != item.feed:
-                continue
-            if rule_matches(rule, item):
+            item = rule_item(stored.item.article, url=stored.item.url, feed=stored.item.feed)
+            if applies(tried, item) and rule_matches(tried, item):
                 article = stored.item.article
                 when = article.published or stored.first_seen or stored.item.fetched
                 matches.append((when, stored.id, article.title or "", article.source or ""))

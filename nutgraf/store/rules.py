@@ -4,6 +4,7 @@ removed. Written once in SQL both backends take, as ``sessions.py`` is. A rule i
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from nutgraf.errors import InputError
@@ -62,18 +63,7 @@ class RuleQueries(SharedQueries):
                     rule.created,
                 ),
             ).fetchone()
-        return Rule(
-            int(row["id"]),
-            rule.scope,
-            rule.field,
-            rule.kind,
-            rule.pattern,
-            rule.action,
-            rule.tag,
-            rule.user,
-            rule.enabled,
-            rule.created,
-        )
+        return replace(rule, id=int(row["id"]))
 
     def rules(self, *, enabled_only: bool = False) -> list[Rule]:
         """Every rule (only those switched on, when ``enabled_only``), by id."""

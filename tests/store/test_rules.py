@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from nutgraf.errors import InputError
@@ -13,7 +15,7 @@ FEED = "https://news.example/feed.xml"
 
 def test_rules_are_added_listed_switched_and_removed(store: Store) -> None:
     assert store.rules() == []
-    first = store.add_rule(
+    asked = [
         Rule(
             0,
             None,
@@ -22,38 +24,9 @@ def test_rules_are_added_listed_switched_and_removed(store: Store) -> None:
             "football, cricket",
             "block",
             created="2026-12-08T01:00:00Z",
-        )
-    )
-    second = store.add_rule(
-        Rule(
-            0,
-            FEED,
-            "text",
-            "regex",
-            r"(?i)\bmarkets?\b",
-            "tag",
-            "money",
-            "ann",
-            True,
-            "2026-12-08T01:01:00Z",
-        )
-    )
-    assert first.id > 0 and second.id > first.id
-    assert store.rules() == [
-        Rule(
-            first.id,
-            None,
-            "title",
-            "keyword",
-            "football, cricket",
-            "block",
-            None,
-            None,
-            True,
-            "2026-12-08T01:00:00Z",
         ),
         Rule(
-            second.id,
+            0,
             FEED,
             "text",
             "regex",
@@ -65,6 +38,9 @@ def test_rules_are_added_listed_switched_and_removed(store: Store) -> None:
             "2026-12-08T01:01:00Z",
         ),
     ]
+    first, second = (store.add_rule(rule) for rule in asked)
+    assert first.id > 0 and second.id > first.id
+    assert store.rules() == [replace(asked[0], id=first.id), replace(asked[1], id=second.id)]
     assert store.rule(second.id) == second
     assert store.rule(second.id + 100) is None
 
